@@ -1,0 +1,36 @@
+/* AVERAGE_POOL_2D, int8: the mean over the part of the window inside the image, rounded half away
+ * from zero (TFLM reference arithmetic; input and output share scale and zero point). */
+#include "tg_fixedpoint.h"
+#include "tg_kernels.h"
+
+void tg_avgpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output)
+{
+    for (int32_t b = 0; b < p->batches; ++b) {
+        for (int32_t out_y = 0; out_y < p->output_h; ++out_y) {
+            const int32_t in_y_origin = out_y * p->stride_h - p->pad_h;
+            const int32_t fy_start = tg_max_i32(0, -in_y_origin);
+            const int32_t fy_end = tg_min_i32(p->filter_h, p->input_h - in_y_origin);
+            for (int32_t out_x = 0; out_x < p->output_w; ++out_x) {
+                const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
+                const int32_t fx_start = tg_max_i32(0, -in_x_origin);
+                const int32_t fx_end = tg_min_i32(p->filter_w, p->input_w - in_x_origin);
+                const int32_t count = (fy_end - fy_start) * (fx_end - fx_start);
+                for (int32_t c = 0; c < p->channels; ++c) {
+                    int32_t acc = 0;
+                    for (int32_t fy = fy_start; fy < fy_end; ++fy) {
+                        for (int32_t fx = fx_start; fx < fx_end; ++fx) {
+                            const int32_t in_y = in_y_origin + fy;
+                            const int32_t in_x = in_x_origin + fx;
+                            acc += input[((b * p->input_h + in_y) * p->input_w + in_x) * p->channels + c];
+                        }
+                    }
+                    if (count > 0) {
+                        acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+                    }
+                    output[((b * p->output_h + out_y) * p->output_w + out_x) * p->channels + c] =
+                        (int8_t)tg_clamp_i32(acc, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}

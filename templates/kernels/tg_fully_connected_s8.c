@@ -1,0 +1,25 @@
+/* FULLY_CONNECTED, int8, per-tensor or per-channel requantization (TFLM reference arithmetic).
+ * Filter layout [output_depth][accum_depth]. */
+#include "tg_fixedpoint.h"
+#include "tg_kernels.h"
+
+void tg_fully_connected_s8(const tg_fully_connected_params_t *p, const int8_t *input, const int8_t *filter,
+                           const int32_t *bias, int8_t *output)
+{
+    for (int32_t b = 0; b < p->batches; ++b) {
+        const int8_t *in = input + b * p->accum_depth;
+        for (int32_t oc = 0; oc < p->output_depth; ++oc) {
+            const int8_t *w = filter + oc * p->accum_depth;
+            int32_t acc = 0;
+            for (int32_t d = 0; d < p->accum_depth; ++d) {
+                acc += ((int32_t)w[d] + p->filter_offset) * ((int32_t)in[d] + p->input_offset);
+            }
+            if (bias) {
+                acc += bias[oc];
+            }
+            const int32_t q = p->per_channel ? oc : 0;
+            acc = tg_multiply_by_quantized_multiplier(acc, p->multipliers[q], p->shifts[q]);
+            output[b * p->output_depth + oc] = (int8_t)tg_clamp_i32(acc + p->output_offset, p->act_min, p->act_max);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+/* tinygen int8 kernels: one kernel per file, named tg_<op>[_<variant>]_<type>.
+ *
+ * Every parameter that can be known before run time is computed by the generator and passed in a
+ * const struct (placed in flash), so a kernel does only the arithmetic that depends on the data.
+ * Offsets follow TFLite: input_offset = -input zero point, output_offset = +output zero point. */
+#ifndef TG_KERNELS_H
+#define TG_KERNELS_H
+
+#include <stdint.h>
+
+#define TG_MAX_DIMS 6
+
+typedef struct {
+    int32_t batches;
+    int32_t input_h, input_w, input_c;
+    int32_t filter_h, filter_w, filter_c; /* filter_c: input channels per group */
+    int32_t output_h, output_w, output_c;
+    int32_t stride_h, stride_w;
+    int32_t dilation_h, dilation_w;
+    int32_t pad_h, pad_w;
+    int32_t input_offset, output_offset;
+    int32_t act_min, act_max;
+    const int32_t *multipliers; /* per output channel */
+    const int32_t *shifts;
+} tg_conv_params_t;
+
+typedef struct {
+    int32_t batches;
+    int32_t input_h, input_w, input_c;
+    int32_t filter_h, filter_w;
+    int32_t output_h, output_w, output_c;
+    int32_t depth_multiplier;
+    int32_t stride_h, stride_w;
+    int32_t dilation_h, dilation_w;
+    int32_t pad_h, pad_w;
+    int32_t input_offset, output_offset;
+    int32_t act_min, act_max;
+    const int32_t *multipliers; /* per output channel */
+    const int32_t *shifts;
+} tg_depthwise_conv_params_t;
+
+typedef struct {
+    int32_t batches, accum_depth, output_depth;
+    int32_t input_offset, filter_offset, output_offset;
+    int32_t act_min, act_max;
+    int32_t per_channel; /* 0: multipliers[0]/shifts[0] apply to every output */
+    const int32_t *multipliers;
+    const int32_t *shifts;
+} tg_fully_connected_params_t;
+
+typedef struct {
+    int32_t batches, input_h, input_w, channels;
+    int32_t output_h, output_w;
+    int32_t filter_h, filter_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_h, pad_w;
+    int32_t act_min, act_max;
+} tg_pool_params_t;
+
+/* Element-wise ops over a broadcast: output_shape and per-input strides (0 on broadcast axes). */
+typedef struct {
+    int32_t output_shape[TG_MAX_DIMS];
+    int32_t input1_strides[TG_MAX_DIMS];
+    int32_t input2_strides[TG_MAX_DIMS];
+} tg_broadcast_t;
+
+typedef struct {
+    tg_broadcast_t shape;
+    int32_t input1_offset, input2_offset, output_offset;
+    int32_t left_shift;
+    int32_t input1_multiplier, input1_shift;
+    int32_t input2_multiplier, input2_shift;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} tg_add_params_t;
+
+typedef struct {
+    tg_broadcast_t shape;
+    int32_t input1_offset, input2_offset, output_offset;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} tg_mul_params_t;
+
+typedef struct {
+    int32_t outer_size, depth;
+    int32_t input_multiplier, input_left_shift;
+    int32_t diff_min;
+} tg_softmax_params_t;
+
+/* LOGISTIC and TANH share their input scaling. */
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point, input_range_radius;
+    int32_t input_multiplier, input_left_shift;
+} tg_sigmoid_params_t;
+
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point, output_zero_point;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} tg_requantize_params_t;
+
+typedef struct {
+    int32_t size;
+    int32_t lower, upper;
+} tg_clamp_params_t;
+
+typedef struct {
+    int32_t size;
+    int32_t zero_point;
+    double scale;
+} tg_affine_params_t;
+
+typedef struct {
+    int32_t input_shape[TG_MAX_DIMS];
+    int32_t pad_before[TG_MAX_DIMS];
+    int32_t output_shape[TG_MAX_DIMS];
+    int8_t pad_value;
+} tg_pad_params_t;
+
+typedef struct {
+    int32_t outer_size;
+    int32_t num_inputs;
+    const int32_t *copy_sizes; /* bytes copied from each input per outer step */
+} tg_concatenation_params_t;
+
+typedef struct {
+    int32_t input_shape[TG_MAX_DIMS];
+    int32_t output_strides[TG_MAX_DIMS]; /* 0 on reduced axes */
+    int32_t output_size;
+    int32_t input_zero_point, output_zero_point;
+    int32_t num_reduced; /* elements summed per output */
+    int32_t multiplier, shift; /* input/output scale, with the division by num_reduced folded in */
+} tg_mean_params_t;
+
+void tg_convolve_s8(const tg_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
+                    int8_t *output);
+void tg_depthwise_conv_s8(const tg_depthwise_conv_params_t *p, const int8_t *input, const int8_t *filter,
+                          const int32_t *bias, int8_t *output);
+void tg_fully_connected_s8(const tg_fully_connected_params_t *p, const int8_t *input, const int8_t *filter,
+                           const int32_t *bias, int8_t *output);
+void tg_avgpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
+void tg_maxpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
+void tg_add_s8(const tg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+void tg_mul_s8(const tg_mul_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+void tg_softmax_s8(const tg_softmax_params_t *p, const int8_t *input, int8_t *output);
+void tg_logistic_s8(const tg_sigmoid_params_t *p, const int8_t *input, int8_t *output);
+void tg_tanh_s8(const tg_sigmoid_params_t *p, const int8_t *input, int8_t *output);
+void tg_relu_s8(const tg_requantize_params_t *p, const int8_t *input, int8_t *output);
+void tg_relu6_s8(const tg_clamp_params_t *p, const int8_t *input, int8_t *output);
+void tg_requantize_s8(const tg_requantize_params_t *p, const int8_t *input, int8_t *output);
+void tg_quantize_f32_s8(const tg_affine_params_t *p, const float *input, int8_t *output);
+void tg_dequantize_s8_f32(const tg_affine_params_t *p, const int8_t *input, float *output);
+void tg_pad_s8(const tg_pad_params_t *p, const int8_t *input, int8_t *output);
+void tg_concatenation_s8(const tg_concatenation_params_t *p, const int8_t *const *inputs, int8_t *output);
+void tg_mean_s8(const tg_mean_params_t *p, const int8_t *input, int32_t *scratch_sums, int8_t *output);
+void tg_copy(const void *source, void *destination, int32_t bytes);
+
+#endif /* TG_KERNELS_H */

@@ -1,0 +1,11 @@
+/* RELU6, int8: a clamp between the quantized 0 and 6 of the input scale (TFLM keeps the input's
+ * quantization for the output). */
+#include "tg_fixedpoint.h"
+#include "tg_kernels.h"
+
+void tg_relu6_s8(const tg_clamp_params_t *p, const int8_t *input, int8_t *output)
+{
+    for (int32_t i = 0; i < p->size; ++i) {
+        output[i] = (int8_t)tg_clamp_i32(input[i], p->lower, p->upper);
+    }
+}

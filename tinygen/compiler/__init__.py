@@ -1,0 +1,16 @@
+"""From graph IR to C: lowering, memory planning and code generation."""
+
+from pathlib import Path
+
+from ..model.tflite_importer import load_tflite, parse_tflite
+from .compile import CompiledModel, compile_graph
+
+
+def compile_model(path: str | Path) -> CompiledModel:
+    """Reads and compiles a .tflite file; raises TinygenError subclasses with a clear message."""
+    path = Path(path)
+    graph = load_tflite(path)
+    return compile_graph(graph, path.name, path.read_bytes())
+
+
+__all__ = ["compile_model", "compile_graph", "CompiledModel", "parse_tflite"]

@@ -1,0 +1,170 @@
+"""Renders a compiled model to C through the Jinja templates and writes the folder atomically."""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import jinja2
+import numpy as np
+
+from .. import __version__
+from ..resources import kernels_dir, templates_dir
+from . import planner
+from .compile import C_TYPES, CompiledModel, ModelIO, tensor_bytes
+from .layer import NULL_ARG, ScratchArg, TensorArg, TensorListArg
+from .names import comment_text
+
+HEADERS = ("tg_kernels.h", "tg_fixedpoint.h", "tg_broadcast.h")
+VALUES_PER_LINE = 16
+
+
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())), keep_trailing_newline=True,
+                              undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+def c_value(value, top: bool = False) -> str:
+    """A Python value as a C initializer: ints, floats (exact), lists, structs, identifiers."""
+    if isinstance(value, dict):
+        if top:
+            return "{\n" + "".join(f"    .{key} = {c_value(v)},\n" for key, v in value.items()) + "}"
+        return "{" + ", ".join(f".{key} = {c_value(v)}" for key, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "{" + ", ".join(c_value(v) for v in value) + "}"
+    if isinstance(value, (bool, np.bool_, int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return str(value)   # an identifier the generator made
+
+
+def _float_macro(value: float) -> str:
+    return f"{float(np.float32(value)):.9g}f"
+
+
+def _array_body(values: np.ndarray) -> str:
+    flat = values.reshape(-1)
+    if flat.dtype.kind == "f":
+        items = [repr(float(v)) + "f" for v in flat]
+    else:
+        items = [str(int(v)) for v in flat]
+    lines = [", ".join(items[i:i + VALUES_PER_LINE]) for i in range(0, len(items), VALUES_PER_LINE)]
+    return ",\n".join("    " + line for line in lines)
+
+
+class _Renderer:
+    def __init__(self, model: CompiledModel):
+        self.model = model
+
+    def tensor_expr(self, index: int) -> str:
+        tensor = self.model.graph.tensors[index]
+        storage = self.model.storage[index]
+        if storage.kind == "arena":
+            return f"({C_TYPES[tensor.dtype]} *)(void *)(tg_arena + {storage.ref})"
+        if storage.kind in ("input", "output"):
+            return f"{storage.kind}{storage.ref}"
+        return str(storage.ref)
+
+    def arg(self, arg, position: int) -> str:
+        if isinstance(arg, TensorArg):
+            return self.tensor_expr(arg.index)
+        if isinstance(arg, TensorListArg):
+            return "(const int8_t *const[]){" + ", ".join(self.tensor_expr(i) for i in arg.indices) + "}"
+        if isinstance(arg, ScratchArg):
+            return f"({arg.ctype} *)(void *)(tg_arena + {self.model.scratch_offsets[position]})"
+        assert arg == NULL_ARG
+        return "NULL"
+
+    def layer(self, position: int, layer) -> dict:
+        graph = self.model.graph
+        op = layer.op
+        out = graph.tensors[op.outputs[0]]
+        shapes = " + ".join("x".join(map(str, graph.tensors[i].shape)) or "scalar"
+                            for i in op.inputs if i >= 0 and not graph.tensors[i].is_constant)
+        title = f"{op.index}: {op.op_type} '{comment_text(out.name)}' {shapes} -> {'x'.join(map(str, out.shape))}"
+        call = None
+        if layer.kernel:
+            args = [f"&{layer.name}_params"] + [self.arg(a, position) for a in layer.args]
+            call = f"{layer.kernel}({', '.join(args)})"
+        return {"name": layer.name, "title": title, "call": call, "params_type": layer.params_type,
+                "params_text": c_value(layer.params, top=True) if layer.kernel else None}
+
+    def io(self, io: ModelIO) -> dict:
+        t = io.tensor
+        quant = t.quant
+        return {"position": io.position, "ctype": io.ctype, "shape": list(t.shape) or [1],
+                "elements": t.size, "bytes": io.bytes, "comment": comment_text(t.name),
+                "scale": _float_macro(quant.scale[0]) if quant else "1.0f",
+                "zero_point": int(quant.zero_point[0]) if quant else 0}
+
+    def arrays(self) -> list[dict]:
+        arrays = []
+        for tensor, name in self.model.weights:
+            arrays.append({"name": name, "ctype": C_TYPES[tensor.dtype], "length": max(tensor.size, 1),
+                           "body": _array_body(tensor.data),
+                           "comment": f"tensor {tensor.index} '{comment_text(tensor.name)}' "
+                                      f"{tensor.dtype} {list(tensor.shape)}"})
+        for array in self.model.arrays:
+            arrays.append({"name": array.name, "ctype": array.ctype, "length": array.values.size,
+                           "body": _array_body(array.values), "comment": array.name.replace("_", " ")})
+        return arrays
+
+    def context(self) -> dict:
+        m = self.model
+        inputs = [self.io(io) for io in m.inputs]
+        outputs = [self.io(io) for io in m.outputs]
+        signature = ", ".join([f"const {i['ctype']} *input{i['position']}" for i in inputs]
+                              + [f"{o['ctype']} *output{o['position']}" for o in outputs])
+        copies = [{"position": p, "source": self.tensor_expr(i), "bytes": tensor_bytes(m.graph.tensors[i])}
+                  for p, i in m.output_copies]
+        return {
+            "version": __version__, "model_name": comment_text(m.name), "model_hash": m.model_hash,
+            "arena_bytes": m.arena_bytes, "weights_bytes": m.weights_bytes, "total_macs": m.total_macs,
+            "inputs": inputs, "outputs": outputs, "signature": signature,
+            "call_args": ", ".join([f"input{i['position']}" for i in inputs] + [f"output{o['position']}" for o in outputs]),
+            "layers": [self.layer(p, layer) for p, layer in enumerate(m.layers)],
+            "arrays": self.arrays(), "output_copies": copies,
+            "plan_lines": [comment_text(line, 120) for line in planner.describe(m.buffers, m.arena_bytes).splitlines()],
+        }
+
+
+def kernel_sources(model: CompiledModel) -> list[str]:
+    used = {layer.kernel for layer in model.layers if layer.kernel}
+    if model.output_copies:
+        used.add("tg_copy")
+    return sorted(f"{kernel}.c" for kernel in used)
+
+
+def render(model: CompiledModel) -> dict[str, str]:
+    """File name -> contents of the generated C sources, kernels included."""
+    env = environment()
+    context = _Renderer(model).context()
+    files = {name: env.get_template(f"{name}.j2").render(context) for name in ("model.h", "model.c", "weights.c")}
+    for name in HEADERS + tuple(kernel_sources(model)):
+        files[name] = (kernels_dir() / name).read_text()
+    return files
+
+
+def render_host_main(model: CompiledModel) -> str:
+    return environment().get_template("host_main.c.j2").render(_Renderer(model).context())
+
+
+def write_atomically(files: dict[str, str], out_dir: Path) -> None:
+    """Writes into a temporary folder beside out_dir, then swaps it into place."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for name, text in sorted(files.items()):
+            (staging / name).write_text(text)
+        if out_dir.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+            os.replace(out_dir, retired / out_dir.name)
+            os.replace(staging, out_dir)
+            shutil.rmtree(retired)
+        else:
+            os.replace(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -1,0 +1,116 @@
+"""What lowering produces: one Layer per operator, a kernel call with constant parameters."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import UnsupportedModelError
+from ..model.graph import Graph, Operator, Tensor
+from . import quantization as q
+
+MAX_DIMS = 6   # matches TG_MAX_DIMS in tg_kernels.h
+
+
+@dataclass(frozen=True)
+class TensorArg:
+    """A tensor's buffer: arena, model input/output or constant array, resolved at codegen."""
+    index: int
+
+
+@dataclass(frozen=True)
+class TensorListArg:
+    """An array of tensor buffers (for ops with a variable number of inputs)."""
+    indices: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ScratchArg:
+    """A planned scratch buffer private to the layer."""
+    ctype: str
+
+
+NULL_ARG = "NULL"
+
+
+@dataclass
+class ConstArray:
+    name: str
+    ctype: str
+    values: np.ndarray
+
+
+@dataclass
+class Layer:
+    op: Operator
+    kernel: str | None                 # C function (and its file name); None for an alias (RESHAPE)
+    params_type: str | None = None
+    params: dict = field(default_factory=dict)
+    args: list = field(default_factory=list)
+    arrays: list[ConstArray] = field(default_factory=list)
+    scratch_bytes: int = 0
+    macs: int = 0
+    name: str = ""                     # C identifier, set by the compiler
+
+
+def fail(op: Operator, problem: str):
+    raise UnsupportedModelError(f"operator {op.index} ({op.op_type}): {problem}")
+
+
+def io_tensors(graph: Graph, op: Operator, min_inputs: int) -> tuple[list[Tensor | None], Tensor]:
+    if len(op.inputs) < min_inputs or len(op.outputs) < 1:
+        fail(op, f"expects at least {min_inputs} inputs and one output")
+    return [graph.tensor(i) for i in op.inputs], graph.tensors[op.outputs[0]]
+
+
+def per_tensor_quant(op: Operator, tensor: Tensor, role: str, dtype: str = "int8") -> tuple[float, int]:
+    """Scale and zero point of an activation tensor, checking its type and quantization."""
+    if tensor.dtype != dtype:
+        fail(op, f"{role} '{tensor.name}' is {tensor.dtype}; tinygen runs {dtype} here "
+                 "(full-integer int8 quantization)")
+    if tensor.quant is None:
+        fail(op, f"{role} '{tensor.name}' has no quantization parameters")
+    if tensor.quant.per_channel:
+        fail(op, f"{role} '{tensor.name}' is quantized per channel; activations must be per tensor")
+    return float(tensor.quant.scale[0]), int(tensor.quant.zero_point[0])
+
+
+def constant(op: Operator, tensor: Tensor | None, role: str, dtypes: tuple[str, ...]) -> Tensor:
+    if tensor is None or not tensor.is_constant:
+        fail(op, f"{role} must be a constant tensor")
+    if tensor.dtype not in dtypes:
+        fail(op, f"{role} '{tensor.name}' is {tensor.dtype}; expected {' or '.join(dtypes)}")
+    return tensor
+
+
+def optional_bias(op: Operator, tensor: Tensor | None, channels: int):
+    """The bias argument: a constant int32 vector with one value per output channel, or NULL."""
+    if tensor is None:
+        return NULL_ARG
+    bias = constant(op, tensor, "bias", ("int32",))
+    if bias.size != channels:
+        fail(op, f"bias has {bias.size} values for {channels} output channels")
+    return TensorArg(bias.index)
+
+
+def require_rank(op: Operator, tensor: Tensor, rank: int, role: str) -> None:
+    if len(tensor.shape) != rank:
+        fail(op, f"{role} '{tensor.name}' has shape {tensor.shape}; expected rank {rank}")
+
+
+def pad_shape(shape: tuple[int, ...], rank: int) -> list[int]:
+    """A shape extended with leading ones to `rank` dimensions."""
+    return [1] * (rank - len(shape)) + list(shape)
+
+
+def channel_arrays(layer_key: str, multipliers: list[int], shifts: list[int]) -> list[ConstArray]:
+    return [ConstArray(f"{layer_key}_multipliers", "int32_t", np.array(multipliers, dtype=np.int32)),
+            ConstArray(f"{layer_key}_shifts", "int32_t", np.array(shifts, dtype=np.int32))]
+
+
+def fused_activation(op: Operator, output_scale: float, output_zp: int) -> dict:
+    """The clamp of the op's fused activation, as act_min/act_max kernel parameters."""
+    activation = op.options.get("activation", "NONE")
+    if activation not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
+        fail(op, f"fused activation {activation} is not supported")
+    act_min, act_max = q.activation_range(activation, output_scale, output_zp)
+    return {"act_min": act_min, "act_max": act_max}

@@ -1,0 +1,70 @@
+"""SOFTMAX, LOGISTIC, TANH, RELU and RELU6 on int8, with TFLM's fixed-point input scaling."""
+
+from ...model.graph import Graph, Operator
+from .. import quantization as q
+from ..layer import Layer, TensorArg, fail, io_tensors, per_tensor_quant
+
+SOFTMAX_DIFF_INTEGER_BITS = 5
+SIGMOID_INPUT_INTEGER_BITS = 4
+
+
+def _unary(graph: Graph, op: Operator):
+    (inp, *_), out = io_tensors(graph, op, 1)
+    if inp.size != out.size:
+        fail(op, f"input {inp.shape} and output {out.shape} differ in size")
+    return inp, out, per_tensor_quant(op, inp, "input"), per_tensor_quant(op, out, "output")
+
+
+def lower_softmax(graph: Graph, op: Operator, name: str) -> Layer:
+    inp, out, (in_scale, _), (out_scale, out_zp) = _unary(graph, op)
+    if (out_scale, out_zp) != (1.0 / 256, -128):
+        fail(op, f"int8 output must have scale 1/256 and zero point -128 (has {out_scale}, {out_zp})")
+    beta = float(op.options["beta"])
+    real_multiplier = min(beta * in_scale * (1 << (31 - SOFTMAX_DIFF_INTEGER_BITS)), (1 << 31) - 1.0)
+    multiplier, left_shift = q.quantize_multiplier(real_multiplier)
+    depth = inp.shape[-1] if inp.shape else 1
+    params = {
+        "outer_size": inp.size // depth if depth else 0, "depth": depth,
+        "input_multiplier": multiplier, "input_left_shift": left_shift,
+        "diff_min": -q.input_radius(SOFTMAX_DIFF_INTEGER_BITS, left_shift),
+    }
+    return Layer(op, "tg_softmax_s8", "tg_softmax_params_t", params, [TensorArg(inp.index), TensorArg(out.index)])
+
+
+def _lower_sigmoid(graph: Graph, op: Operator, kernel: str) -> Layer:
+    inp, out, (in_scale, in_zp), _ = _unary(graph, op)
+    multiplier, left_shift = q.frexp_multiplier(in_scale * (1 << (31 - SIGMOID_INPUT_INTEGER_BITS)))
+    params = {
+        "size": inp.size, "input_zero_point": in_zp,
+        "input_range_radius": q.input_radius(SIGMOID_INPUT_INTEGER_BITS, left_shift),
+        "input_multiplier": multiplier, "input_left_shift": left_shift,
+    }
+    return Layer(op, kernel, "tg_sigmoid_params_t", params, [TensorArg(inp.index), TensorArg(out.index)])
+
+
+def lower_logistic(graph: Graph, op: Operator, name: str) -> Layer:
+    (_, out) = io_tensors(graph, op, 1)
+    if per_tensor_quant(op, out, "output")[1] != -128:
+        fail(op, "int8 output must have zero point -128")
+    return _lower_sigmoid(graph, op, "tg_logistic_s8")
+
+
+def lower_tanh(graph: Graph, op: Operator, name: str) -> Layer:
+    return _lower_sigmoid(graph, op, "tg_tanh_s8")
+
+
+def lower_relu(graph: Graph, op: Operator, name: str) -> Layer:
+    inp, out, (in_scale, in_zp), (out_scale, out_zp) = _unary(graph, op)
+    multiplier, shift = q.quantize_multiplier(in_scale / out_scale)
+    params = {
+        "size": inp.size, "input_zero_point": in_zp, "output_zero_point": out_zp,
+        "output_multiplier": multiplier, "output_shift": shift,
+        "act_min": max(q.INT8_MIN, out_zp), "act_max": q.INT8_MAX,
+    }
+    return Layer(op, "tg_relu_s8", "tg_requantize_params_t", params, [TensorArg(inp.index), TensorArg(out.index)])
+
+
+def lower_relu6(graph: Graph, op: Operator, name: str) -> Layer:
+    inp, out, (in_scale, in_zp), _ = _unary(graph, op)
+    params = {"size": inp.size, "lower": in_zp, "upper": q.float_to_int8(6.0, in_scale, in_zp)}
+    return Layer(op, "tg_relu6_s8", "tg_clamp_params_t", params, [TensorArg(inp.index), TensorArg(out.index)])

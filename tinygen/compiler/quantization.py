@@ -1,0 +1,86 @@
+"""TFLite's generation-time quantization arithmetic, reproduced exactly.
+
+Each function mirrors the computation TFLite Micro does in a kernel's Prepare step (same types,
+same order of operations), so the constants tinygen bakes into C are the ones TFLM would use.
+"""
+
+import math
+
+import numpy as np
+
+INT8_MIN, INT8_MAX = -128, 127
+
+
+def round_half_away(value: float) -> int:
+    """std::round: halves go away from zero (value - trunc(value) is exact in binary floating point)."""
+    integer = math.trunc(value)
+    if abs(value - integer) >= 0.5:
+        integer += 1 if value > 0 else -1
+    return integer
+
+
+def quantize_multiplier(real_multiplier: float) -> tuple[int, int]:
+    """A real multiplier as a Q31 significand and a power-of-two exponent (TFLite QuantizeMultiplier)."""
+    if real_multiplier == 0.0:
+        return 0, 0
+    significand, shift = math.frexp(real_multiplier)
+    q_fixed = round_half_away(significand * (1 << 31))
+    if q_fixed == 1 << 31:
+        q_fixed //= 2
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    return q_fixed, shift
+
+
+def frexp_multiplier(real_multiplier: float) -> tuple[int, int]:
+    """frexp and round without QuantizeMultiplier's corrections, as LOGISTIC and TANH prepare."""
+    significand, shift = math.frexp(real_multiplier)
+    multiplier = round_half_away(significand * (1 << 31))
+    return (multiplier - (1 << 32) if multiplier >= 1 << 31 else multiplier), shift   # int32 wrap, as in C
+
+
+def input_radius(integer_bits: int, left_shift: int, total_signed_bits: int = 31) -> int:
+    """Largest input difference the fixed-point exp/logistic/tanh paths are fed (CalculateInputRadius)."""
+    max_input_rescaled = (1.0 * ((1 << integer_bits) - 1) * (1 << (total_signed_bits - integer_bits))
+                          / (1 << left_shift))
+    return int(math.floor(max_input_rescaled))
+
+
+def _quantize_float32(value: float, scale: float, zero_point: int) -> int:
+    # TFLite divides in float32 here, then rounds.
+    return zero_point + round_half_away(float(np.float32(value) / np.float32(scale)))
+
+
+def activation_range(activation: str, scale: float, zero_point: int) -> tuple[int, int]:
+    """The int8 clamp of a fused activation (CalculateActivationRangeQuantized)."""
+    if activation == "NONE":
+        return INT8_MIN, INT8_MAX
+    if activation == "RELU":
+        return max(INT8_MIN, _quantize_float32(0.0, scale, zero_point)), INT8_MAX
+    if activation == "RELU6":
+        return (max(INT8_MIN, _quantize_float32(0.0, scale, zero_point)),
+                min(INT8_MAX, _quantize_float32(6.0, scale, zero_point)))
+    if activation == "RELU_N1_TO_1":
+        return (max(INT8_MIN, _quantize_float32(-1.0, scale, zero_point)),
+                min(INT8_MAX, _quantize_float32(1.0, scale, zero_point)))
+    raise ValueError(f"fused activation {activation} has no int8 range")
+
+
+def float_to_int8(value: float, scale: float, zero_point: int) -> int:
+    """FloatToQuantizedType<int8_t>: round(value / scale) + zero point, clamped."""
+    return min(INT8_MAX, max(INT8_MIN, _quantize_float32(value, scale, zero_point)))
+
+
+def leading_padding(stride: int, dilation: int, in_size: int, filter_size: int, out_size: int) -> int:
+    """Leading padding (ComputePaddingWithOffset); the odd pixel of SAME padding goes at the end."""
+    effective_filter = (filter_size - 1) * dilation + 1
+    total = max(0, (out_size - 1) * stride + effective_filter - in_size)
+    return total // 2
+
+
+def output_size(padding: str, in_size: int, filter_size: int, stride: int, dilation: int) -> int:
+    effective_filter = (filter_size - 1) * dilation + 1
+    if padding == "SAME":
+        return (in_size + stride - 1) // stride
+    return (in_size + stride - effective_filter) // stride

@@ -1,0 +1,1 @@
+"""Model importers and the graph IR they produce."""

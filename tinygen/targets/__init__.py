@@ -1,0 +1,1 @@
+"""Where generated code runs: the host compiler, emulators and devices."""

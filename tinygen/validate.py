@@ -1,0 +1,71 @@
+"""Validation: runs the generated code and the TFLM reference on the same inputs and compares every byte."""
+
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .compiler import compile_model
+from .reference import TflmReference
+from .samples import load_samples, random_samples
+from .targets import host
+
+
+@dataclass
+class ValidationReport:
+    model: str
+    target: str
+    samples: int
+    bit_exact: bool
+    mismatched_outputs: int          # output elements that differ from the reference, over all samples
+    mismatched_samples: int
+    max_abs_diff: float
+    arena_bytes: int
+    weights_bytes: int
+    tflm_arena_bytes: int
+    macs: int
+    layers: int
+    inputs: str                      # where the samples came from
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        verdict = "BIT-EXACT" if self.bit_exact else "MISMATCH"
+        return (f"{verdict}: {self.samples} samples ({self.inputs}) on target {self.target}, "
+                f"{self.mismatched_outputs} output values differ from TFLM (max |diff| {self.max_abs_diff:g})\n"
+                f"arena {self.arena_bytes} bytes (TFLM: {self.tflm_arena_bytes}), weights {self.weights_bytes} bytes, "
+                f"{self.macs} MACs in {self.layers} layers")
+
+
+def validate_host(model_path: Path, inputs: Path | None, samples: int | None, seed: int = 0) -> ValidationReport:
+    model = compile_model(model_path)
+    if inputs is not None:
+        data = load_samples(inputs, model, limit=samples)
+        source = str(Path(inputs).name)
+    else:
+        data = random_samples(model, samples if samples is not None else 10, seed)
+        source = f"random, seed {seed}"
+    reference = TflmReference(model_path, len(model.outputs))
+    expected = [reference.run(sample) for sample in data]
+    with tempfile.TemporaryDirectory(prefix="tinygen-host-") as work:
+        executable = host.build(model, Path(work))
+        actual = host.run(executable, model, data, Path(work))
+    mismatched_outputs, mismatched_samples, max_diff = 0, 0, 0.0
+    for want_sample, got_sample in zip(expected, actual):
+        differs = False
+        for want, got in zip(want_sample, got_sample):
+            want = want.reshape(got.shape)
+            unequal = want.tobytes() != got.tobytes()
+            if unequal:
+                diff = np.abs(want.astype(np.float64) - got.astype(np.float64))
+                mismatched_outputs += int(np.count_nonzero(diff)) or int(unequal)
+                max_diff = max(max_diff, float(np.nanmax(diff)) if diff.size else 0.0)
+                differs = True
+        mismatched_samples += differs
+    return ValidationReport(
+        model=str(model_path), target="host", samples=len(data), bit_exact=mismatched_samples == 0,
+        mismatched_outputs=mismatched_outputs, mismatched_samples=mismatched_samples, max_abs_diff=max_diff,
+        arena_bytes=model.arena_bytes, weights_bytes=model.weights_bytes,
+        tflm_arena_bytes=reference.arena_bytes(), macs=model.total_macs, layers=len(model.layers), inputs=source)
