@@ -49,14 +49,15 @@ def test_truncated_model_is_a_format_error(tmp_path, fraction):
 
 
 @needs_shared_models
-def test_corrupted_bytes_never_crash_the_compiler(tmp_path):
+@pytest.mark.parametrize("model", ["tflm/hello_world_int8.tflite", "mlperf_tiny/kws_ref_model.tflite"])
+def test_corrupted_bytes_never_crash_the_compiler(tmp_path, model):
     """Random byte damage either still compiles or gives a TinygenError: never another exception."""
-    data = bytearray(shared_model("tflm/hello_world_int8.tflite").read_bytes())
+    data = bytearray(shared_model(model).read_bytes())
     rng = np.random.default_rng(7)
     outcomes = {"compiled": 0, "refused": 0}
-    for trial in range(300):
+    for trial in range(400):
         damaged = bytearray(data)
-        for position in rng.integers(8, len(data), size=rng.integers(1, 6)):
+        for position in rng.integers(8, len(data), size=rng.integers(1, 20)):
             damaged[position] = int(rng.integers(0, 256))
         path = tmp_path / f"damaged{trial}.tflite"
         path.write_bytes(bytes(damaged))

@@ -155,13 +155,31 @@ def binary(kind: str, shape_a, shape_b, act="NONE", seed=0) -> bytes:
     return convert(body, [tuple(shape_a), tuple(shape_b)], input_ranges=[2.0, 0.7], seed=seed)
 
 
-def softmax(shape, beta=1.0, seed=0) -> bytes:
+def softmax(shape, beta=1.0, float_io=False, seed=0) -> bytes:
+    """SOFTMAX on the last axis. The converter always writes beta 1 (it keeps a float scaling as a
+    separate MUL), so another beta is set by editing the converted model's SoftmaxOptions."""
     tf = _tf()
+    data = convert(lambda x: tf.nn.softmax(x), [tuple(shape)], input_ranges=[4.0], float_io=float_io, seed=seed)
+    return data if beta == 1.0 else set_softmax_beta(data, beta)
 
-    def body(x):
-        return tf.nn.softmax(x * beta if beta != 1.0 else x)
 
-    return convert(body, [tuple(shape)], input_ranges=[4.0], seed=seed)
+def set_softmax_beta(data: bytes, beta: float) -> bytes:
+    _tf()
+    from tensorflow.lite.python import schema_py_generated as schema
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(data))
+    softmax_codes = {i for i, code in enumerate(model.operatorCodes)
+                     if max(code.builtinCode, code.deprecatedBuiltinCode) == schema.BuiltinOperator.SOFTMAX}
+    patched = 0
+    for subgraph in model.subgraphs:
+        for op in subgraph.operators:
+            if op.opcodeIndex in softmax_codes:
+                op.builtinOptions.beta = float(beta)
+                patched += 1
+    if not patched:
+        raise ValueError("no SOFTMAX operator to patch")
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
 
 
 def unary(kind: str, shape, input_range=4.0, seed=0) -> bytes:
@@ -205,6 +223,14 @@ def concatenation(shape, axis: int, copies=2, seed=0) -> bytes:
         return tf.concat(parts, axis=axis)
 
     return convert(body, [tuple(shape)], seed=seed)
+
+
+def concatenation_requantized(shape, axis: int, seed=0) -> bytes:
+    """Concatenation of the input (range +-3) with its TANH (fixed output scale 1/128): the
+    converter requantizes one of them (QUANTIZE int8 -> int8) so that both share a quantization."""
+    tf = _tf()
+    return convert(lambda x: tf.concat([x, tf.tanh(x)], axis=axis), [tuple(shape)], input_ranges=[3.0],
+                   seed=seed)
 
 
 def mean(shape, axes, keepdims: bool, seed=0) -> bytes:

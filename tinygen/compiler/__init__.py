@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from ..model.tflite_importer import load_tflite, parse_tflite
+from ..model.tflite_importer import load_tflite
 from .compile import CompiledModel, compile_graph
 
 
@@ -13,4 +13,4 @@ def compile_model(path: str | Path) -> CompiledModel:
     return compile_graph(graph, path.name, path.read_bytes())
 
 
-__all__ = ["compile_model", "compile_graph", "CompiledModel", "parse_tflite"]
+__all__ = ["compile_model", "compile_graph", "CompiledModel"]

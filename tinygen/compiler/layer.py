@@ -71,7 +71,10 @@ def per_tensor_quant(op: Operator, tensor: Tensor, role: str, dtype: str = "int8
         fail(op, f"{role} '{tensor.name}' has no quantization parameters")
     if tensor.quant.per_channel:
         fail(op, f"{role} '{tensor.name}' is quantized per channel; activations must be per tensor")
-    return float(tensor.quant.scale[0]), int(tensor.quant.zero_point[0])
+    scale, zero_point = float(tensor.quant.scale[0]), int(tensor.quant.zero_point[0])
+    if scale <= 0 or not q.INT8_MIN <= zero_point <= q.INT8_MAX:
+        fail(op, f"{role} '{tensor.name}' has an invalid scale {scale} or zero point {zero_point}")
+    return scale, zero_point
 
 
 def constant(op: Operator, tensor: Tensor | None, role: str, dtypes: tuple[str, ...]) -> Tensor:
@@ -79,6 +82,8 @@ def constant(op: Operator, tensor: Tensor | None, role: str, dtypes: tuple[str, 
         fail(op, f"{role} must be a constant tensor")
     if tensor.dtype not in dtypes:
         fail(op, f"{role} '{tensor.name}' is {tensor.dtype}; expected {' or '.join(dtypes)}")
+    if tensor.dtype == "int8" and tensor.quant is None:
+        fail(op, f"{role} '{tensor.name}' has no quantization parameters")
     return tensor
 
 

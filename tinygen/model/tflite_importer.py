@@ -1,5 +1,6 @@
 """Reads a .tflite flatbuffer into the graph IR, checking every reference along the way."""
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,8 @@ class _Importer:
         zero_point = table.scalar_vector(fb.QUANT_ZERO_POINT, "q")
         if not scale:
             return None
+        if not all(math.isfinite(s) and s >= 0 for s in scale):
+            self.fail(f"quantization scales must be finite and non-negative, found {scale[:4]}")
         if zero_point and len(zero_point) != len(scale):
             self.fail(f"quantization has {len(scale)} scales but {len(zero_point)} zero points")
         return Quantization(tuple(scale), tuple(zero_point or [0] * len(scale)),

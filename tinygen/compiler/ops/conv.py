@@ -40,62 +40,55 @@ def _window(op: Operator, in_h: int, in_w: int, k_h: int, k_w: int, out_h: int, 
     }
 
 
-def lower_conv_2d(graph: Graph, op: Operator, name: str) -> Layer:
+def _operands(graph: Graph, op: Operator):
     (inp, flt, *rest), out = io_tensors(graph, op, 2)
-    in_scale, in_zp = per_tensor_quant(op, inp, "input")
-    out_scale, out_zp = per_tensor_quant(op, out, "output")
+    quants = per_tensor_quant(op, inp, "input"), per_tensor_quant(op, out, "output")
     flt = constant(op, flt, "filter", ("int8",))
     for tensor, role in ((inp, "input"), (flt, "filter"), (out, "output")):
         require_rank(op, tensor, 4, role)
-    batches, in_h, in_w, in_c = inp.shape
-    out_c, k_h, k_w, filter_c = flt.shape
-    _, out_h, out_w, out_channels = out.shape
-    if out_channels != out_c or filter_c == 0 or in_c % filter_c or out_c % (in_c // filter_c):
-        fail(op, f"filter {flt.shape} does not match input {inp.shape} and output {out.shape}")
+    return inp, flt, rest[0] if rest else None, out, quants
+
+
+def _layer(op: Operator, name: str, kernel: str, params_type: str, operands, shape_params: dict,
+           macs: int) -> Layer:
+    """The parts CONV_2D and DEPTHWISE_CONV_2D share: window, offsets, clamp, per-channel scales."""
+    inp, flt, bias, out, ((in_scale, in_zp), (out_scale, out_zp)) = operands
+    out_c = out.shape[3]
     multipliers, shifts = _per_channel_multipliers(op, in_scale, flt.quant, out_scale, out_c)
     params = {
-        "batches": batches, "input_h": in_h, "input_w": in_w, "input_c": in_c,
-        "filter_h": k_h, "filter_w": k_w, "filter_c": filter_c,
-        "output_h": out_h, "output_w": out_w, "output_c": out_c,
-        **_window(op, in_h, in_w, k_h, k_w, out_h, out_w),
+        "batches": inp.shape[0], "input_h": inp.shape[1], "input_w": inp.shape[2], "input_c": inp.shape[3],
+        **shape_params,
+        "output_h": out.shape[1], "output_w": out.shape[2], "output_c": out_c,
+        **_window(op, inp.shape[1], inp.shape[2], shape_params["filter_h"], shape_params["filter_w"],
+                  out.shape[1], out.shape[2]),
         "input_offset": -in_zp, "output_offset": out_zp,
         **fused_activation(op, out_scale, out_zp),
         "multipliers": f"{name}_multipliers", "shifts": f"{name}_shifts",
     }
-    bias = optional_bias(op, rest[0] if rest else None, out_c)
-    return Layer(op, "tg_convolve_s8", "tg_conv_params_t", params,
-                 [TensorArg(inp.index), TensorArg(flt.index), bias, TensorArg(out.index)],
-                 channel_arrays(name, multipliers, shifts),
-                 macs=batches * out_h * out_w * out_c * k_h * k_w * filter_c)
+    return Layer(op, kernel, params_type, params,
+                 [TensorArg(inp.index), TensorArg(flt.index), optional_bias(op, bias, out_c), TensorArg(out.index)],
+                 channel_arrays(name, multipliers, shifts), macs=macs)
+
+
+def lower_conv_2d(graph: Graph, op: Operator, name: str) -> Layer:
+    operands = _operands(graph, op)
+    inp, flt, _, out, _ = operands
+    out_c, k_h, k_w, filter_c = flt.shape
+    in_c = inp.shape[3]
+    if out.shape[3] != out_c or filter_c == 0 or in_c % filter_c or out_c % (in_c // filter_c):
+        fail(op, f"filter {flt.shape} does not match input {inp.shape} and output {out.shape}")
+    return _layer(op, name, "tg_convolve_s8", "tg_conv_params_t", operands, {"filter_h": k_h, "filter_w": k_w, "filter_c": filter_c},
+                  macs=out.size * k_h * k_w * filter_c)
 
 
 def lower_depthwise_conv_2d(graph: Graph, op: Operator, name: str) -> Layer:
-    (inp, flt, *rest), out = io_tensors(graph, op, 2)
-    in_scale, in_zp = per_tensor_quant(op, inp, "input")
-    out_scale, out_zp = per_tensor_quant(op, out, "output")
-    flt = constant(op, flt, "filter", ("int8",))
-    for tensor, role in ((inp, "input"), (flt, "filter"), (out, "output")):
-        require_rank(op, tensor, 4, role)
-    batches, in_h, in_w, in_c = inp.shape
+    operands = _operands(graph, op)
+    inp, flt, _, out, _ = operands
     _, k_h, k_w, out_c = flt.shape
-    _, out_h, out_w, out_channels = out.shape
+    in_c = inp.shape[3]
     # TFLM derives the multiplier from the shapes; the option may be stale or 0 in older files.
-    if in_c == 0 or out_c % in_c or out_channels != out_c:
+    if in_c == 0 or out_c % in_c or out.shape[3] != out_c:
         fail(op, f"filter {flt.shape} does not match input {inp.shape} and output {out.shape}")
-    multipliers, shifts = _per_channel_multipliers(op, in_scale, flt.quant, out_scale, out_c)
-    params = {
-        "batches": batches, "input_h": in_h, "input_w": in_w, "input_c": in_c,
-        "filter_h": k_h, "filter_w": k_w,
-        "output_h": out_h, "output_w": out_w, "output_c": out_c,
-        "depth_multiplier": out_c // in_c,
-        **_window(op, in_h, in_w, k_h, k_w, out_h, out_w),
-        "input_offset": -in_zp, "output_offset": out_zp,
-        **fused_activation(op, out_scale, out_zp),
-        "multipliers": f"{name}_multipliers", "shifts": f"{name}_shifts",
-    }
-    bias = optional_bias(op, rest[0] if rest else None, out_c)
-    return Layer(op, "tg_depthwise_conv_s8", "tg_depthwise_conv_params_t", params,
-                 [TensorArg(inp.index), TensorArg(flt.index), bias, TensorArg(out.index)],
-                 channel_arrays(name, multipliers, shifts),
-                 macs=batches * out_h * out_w * out_c * k_h * k_w)
-
+    return _layer(op, name, "tg_depthwise_conv_s8", "tg_depthwise_conv_params_t", operands,
+                  {"filter_h": k_h, "filter_w": k_w, "depth_multiplier": out_c // in_c},
+                  macs=out.size * k_h * k_w)
