@@ -35,6 +35,34 @@ def _cmd_validate(args) -> int:
     return 0 if report.bit_exact else 1
 
 
+def _cmd_boards(args) -> int:
+    from .boards import boards_table
+
+    print(boards_table())
+    return 0
+
+
+def _cmd_build(args) -> int:
+    from .boards import get_board
+    from .firmware.build import build, describe
+
+    board = get_board(args.board)
+    sample = None
+    model = args.model
+    if model is None:
+        from . import default_model
+
+        model = default_model.DEFAULT_MODEL_PATH
+        if args.input is None:
+            sample = [default_model.sample_input()[0]]
+        accuracy = default_model.model_info()["int8_accuracy_tflm"]
+        print(f"model: tinygen's default model {model.name} (8x8 digits CNN, int8 test accuracy {accuracy:.3f})")
+    out_dir = args.out or Path("firmware_out") / board.id
+    result = build(board, model, out_dir, args.input, sample, use_registry=args.pio_registry)
+    print(describe(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinygen", description="TinyML firmware generator for microcontrollers")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -52,6 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
     validate_cmd.add_argument("--seed", type=int, default=0, help="seed for random samples")
     validate_cmd.add_argument("--json", type=Path, help="write the report as JSON here")
     validate_cmd.set_defaults(run=_cmd_validate)
+
+    boards_cmd = commands.add_parser("boards", help="list the boards tinygen builds for")
+    boards_cmd.set_defaults(run=_cmd_boards)
+
+    build_cmd = commands.add_parser("build", help="build firmware for a board with PlatformIO (offline)")
+    build_cmd.add_argument("--board", required=True, help="board id (see `tinygen boards`)")
+    build_cmd.add_argument("--model", type=Path, help="int8 .tflite model (default: the model shipped with tinygen)")
+    build_cmd.add_argument("--out", type=Path, help="project folder (default: firmware_out/BOARD)")
+    build_cmd.add_argument("--input", type=Path, help="input embedded in the firmware: .npy/.npz, first sample "
+                                                       "(default: a seeded random input, or a test digit for the default model)")
+    build_cmd.add_argument("--pio-registry", action="store_true",
+                           help="use the board's PlatformIO registry platform instead of the offline one (needs internet)")
+    build_cmd.set_defaults(run=_cmd_build)
     return parser
 
 

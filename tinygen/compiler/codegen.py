@@ -43,7 +43,7 @@ def _float_macro(value: float) -> str:
     return f"{float(np.float32(value)):.9g}f"
 
 
-def _array_body(values: np.ndarray) -> str:
+def array_body(values: np.ndarray) -> str:
     flat = values.reshape(-1)
     if flat.dtype.kind == "f":
         items = [repr(float(v)) + "f" for v in flat]
@@ -102,12 +102,12 @@ class _Renderer:
         arrays = []
         for tensor, name in self.model.weights:
             arrays.append({"name": name, "ctype": C_TYPES[tensor.dtype], "length": max(tensor.size, 1),
-                           "body": _array_body(tensor.data),
+                           "body": array_body(tensor.data),
                            "comment": f"tensor {tensor.index} '{comment_text(tensor.name)}' "
                                       f"{tensor.dtype} {list(tensor.shape)}"})
         for array in self.model.arrays:
             arrays.append({"name": array.name, "ctype": array.ctype, "length": array.values.size,
-                           "body": _array_body(array.values), "comment": array.name.replace("_", " ")})
+                           "body": array_body(array.values), "comment": array.name.replace("_", " ")})
         return arrays
 
     def context(self) -> dict:
@@ -157,6 +157,7 @@ def write_atomically(files: dict[str, str], out_dir: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         for name, text in sorted(files.items()):
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_text(text)
         if out_dir.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))

@@ -1,0 +1,153 @@
+"""Firmware for real boards: offline PlatformIO builds, QEMU runs whose outputs equal TFLM's, the
+fit check, reproducible projects and the fault path."""
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+from tinygen.boards import all_boards, get_board
+from tinygen.cli import main
+from tinygen.compiler import compile_model
+from tinygen.errors import TinygenError
+from tinygen.firmware import platformio_env
+from tinygen.firmware.build import build, check_fit, embedded_input
+from tinygen.reference import TflmReference
+from tinygen.targets.qemu import EXIT_FAULT, run_elf
+
+from conftest import SHARED_MODELS, shared_model
+
+EMULATED = [board.id for board in all_boards() if board.emulated]
+SHARED = ["mlperf_tiny/kws_ref_model.tflite", "mlperf_tiny/pretrainedResnet_quant.tflite",
+          "tflm/hello_world_int8.tflite", "tflm/micro_speech_quantized.tflite", "tflm/network_model.tflite",
+          "tflm/person_detect.tflite", "tflm/test_conv_model.tflite"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_tinygen_home(tmp_path_factory):
+    """Every test here starts PlatformIO from an empty core folder, as on a fresh machine."""
+    home = tmp_path_factory.mktemp("tinygen-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TINYGEN_HOME", str(home))
+        yield home
+
+
+def test_boards_command_lists_every_board(capsys):
+    assert main(["boards"]) == 0
+    listing = capsys.readouterr().out
+    for board in ("nrf52840", "mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547", "netduinoplus2",
+                  "lm3s6965evb", "microbit"):
+        assert board in listing
+    assert "1024 KB  256 KB" in listing
+
+
+def test_default_build_for_nrf52840_is_offline_and_fits(tmp_path, fresh_tinygen_home, capsys):
+    out = tmp_path / "nrf52840"
+    assert main(["build", "--board", "nrf52840", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "default model" in printed and "FLASH" in printed
+    for artifact in ("firmware.elf", "firmware.hex", "firmware.bin", "platformio.ini", "size_report.json"):
+        assert (out / artifact).is_file(), artifact
+    sections = subprocess.run(["arm-none-eabi-readelf", "-S", str(out / "firmware.elf")],
+                              capture_output=True, text=True, check=True).stdout
+    vector_line = next(line for line in sections.splitlines() if ".isr_vector" in line)
+    assert " 00000000 " in vector_line
+    report = json.loads((out / "size_report.json").read_text())
+    assert report["flash"]["used"] <= 1024 * 1024 and report["ram"]["used"] <= 256 * 1024
+    assert report["flash"]["parts"]["weights"] >= report["weights_bytes"]
+    assert report["ram"]["parts"]["arena"] == report["arena_bytes"]
+    assert (fresh_tinygen_home / "platformio" / "packages" / "tool-scons" / ".piopm").is_file()
+    assert "symlink://" in (out / "platformio.ini").read_text()
+
+
+def _fits(model, board) -> bool:
+    try:
+        check_fit(model, board)
+        return True
+    except TinygenError:
+        return False
+
+
+CASES = [(board, "default") for board in EMULATED] + [(board, m) for board in EMULATED for m in SHARED]
+
+
+@pytest.mark.parametrize("board_id,model_name", CASES)
+def test_firmware_output_in_qemu_equals_tflm(tmp_path, board_id, model_name):
+    if model_name == "default":
+        from tinygen.default_model import DEFAULT_MODEL_PATH as path
+    else:
+        if not SHARED_MODELS.is_dir():
+            pytest.skip(f"reference models are not here ({SHARED_MODELS}): they sit beside the clone in CI only")
+        path = shared_model(model_name)
+    board = get_board(board_id)
+    model = compile_model(path)
+    if not _fits(model, board):
+        with pytest.raises(TinygenError, match="does not fit"):
+            build(board, path, tmp_path / "fw")
+        assert not (tmp_path / "fw").exists()
+        return
+    result = build(board, path, tmp_path / "fw")
+    run = run_elf(board, result.elf, timeout=300)
+    assert run.exit_code == 0, run.uart
+    sample = embedded_input(model, None)
+    expected = TflmReference(path, len(model.outputs)).run(sample)
+    outputs = run.lines("tg-output ")
+    assert len(outputs) == len(expected), run.uart
+    for line, want in zip(outputs, expected):
+        position, hex_bytes = line.split()
+        assert bytes.fromhex(hex_bytes) == np.ascontiguousarray(want).tobytes(), (board_id, model_name, position)
+    (count, unit), = (line.split() for line in run.lines("tg-counter "))
+    assert unit == "ticks" and int(count) > 0
+
+
+def test_person_detect_is_refused_on_microbit_before_compiling(tmp_path):
+    if not SHARED_MODELS.is_dir():
+        pytest.skip(f"reference models are not here ({SHARED_MODELS})")
+    out = tmp_path / "fw"
+    with pytest.raises(TinygenError) as error:
+        build(get_board("microbit"), shared_model("tflm/person_detect.tflite"), out)
+    message = str(error.value)
+    assert "does not fit microbit" in message and "16,384" in message and "arena 55,296" in message
+    assert "smaller model" in message and "pruning" in message
+    assert not out.exists()
+
+
+def test_two_builds_generate_identical_sources(tmp_path):
+    board = get_board("mps2-an386")
+    from tinygen.default_model import DEFAULT_MODEL_PATH
+
+    for name in ("a", "b"):
+        build(board, DEFAULT_MODEL_PATH, tmp_path / name)
+    def sources(root):
+        return {p.relative_to(root): p.read_bytes() for p in root.rglob("*")
+                if p.is_file() and p.parts[len(root.parts)] in ("src", "include", "linker", "platformio.ini")}
+    first, second = sources(tmp_path / "a"), sources(tmp_path / "b")
+    assert len(first) > 10 and first == second
+
+
+def test_instruction_count_is_repeatable(tmp_path):
+    board = get_board("mps2-an386")
+    from tinygen.default_model import DEFAULT_MODEL_PATH
+
+    elf = build(board, DEFAULT_MODEL_PATH, tmp_path / "fw").elf
+    counts = {run_elf(board, elf).lines("tg-counter ")[0] for _ in range(2)}
+    assert len(counts) == 1
+    ticks = int(counts.pop().split()[0])
+    assert 10_000 < board.instructions_from_ticks(ticks) < 10_000_000
+
+
+def test_a_faulting_firmware_reports_the_hardfault_and_exits_nonzero(tmp_path):
+    board = get_board("mps2-an386")
+    from tinygen.default_model import DEFAULT_MODEL_PATH
+
+    out = tmp_path / "fw"
+    build(board, DEFAULT_MODEL_PATH, out)
+    main_c = out / "src" / "main.c"
+    # An undefined instruction right after start-up: the fault path must take over.
+    main_c.write_text(main_c.read_text().replace("    tg_counter_start();", '    __asm__ volatile("udf #0");\n    tg_counter_start();'))
+    from tinygen.firmware.build import run_platformio
+    run_platformio(out)
+    run = run_elf(board, out / ".pio" / "build" / board.id / "firmware.elf")
+    assert run.exit_code == EXIT_FAULT, run.uart
+    assert "tg-fault: HardFault pc=0x" in run.uart and "tg-done" not in run.uart

@@ -1,0 +1,1 @@
+"""Firmware: PlatformIO projects for boards, built offline, with a size report."""

@@ -1,0 +1,100 @@
+"""`tinygen build`: model -> PlatformIO project -> firmware.elf/.hex/.bin and a size report."""
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..boards import Board
+from ..compiler import compile_model
+from ..compiler.compile import CompiledModel
+from ..compiler.codegen import kernel_sources, write_atomically
+from ..errors import TinygenError
+from ..samples import load_samples, random_samples
+from . import platformio_env
+from .project import project_files
+from .size_report import format_report, size_report
+
+# Generation-time estimates for the fit check; the real figures come from the linked ELF.
+CODE_BASE_BYTES = 4096           # startup, UART, counter, printing, libc pieces
+CODE_PER_KERNEL_BYTES = 1536
+RAM_BASE_BYTES = 512
+ARTIFACTS = ("firmware.elf", "firmware.hex", "firmware.bin")
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    report: dict
+    seconds: float
+
+    @property
+    def elf(self) -> Path:
+        return self.out_dir / "firmware.elf"
+
+
+def check_fit(model: CompiledModel, board: Board) -> None:
+    """Refuses, before any compilation, a model whose estimated flash or RAM exceeds the board's."""
+    flash = model.weights_bytes + CODE_BASE_BYTES + CODE_PER_KERNEL_BYTES * len(kernel_sources(model))
+    io_bytes = sum(io.bytes for io in model.inputs + model.outputs)
+    ram = model.arena_bytes + board.stack_bytes + io_bytes + RAM_BASE_BYTES
+    problems = []
+    if flash > board.flash_size:
+        problems.append(f"flash: weights {model.weights_bytes:,} + code ~{flash - model.weights_bytes:,} = "
+                        f"~{flash:,} bytes > {board.flash_size:,} on {board.id}")
+    if ram > board.ram_size:
+        problems.append(f"RAM: arena {model.arena_bytes:,} + stack {board.stack_bytes:,} + input/output "
+                        f"{io_bytes:,} + other ~{RAM_BASE_BYTES} = ~{ram:,} bytes > {board.ram_size:,} on {board.id}")
+    if problems:
+        raise TinygenError(f"{model.name} does not fit {board.id} ({board.name}):\n  " + "\n  ".join(problems) +
+                           "\nTry a smaller model (fewer channels or layers, `tinygen optimize` once available), "
+                           "pruning, or a board with more memory (`tinygen boards`).")
+
+
+def embedded_input(model: CompiledModel, input_path: Path | None) -> list[np.ndarray]:
+    if input_path is not None:
+        return load_samples(input_path, model, limit=1)[0]
+    return random_samples(model, 1, seed=0)[0]
+
+
+def run_platformio(project: Path) -> None:
+    if importlib.util.find_spec("platformio") is None:
+        raise TinygenError("PlatformIO is not installed in this environment: run `bash .ci/install`")
+    result = subprocess.run([sys.executable, "-m", "platformio", "run", "-d", str(project)], capture_output=True, text=True,
+                            env=platformio_env.pio_environment(), timeout=600)
+    (project / "build.log").write_text(result.stdout + result.stderr)
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-25:])
+        raise TinygenError(f"PlatformIO build failed (full log: {project / 'build.log'}):\n{tail}")
+
+
+def build(board: Board, model_path: Path, out_dir: Path, input_path: Path | None = None,
+          sample: list[np.ndarray] | None = None, use_registry: bool = False) -> BuildResult:
+    started = time.monotonic()
+    model = compile_model(model_path)
+    check_fit(model, board)
+    if sample is None:
+        sample = embedded_input(model, input_path)
+    write_atomically(project_files(model, board, sample, use_registry), out_dir)
+    if not use_registry:
+        platformio_env.prepare()
+    run_platformio(out_dir)
+    build_dir = out_dir / ".pio" / "build" / board.id
+    for name in ARTIFACTS:
+        shutil.copy2(build_dir / name, out_dir / name)
+    report = size_report(out_dir / "firmware.elf", board)
+    report.update(model=model.name, model_hash=model.model_hash, arena_bytes=model.arena_bytes,
+                  weights_bytes=model.weights_bytes)
+    (out_dir / "size_report.json").write_text(json.dumps(report, indent=2) + "\n")
+    return BuildResult(out_dir, report, time.monotonic() - started)
+
+
+def describe(result: BuildResult) -> str:
+    return (f"built {result.elf} ({result.seconds:.1f} s)\n" + format_report(result.report) +
+            f"\nsize report: {result.out_dir / 'size_report.json'}")

@@ -1,0 +1,52 @@
+"""Generates a standard PlatformIO project for one board: the model, its kernels, the board layer
+(startup, UART, counter), a linker script from the board's memory map, and a main program."""
+
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..boards import Board
+from ..compiler.codegen import array_body, environment, render
+from ..compiler.compile import CompiledModel
+from ..errors import TinygenError
+from ..resources import hal_dir
+from . import platformio_env
+
+HAL_COMMON = ("tg_startup.c", "tg_print.c")
+
+
+def registry_target(board: Board) -> dict:
+    registry = board.data.get("pio_registry")
+    if not registry:
+        raise TinygenError(f"board {board.id} has no PlatformIO registry platform; build it offline (the default)")
+    return registry
+
+
+def project_files(model: CompiledModel, board: Board, sample: list[np.ndarray], use_registry: bool = False) -> dict[str, str]:
+    """Relative path -> contents of the whole PlatformIO project."""
+    env = environment()
+    files = {}
+    for name, text in render(model).items():
+        files[("include/" if name.endswith(".h") else "src/") + name] = text
+    for name in HAL_COMMON + (f"tg_uart_{board.data['uart']['driver']}.c", f"tg_counter_{board.data['counter']['driver']}.c"):
+        files[f"src/{name}"] = (hal_dir() / name).read_text()
+    files["include/tg_hal.h"] = (hal_dir() / "tg_hal.h").read_text()
+    context = {
+        "version": __version__, "board": board,
+        "uart_clock_hz": board.data["uart"].get("clock_hz", board.data["clock_hz"]),
+        "inputs": [{"position": io.position, "ctype": io.ctype, "elements": io.tensor.size,
+                    "body": array_body(np.asarray(value, dtype=io.tensor.dtype))}
+                   for io, value in zip(model.inputs, sample)],
+        "outputs": [{"position": io.position, "ctype": io.ctype, "elements": io.tensor.size} for io in model.outputs],
+        "call_args": ", ".join([f"input{io.position}" for io in model.inputs] +
+                               [f"output{io.position}" for io in model.outputs]),
+        "registry": registry_target(board) if use_registry else None,
+        "platform_dir": platformio_env.platform_dir(), "toolchain_dir": platformio_env.toolchain_dir(),
+    }
+    files["include/board.h"] = env.get_template("firmware/board.h.j2").render(context)
+    files["src/main.c"] = env.get_template("firmware/main.c.j2").render(context)
+    files["linker/firmware.ld"] = env.get_template("firmware/firmware.ld.j2").render(context)
+    files["platformio.ini"] = env.get_template("firmware/platformio.ini.j2").render(context)
+    return files
+
