@@ -10,6 +10,7 @@ from tinygen.cli import main
 from tinygen.compiler import compile_model
 from tinygen.errors import ModelFormatError, TinygenError, UnsupportedModelError
 from tinygen.model.tflite_importer import parse_tflite
+from tinygen.quiet_tensorflow import import_tensorflow
 
 from conftest import needs_shared_models, shared_model
 
@@ -81,9 +82,7 @@ def test_lstm_model_is_refused_naming_the_op(tmp_path):
 
 
 def _float_model_bytes() -> bytes:
-    import os
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     weights = tf.constant(np.random.default_rng(0).normal(size=(3, 3, 1, 4)).astype(np.float32))
 

@@ -8,30 +8,19 @@ lazily inside the functions, so importing this module is cheap.
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
+
+from tinygen.quiet_tensorflow import import_tensorflow
 
 CALIBRATION_SAMPLES = 20
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 
 
-def _tf():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
-    tf.get_logger().setLevel("ERROR")
-    try:
-        import absl.logging
-        absl.logging.set_verbosity(absl.logging.ERROR)
-    except ImportError:
-        pass
-    return tf
-
-
 def convert(body, input_shapes, *, input_ranges=None, per_channel: bool = True, float_io: bool = False,
             seed: int = 0) -> bytes:
     """Converts `body(*inputs)` (TensorFlow ops on float32 inputs of `input_shapes`) to an int8 .tflite."""
-    tf = _tf()
+    tf = import_tensorflow()
     input_ranges = input_ranges or [1.0] * len(input_shapes)
     specs = [tf.TensorSpec(shape, tf.float32, name=f"x{i}") for i, shape in enumerate(input_shapes)]
     module = tf.Module()
@@ -57,7 +46,7 @@ def convert(body, input_shapes, *, input_ranges=None, per_channel: bool = True, 
 
 def activation(x, name: str):
     """A float activation the converter fuses into the preceding op as `name`."""
-    tf = _tf()
+    tf = import_tensorflow()
     if name == "NONE":
         return x
     if name == "RELU":
@@ -84,7 +73,7 @@ def _pair(v) -> tuple[int, int]:
 
 def conv2d(input_hwc, out_c: int, kernel=3, stride=1, padding="SAME", dilation=1, act="NONE",
            per_channel=True, float_io=False, seed=0) -> bytes:
-    tf = _tf()
+    tf = import_tensorflow()
     (k_h, k_w), (s_h, s_w), (d_h, d_w) = _pair(kernel), _pair(stride), _pair(dilation)
     in_c = input_hwc[2]
     rng = np.random.default_rng(seed)
@@ -101,7 +90,7 @@ def conv2d(input_hwc, out_c: int, kernel=3, stride=1, padding="SAME", dilation=1
 
 def depthwise_conv2d(input_hwc, kernel=3, stride=1, padding="SAME", dilation=1, depth_multiplier=1,
                      act="NONE", per_channel=True, seed=0) -> bytes:
-    tf = _tf()
+    tf = import_tensorflow()
     (k_h, k_w), (s_h, s_w), (d_h, d_w) = _pair(kernel), _pair(stride), _pair(dilation)
     in_c = input_hwc[2]
     rng = np.random.default_rng(seed)
@@ -120,7 +109,7 @@ def depthwise_conv2d(input_hwc, kernel=3, stride=1, padding="SAME", dilation=1, 
 
 def fully_connected(input_shape, units: int, act="NONE", per_channel=True, seed=0) -> bytes:
     """FULLY_CONNECTED on a [batch, n] input, or on a flattened input of any rank."""
-    tf = _tf()
+    tf = import_tensorflow()
     batch, depth = input_shape[0], int(np.prod(input_shape[1:]))
     rng = np.random.default_rng(seed)
     w = _weights(rng, (depth, units), 1, 1.5 / np.sqrt(depth))
@@ -135,7 +124,7 @@ def fully_connected(input_shape, units: int, act="NONE", per_channel=True, seed=
 
 
 def pool2d(kind: str, input_hwc, size=2, stride=2, padding="VALID", seed=0) -> bytes:
-    tf = _tf()
+    tf = import_tensorflow()
     (f_h, f_w), (s_h, s_w) = _pair(size), _pair(stride)
     op = {"AVG": tf.nn.avg_pool2d, "MAX": tf.nn.max_pool2d}[kind]
 
@@ -147,7 +136,7 @@ def pool2d(kind: str, input_hwc, size=2, stride=2, padding="VALID", seed=0) -> b
 
 def binary(kind: str, shape_a, shape_b, act="NONE", seed=0) -> bytes:
     """ADD or MUL of two model inputs with different ranges (so different quantization)."""
-    tf = _tf()
+    tf = import_tensorflow()
 
     def body(a, b):
         return activation(a + b if kind == "ADD" else a * b, act)
@@ -158,13 +147,13 @@ def binary(kind: str, shape_a, shape_b, act="NONE", seed=0) -> bytes:
 def softmax(shape, beta=1.0, float_io=False, seed=0) -> bytes:
     """SOFTMAX on the last axis. The converter always writes beta 1 (it keeps a float scaling as a
     separate MUL), so another beta is set by editing the converted model's SoftmaxOptions."""
-    tf = _tf()
+    tf = import_tensorflow()
     data = convert(lambda x: tf.nn.softmax(x), [tuple(shape)], input_ranges=[4.0], float_io=float_io, seed=seed)
     return data if beta == 1.0 else set_softmax_beta(data, beta)
 
 
 def set_softmax_beta(data: bytes, beta: float) -> bytes:
-    _tf()
+    import_tensorflow()
     from tensorflow.lite.python import schema_py_generated as schema
     from tensorflow.lite.tools import flatbuffer_utils
 
@@ -184,7 +173,7 @@ def set_softmax_beta(data: bytes, beta: float) -> bytes:
 
 def unary(kind: str, shape, input_range=4.0, seed=0) -> bytes:
     """LOGISTIC, TANH, RELU or RELU6 applied straight to the model input (nothing to fuse into)."""
-    tf = _tf()
+    tf = import_tensorflow()
     op = {"LOGISTIC": tf.sigmoid, "TANH": tf.tanh, "RELU": tf.nn.relu, "RELU6": tf.nn.relu6}[kind]
     return convert(lambda x: op(x), [tuple(shape)], input_ranges=[input_range], seed=seed)
 
@@ -192,7 +181,7 @@ def unary(kind: str, shape, input_range=4.0, seed=0) -> bytes:
 def activation_after(kind: str, after: str, shape, seed=0) -> bytes:
     """Standalone RELU or RELU6 after a CONCATENATION (which cannot take a fused activation in
     tinygen) of the input with itself, or after a PAD."""
-    tf = _tf()
+    tf = import_tensorflow()
     op = {"RELU": tf.nn.relu, "RELU6": tf.nn.relu6}[kind]
 
     def body(x):
@@ -208,14 +197,14 @@ def activation_after(kind: str, after: str, shape, seed=0) -> bytes:
 
 
 def pad(shape, paddings, seed=0) -> bytes:
-    tf = _tf()
+    tf = import_tensorflow()
     return convert(lambda x: tf.pad(x, tf.constant(paddings, tf.int32)), [tuple(shape)], seed=seed)
 
 
 def concatenation(shape, axis: int, copies=2, seed=0) -> bytes:
     """Concatenation of the input with itself and with a shape-preserving max pool of it: all the
     inputs share the input's quantization."""
-    tf = _tf()
+    tf = import_tensorflow()
 
     def body(x):
         parts = [x, tf.nn.max_pool2d(x, ksize=3, strides=1, padding="SAME")]
@@ -228,19 +217,19 @@ def concatenation(shape, axis: int, copies=2, seed=0) -> bytes:
 def concatenation_requantized(shape, axis: int, seed=0) -> bytes:
     """Concatenation of the input (range +-3) with its TANH (fixed output scale 1/128): the
     converter requantizes one of them (QUANTIZE int8 -> int8) so that both share a quantization."""
-    tf = _tf()
+    tf = import_tensorflow()
     return convert(lambda x: tf.concat([x, tf.tanh(x)], axis=axis), [tuple(shape)], input_ranges=[3.0],
                    seed=seed)
 
 
 def mean(shape, axes, keepdims: bool, seed=0) -> bytes:
-    tf = _tf()
+    tf = import_tensorflow()
     return convert(lambda x: tf.reduce_mean(x, axis=axes, keepdims=keepdims), [tuple(shape)], seed=seed)
 
 
 def reshape_softmax(shape, new_shape, seed=0) -> bytes:
     """RESHAPE between two computing ops: TANH, RESHAPE, SOFTMAX."""
-    tf = _tf()
+    tf = import_tensorflow()
     return convert(lambda x: tf.nn.softmax(tf.reshape(tf.tanh(x), new_shape)), [tuple(shape)],
                    input_ranges=[3.0], seed=seed)
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from tinygen.quiet_tensorflow import import_tensorflow
 
 from . import (DEFAULT_MODEL_INFO_PATH, DEFAULT_MODEL_PATH, INPUT_SHAPE, SPLIT_SEED, TEST_FRACTION,
                load_split, quantize_input)
@@ -29,18 +30,6 @@ BATCH_SIZE = 32
 LEARNING_RATE = 0.01
 ALLOWED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D", "ADD",
                "MUL", "RESHAPE", "SOFTMAX", "MEAN", "PAD", "CONCATENATION", "RELU", "RELU6"}
-
-
-def _tf():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
-    tf.get_logger().setLevel("ERROR")
-    try:
-        import absl.logging
-        absl.logging.set_verbosity(absl.logging.ERROR)
-    except ImportError:
-        pass
-    return tf
 
 
 def build_model(tf):
@@ -122,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.monotonic()
 
-    tf = _tf()
+    tf = import_tensorflow()
     import sklearn
 
     tf.keras.utils.set_random_seed(TRAIN_SEED)
