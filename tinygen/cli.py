@@ -22,17 +22,35 @@ def _cmd_compile(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    from .validate import validate_host
-
-    if args.target != "host":
-        raise TinygenError(f"target '{args.target}' is not available yet; use --target host")
     if args.samples is not None and args.samples < 1:
         raise TinygenError("--samples must be at least 1")
-    report = validate_host(args.model, args.inputs, args.samples, args.seed)
-    print(report.summary())
+    target = args.target or ("qemu" if args.board else "host")
+    model = args.model
+    if model is None:
+        if not args.board:
+            raise TinygenError("give --model (or --board to validate the default model)")
+        from .default_model import DEFAULT_MODEL_PATH as model
+    if target == "host":
+        from .validate import validate_host
+
+        report = validate_host(model, args.inputs, args.samples, args.seed)
+        text, data = report.summary(), report.as_dict()
+    elif target == "renode":
+        from .targets.renode import require_renode
+
+        require_renode()
+        raise TinygenError("Renode was found, but tinygen does not generate Renode scripts yet")
+    else:
+        if not args.board:
+            raise TinygenError(f"--target {target} needs --board")
+        from .firmware_validation import summary, validate_firmware
+
+        data = validate_firmware(args.board, model, target, args.port, args.inputs, args.samples, args.seed)
+        text = summary(data)
+    print(text)
     if args.json:
-        Path(args.json).write_text(json.dumps(report.as_dict(), indent=2) + "\n")
-    return 0 if report.bit_exact else 1
+        Path(args.json).write_text(json.dumps(data, indent=2) + "\n")
+    return 0 if data["bit_exact"] else 1
 
 
 def _cmd_boards(args) -> int:
@@ -73,10 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     compile_cmd.set_defaults(run=_cmd_compile)
 
     validate_cmd = commands.add_parser("validate", help="prove generated code bit-exact against TFLM")
-    validate_cmd.add_argument("--target", default="host", choices=["host"], help="where the generated code runs")
-    validate_cmd.add_argument("--model", type=Path, required=True, help="int8 .tflite model")
-    validate_cmd.add_argument("--inputs", type=Path, help="samples as .npy (one input) or .npz")
-    validate_cmd.add_argument("--samples", type=int, help="number of samples (random ones when --inputs is absent; default 10)")
+    validate_cmd.add_argument("--board", help="board id: build its firmware and run it (see `tinygen boards`)")
+    validate_cmd.add_argument("--target", choices=["host", "qemu", "device", "renode"],
+                              help="where the code runs (default: qemu with --board, else host)")
+    validate_cmd.add_argument("--model", type=Path, help="int8 .tflite model (default with --board: tinygen's default model)")
+    validate_cmd.add_argument("--port", help="serial port of a flashed device for --target device (/dev/ttyACM0, COM3)")
+    validate_cmd.add_argument("--inputs", "--data", dest="inputs", type=Path, help="samples as .npy (one input) or .npz")
+    validate_cmd.add_argument("--samples", type=int, help="number of samples (random ones when no data is given; default 10)")
     validate_cmd.add_argument("--seed", type=int, default=0, help="seed for random samples")
     validate_cmd.add_argument("--json", type=Path, help="write the report as JSON here")
     validate_cmd.set_defaults(run=_cmd_validate)

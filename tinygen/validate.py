@@ -39,6 +39,22 @@ class ValidationReport:
                 f"{self.macs} MACs in {self.layers} layers")
 
 
+def compare(expected: list[list[np.ndarray]], actual: list[list[np.ndarray]]) -> tuple[int, int, float]:
+    """(output values that differ, samples with any difference, largest absolute difference)."""
+    mismatched_outputs, mismatched_samples, max_diff = 0, 0, 0.0
+    for want_sample, got_sample in zip(expected, actual):
+        differs = False
+        for want, got in zip(want_sample, got_sample):
+            want = np.asarray(want).reshape(got.shape)
+            if want.tobytes() != got.tobytes():
+                diff = np.abs(want.astype(np.float64) - got.astype(np.float64))
+                mismatched_outputs += max(int(np.count_nonzero(diff)), 1)
+                max_diff = max(max_diff, float(np.nanmax(diff)) if diff.size else 0.0)
+                differs = True
+        mismatched_samples += differs
+    return mismatched_outputs, mismatched_samples, max_diff
+
+
 def validate_host(model_path: Path, inputs: Path | None, samples: int | None, seed: int = 0) -> ValidationReport:
     model = compile_model(model_path)
     if inputs is not None:
@@ -52,18 +68,7 @@ def validate_host(model_path: Path, inputs: Path | None, samples: int | None, se
     with tempfile.TemporaryDirectory(prefix="tinygen-host-") as work:
         executable = host.build(model, Path(work))
         actual = host.run(executable, model, data, Path(work))
-    mismatched_outputs, mismatched_samples, max_diff = 0, 0, 0.0
-    for want_sample, got_sample in zip(expected, actual):
-        differs = False
-        for want, got in zip(want_sample, got_sample):
-            want = want.reshape(got.shape)
-            unequal = want.tobytes() != got.tobytes()
-            if unequal:
-                diff = np.abs(want.astype(np.float64) - got.astype(np.float64))
-                mismatched_outputs += int(np.count_nonzero(diff)) or int(unequal)
-                max_diff = max(max_diff, float(np.nanmax(diff)) if diff.size else 0.0)
-                differs = True
-        mismatched_samples += differs
+    mismatched_outputs, mismatched_samples, max_diff = compare(expected, actual)
     return ValidationReport(
         model=str(model_path), target="host", samples=len(data), bit_exact=mismatched_samples == 0,
         mismatched_outputs=mismatched_outputs, mismatched_samples=mismatched_samples, max_abs_diff=max_diff,

@@ -20,6 +20,10 @@ void tg_print(const char *text);
 void tg_print_u64(uint64_t value);
 void tg_print_hex(const uint8_t *bytes, uint32_t count);
 
+/* Stack use: paint at start-up, then the deepest use so far, in bytes. */
+void tg_stack_paint(void);
+uint32_t tg_stack_used(void);
+
 /* Ends the program: through semihosting with `status` in emulation, by halting on silicon. */
 void tg_exit(int status) __attribute__((noreturn));
 

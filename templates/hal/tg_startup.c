@@ -36,6 +36,7 @@ void Reset_Handler(void)
 {
     memcpy(&_sdata, &_sidata, (size_t)((uintptr_t)&_edata - (uintptr_t)&_sdata));
     memset(&_sbss, 0, (size_t)((uintptr_t)&_ebss - (uintptr_t)&_sbss));
+    tg_stack_paint();
 #if TG_HAS_FPU
     /* CPACR: full access to CP10 and CP11 before any floating-point instruction. */
     *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;

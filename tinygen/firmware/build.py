@@ -75,13 +75,13 @@ def run_platformio(project: Path) -> None:
 
 
 def build(board: Board, model_path: Path, out_dir: Path, input_path: Path | None = None,
-          sample: list[np.ndarray] | None = None, use_registry: bool = False) -> BuildResult:
+          sample: list[np.ndarray] | None = None, use_registry: bool = False, app: str = "oneshot") -> BuildResult:
     started = time.monotonic()
     model = compile_model(model_path)
     check_fit(model, board)
-    if sample is None:
+    if sample is None and app == "oneshot":
         sample = embedded_input(model, input_path)
-    write_atomically(project_files(model, board, sample, use_registry), out_dir)
+    write_atomically(project_files(model, board, sample, use_registry, app), out_dir)
     if not use_registry:
         platformio_env.prepare()
     run_platformio(out_dir)

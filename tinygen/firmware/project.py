@@ -13,7 +13,19 @@ from ..errors import TinygenError
 from ..resources import hal_dir
 from . import platformio_env
 
-HAL_COMMON = ("tg_startup.c", "tg_print.c")
+HAL_COMMON = ("tg_startup.c", "tg_print.c", "tg_stack.c")
+DTYPE_CODES = {"int8": 0, "float32": 1}
+
+
+def _io_layout(model: CompiledModel) -> list[int]:
+    """INFO's description of the inputs and outputs: counts, then per tensor dtype, rank, dims, bytes."""
+    layout = [len(model.inputs), len(model.outputs)]
+    for io in model.inputs + model.outputs:
+        shape = io.tensor.shape or (1,)
+        layout += [DTYPE_CODES[io.tensor.dtype], len(shape)]
+        for value in (*shape, io.bytes):
+            layout += list(int(value).to_bytes(4, "little"))
+    return layout
 
 
 def registry_target(board: Board) -> dict:
@@ -23,8 +35,10 @@ def registry_target(board: Board) -> dict:
     return registry
 
 
-def project_files(model: CompiledModel, board: Board, sample: list[np.ndarray], use_registry: bool = False) -> dict[str, str]:
-    """Relative path -> contents of the whole PlatformIO project."""
+def project_files(model: CompiledModel, board: Board, sample: list[np.ndarray] | None, use_registry: bool = False,
+                  app: str = "oneshot") -> dict[str, str]:
+    """Relative path -> contents of the whole PlatformIO project. `app` is the main program: "oneshot"
+    runs the embedded `sample` once and exits; "serial" serves the serial protocol."""
     env = environment()
     files = {}
     for name, text in render(model).items():
@@ -32,20 +46,28 @@ def project_files(model: CompiledModel, board: Board, sample: list[np.ndarray], 
     for name in HAL_COMMON + (f"tg_uart_{board.data['uart']['driver']}.c", f"tg_counter_{board.data['counter']['driver']}.c"):
         files[f"src/{name}"] = (hal_dir() / name).read_text()
     files["include/tg_hal.h"] = (hal_dir() / "tg_hal.h").read_text()
+    if app == "serial":
+        files["src/tg_protocol.c"] = (hal_dir() / "tg_protocol.c").read_text()
+        files["include/tg_protocol.h"] = (hal_dir() / "tg_protocol.h").read_text()
+    offsets = np.cumsum([0] + [io.bytes for io in model.inputs]).tolist()
     context = {
         "version": __version__, "board": board,
         "uart_clock_hz": board.data["uart"].get("clock_hz", board.data["clock_hz"]),
-        "inputs": [{"position": io.position, "ctype": io.ctype, "elements": io.tensor.size,
-                    "body": array_body(np.asarray(value, dtype=io.tensor.dtype))}
-                   for io, value in zip(model.inputs, sample)],
-        "outputs": [{"position": io.position, "ctype": io.ctype, "elements": io.tensor.size} for io in model.outputs],
+        "inputs": [{"position": io.position, "ctype": io.ctype, "elements": io.tensor.size, "bytes": io.bytes,
+                    "offset": offsets[io.position],
+                    "body": array_body(np.asarray(sample[io.position], dtype=io.tensor.dtype)) if sample else ""}
+                   for io in model.inputs],
+        "outputs": [{"position": io.position, "ctype": io.ctype, "elements": io.tensor.size, "bytes": io.bytes}
+                    for io in model.outputs],
+        "layout": _io_layout(model),
         "call_args": ", ".join([f"input{io.position}" for io in model.inputs] +
                                [f"output{io.position}" for io in model.outputs]),
         "registry": registry_target(board) if use_registry else None,
         "platform_dir": platformio_env.platform_dir(), "toolchain_dir": platformio_env.toolchain_dir(),
     }
     files["include/board.h"] = env.get_template("firmware/board.h.j2").render(context)
-    files["src/main.c"] = env.get_template("firmware/main.c.j2").render(context)
+    main_template = {"oneshot": "firmware/main.c.j2", "serial": "firmware/main_serial.c.j2"}[app]
+    files["src/main.c"] = env.get_template(main_template).render(context)
     files["linker/firmware.ld"] = env.get_template("firmware/firmware.ld.j2").render(context)
     files["platformio.ini"] = env.get_template("firmware/platformio.ini.j2").render(context)
     return files

@@ -1,9 +1,14 @@
 """Runs a firmware ELF in QEMU with deterministic instruction counting and reads its UART."""
 
 import shutil
+import socket
 import subprocess
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import serial
 
 from ..boards import Board
 from ..errors import TinygenError
@@ -42,3 +47,68 @@ def run_elf(board: Board, elf: Path, timeout: float = 120.0) -> QemuRun:
         raise TinygenError(f"QEMU ({board.qemu_machine}) did not finish within {timeout:.0f} s; "
                            f"last UART output:\n{seen}") from None
     return QemuRun(result.returncode, result.stdout.decode(errors="replace") + result.stderr.decode(errors="replace"))
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class QemuSerialSession:
+    """QEMU with the board's UART on a loopback TCP port, opened with pyserial (`socket://`).
+
+    QEMU waits for the connection before it starts the firmware, so no output is lost. Leaving the
+    `with` block waits a bounded time for QEMU to exit, then kills it."""
+
+    def __init__(self, board: Board, elf: Path, connect_timeout: float = 20.0):
+        self.board = board
+        self.elf = elf
+        self.connect_timeout = connect_timeout
+        self.process: subprocess.Popen | None = None
+        self.port = None
+        self.exit_code: int | None = None
+
+    def __enter__(self):
+        port_number = _free_port()
+        command = qemu_command(self.board, self.elf)
+        serial_at = command.index("-serial")
+        command[serial_at + 1] = f"tcp:127.0.0.1:{port_number},server=on,wait=on"
+        command.remove("-nographic")
+        command[1:1] = ["-display", "none"]
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + self.connect_timeout
+        while self.port is None:
+            if self.process.poll() is not None:
+                raise TinygenError(f"QEMU exited with status {self.process.returncode} before the serial "
+                                   f"connection: {self.qemu_log()}")
+            try:
+                self.port = serial.serial_for_url(f"socket://127.0.0.1:{port_number}", timeout=0.2)
+            except serial.SerialException:
+                if time.monotonic() > deadline:
+                    self.close()
+                    raise TinygenError(f"QEMU did not open its serial port within {self.connect_timeout:.0f} s")
+                time.sleep(0.05)
+        return self
+
+    def qemu_log(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace").strip()[-800:] or "(no output)"
+
+    def close(self, wait: float = 5.0) -> int | None:
+        if self.port is not None:
+            self.port.close()
+            self.port = None
+        if self.process is not None and self.exit_code is None:
+            try:
+                self.exit_code = self.process.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                self.exit_code = None
+        return self.exit_code
+
+    def __exit__(self, *exc_info):
+        self.close()
+        self.log.close()

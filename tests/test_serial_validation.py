@@ -1,0 +1,183 @@
+"""`tinygen validate --board`: firmware in QEMU over the serial protocol, bit-exact against TFLM,
+and every failure path (damaged frames, silence, faults, killed QEMU, wrong model, wrong data)
+ends in a clear error, never in success."""
+
+import json
+import threading
+
+import numpy as np
+import pytest
+
+from tinygen.boards import get_board
+from tinygen.cli import main
+from tinygen.compiler import compile_model
+from tinygen.default_model import DEFAULT_MODEL_PATH
+from tinygen.errors import TinygenError
+from tinygen.firmware.build import build, run_platformio
+from tinygen.firmware_validation import check_device_model, validate_firmware
+from tinygen.protocol import DeviceClient, FrameError, FrameReader, ProtocolTimeout, crc16, encode
+from tinygen.targets.qemu import QemuSerialSession
+
+from conftest import needs_shared_models, shared_model
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_tinygen_home(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TINYGEN_HOME", str(tmp_path_factory.mktemp("tinygen-home")))
+        yield
+
+
+class DamagingPort:
+    """Wraps a pyserial port and flips one bit in chosen reads or writes (1-based counts)."""
+
+    def __init__(self, port, damage_writes=(), damage_reads=(), silent_after_reads=None):
+        self.port = port
+        self.damage_writes, self.damage_reads = set(damage_writes), set(damage_reads)
+        self.silent_after_reads = silent_after_reads
+        self.writes = self.reads = 0
+
+    def write(self, data: bytes):
+        self.writes += 1
+        if self.writes in self.damage_writes or "all" in self.damage_writes:
+            data = bytearray(data)
+            data[len(data) // 2] ^= 0x10
+        return self.port.write(bytes(data))
+
+    def read(self, count: int) -> bytes:
+        if self.silent_after_reads is not None and self.reads >= self.silent_after_reads:
+            self.port.read(count)          # the device may talk; nothing reaches the host
+            return b""
+        data = self.port.read(count)
+        if data:
+            self.reads += 1
+            if self.reads in self.damage_reads:
+                data = bytes([data[0] ^ 0x01]) + data[1:]
+        return data
+
+
+def test_frames_round_trip_and_crc_is_ccitt_false():
+    assert crc16(b"123456789") == 0x29B1
+    frame = encode(0x02, b"\x01\x02\x03")
+    assert frame[:2] == b"\xa5\x5a" and frame[2:4] == (4).to_bytes(2, "little")
+
+    class Bytes:
+        def __init__(self, data):
+            self.data = data
+
+        def read(self, count):
+            chunk, self.data = self.data[:count], self.data[count:]
+            return chunk
+
+    reader = FrameReader(Bytes(b"noise" + frame))
+    got = reader.read(1.0)
+    assert (got.command, got.payload) == (0x02, b"\x01\x02\x03") and bytes(reader.skipped) == b"noise"
+    damaged = bytearray(frame)
+    damaged[6] ^= 0xFF
+    with pytest.raises(FrameError, match="bad CRC"):
+        FrameReader(Bytes(bytes(damaged))).read(1.0)
+    with pytest.raises(ProtocolTimeout):
+        FrameReader(Bytes(frame[:5])).read(0.3)
+
+
+def test_default_model_on_nrf52840_runs_on_the_nearest_core(tmp_path):
+    out = tmp_path / "report.json"
+    assert main(["validate", "--board", "nrf52840", "--samples", "5", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["bit_exact"] and report["emulated_core"] == "mps2-an386" and report["target"] == "qemu"
+    assert "nearest emulated core" in report["note"]
+    for key in ("board", "samples", "mismatched_outputs", "instructions_per_inference", "flash_bytes", "ram_bytes",
+                "stack_bytes", "energy_uj_estimate"):
+        assert key in report, key
+    assert 0 < report["stack_bytes"] <= 4096
+    assert report["energy_uj_estimate"] > 0 and "ESTIMATE" in report["assumptions"]
+
+
+@needs_shared_models
+@pytest.mark.parametrize("board", ["mps2-an386", "netduinoplus2", "mps2-an505", "mps3-an547"])
+def test_kws_is_bit_exact_with_repeatable_instruction_counts(tmp_path, board):
+    runs = []
+    for attempt in range(2):
+        out = tmp_path / f"run{attempt}.json"
+        assert main(["validate", "--board", board, "--model", str(shared_model("mlperf_tiny/kws_ref_model.tflite")),
+                     "--samples", "20", "--json", str(out)]) == 0
+        runs.append(json.loads(out.read_text()))
+    assert all(r["bit_exact"] and r["samples"] == 20 for r in runs)
+    assert runs[0]["instructions_per_inference"] == runs[1]["instructions_per_inference"]
+
+
+def _validate_with(factory, **kwargs):
+    return validate_firmware("mps2-an386", DEFAULT_MODEL_PATH, samples=4, client_factory=factory, **kwargs)
+
+
+def test_damaged_frames_are_retried_then_succeed():
+    report = _validate_with(lambda port: DeviceClient(DamagingPort(port, damage_writes={2, 4}, damage_reads={40}),
+                                                      timeout=5))
+    assert report["bit_exact"]
+
+
+def test_a_link_that_always_damages_frames_fails():
+    with pytest.raises(FrameError, match="failed 4 times"):
+        _validate_with(lambda port: DeviceClient(DamagingPort(port, damage_writes={"all"}), timeout=5))
+
+
+def test_a_device_that_stops_answering_times_out():
+    with pytest.raises(ProtocolTimeout, match="stopped answering"):
+        _validate_with(lambda port: DeviceClient(DamagingPort(port, silent_after_reads=8), timeout=2, retries=0))
+
+
+def test_a_killed_qemu_is_an_error_not_a_success(tmp_path):
+    board = get_board("mps2-an386")
+    elf = build(board, DEFAULT_MODEL_PATH, tmp_path / "fw", app="serial").elf
+    with QemuSerialSession(board, elf) as session:
+        client = DeviceClient(session.port, timeout=3, retries=0)
+        client.wait_ready(20)
+        session.process.kill()
+        with pytest.raises(ProtocolTimeout):
+            client.info()
+        assert session.close() != 0
+
+
+def test_a_device_with_another_model_is_refused(tmp_path):
+    board = get_board("mps2-an386")
+    elf = build(board, DEFAULT_MODEL_PATH, tmp_path / "fw", app="serial").elf
+    with QemuSerialSession(board, elf) as session:
+        client = DeviceClient(session.port, timeout=5)
+        client.wait_ready(20)
+        info = client.info()
+        check_device_model(info, compile_model(DEFAULT_MODEL_PATH))     # the right model passes
+        if not shared_model("tflm/hello_world_int8.tflite").is_file():
+            pytest.skip("reference models are not here")
+        with pytest.raises(TinygenError, match="runs another model"):
+            check_device_model(info, compile_model(shared_model("tflm/hello_world_int8.tflite")))
+        client.exit()
+
+
+def test_a_faulting_firmware_shows_its_hardfault(tmp_path):
+    board = get_board("mps2-an386")
+    out = tmp_path / "fw"
+    build(board, DEFAULT_MODEL_PATH, out, app="serial")
+    main_c = out / "src" / "main.c"
+    main_c.write_text(main_c.read_text().replace("    run_model();\n", '    __asm__ volatile("udf #0");\n    run_model();\n'))
+    run_platformio(out)
+    with QemuSerialSession(board, out / ".pio" / "build" / board.id / "firmware.elf") as session:
+        client = DeviceClient(session.port, timeout=3, retries=0)
+        client.wait_ready(20)
+        with pytest.raises(ProtocolTimeout) as error:
+            client.infer(bytes(64), 10)
+        assert "tg-fault: HardFault pc=0x" in str(error.value)
+        assert session.close() == 3
+
+
+def test_inputs_of_the_wrong_shape_are_refused(tmp_path):
+    data = tmp_path / "bad.npz"
+    np.savez(data, x=np.zeros((3, 7, 7), dtype=np.int8))
+    assert main(["validate", "--board", "mps2-an386", "--data", str(data)]) == 1
+    np.savez(data, x=np.zeros((2, 8, 8, 1), dtype=np.float64) + 0.5)
+    with pytest.raises(TinygenError, match="expects int8"):
+        validate_firmware("mps2-an386", DEFAULT_MODEL_PATH, inputs=data)
+
+
+def test_renode_absent_is_a_clear_error(capsys):
+    assert main(["validate", "--board", "nrf52840", "--target", "renode"]) == 1
+    assert "Renode is not installed" in capsys.readouterr().err
