@@ -181,3 +181,32 @@ def test_inputs_of_the_wrong_shape_are_refused(tmp_path):
 def test_renode_absent_is_a_clear_error(capsys):
     assert main(["validate", "--board", "nrf52840", "--target", "renode"]) == 1
     assert "Renode is not installed" in capsys.readouterr().err
+
+
+def test_device_target_over_a_pty_serial_port(tmp_path):
+    """--target device through a real serial device file: QEMU's UART on a pseudo-terminal."""
+    import re
+    import subprocess
+    import time
+
+    from tinygen.targets.qemu import qemu_command
+
+    board = get_board("mps2-an386")
+    elf = build(board, DEFAULT_MODEL_PATH, tmp_path / "fw", app="serial").elf
+    command = qemu_command(board, elf)
+    command[command.index("-serial") + 1] = "pty"
+    command.remove("-nographic")
+    command[1:1] = ["-display", "none"]
+    qemu = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = qemu.stdout.readline()
+        pty = re.search(r"(/dev/pts/\d+)", line).group(1)
+        time.sleep(0.5)
+        out = tmp_path / "device.json"
+        assert main(["validate", "--board", "mps2-an386", "--target", "device", "--port", pty,
+                     "--samples", "3", "--json", str(out)]) == 0
+        report = json.loads(out.read_text())
+        assert report["bit_exact"] and report["target"] == "device" and report["cycles_per_inference"]["min"] > 0
+    finally:
+        qemu.kill()
+        qemu.wait()
