@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -81,6 +82,20 @@ def _cmd_build(args) -> int:
     return 0
 
 
+def _cmd_flash(args) -> int:
+    from .boards import get_board
+    from .targets.flash import flash, flash_command
+
+    board = get_board(args.board)
+    project = args.dir or Path("firmware_out") / board.id
+    command = flash_command(board, project)
+    print(shlex.join(command))
+    if not args.dry_run:
+        flash(board, project)
+        print(f"flashed {board.id}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinygen", description="TinyML firmware generator for microcontrollers")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--pio-registry", action="store_true",
                            help="use the board's PlatformIO registry platform instead of the offline one (needs internet)")
     build_cmd.set_defaults(run=_cmd_build)
+
+    flash_cmd = commands.add_parser("flash", help="write a built firmware to a board through its debug probe")
+    flash_cmd.add_argument("--board", required=True, help="board id")
+    flash_cmd.add_argument("--dir", type=Path, help="built project (default: firmware_out/BOARD)")
+    flash_cmd.add_argument("--dry-run", action="store_true", help="print the exact command and stop")
+    flash_cmd.set_defaults(run=_cmd_flash)
     return parser
 
 
