@@ -11,7 +11,6 @@ from tinygen.boards import all_boards, get_board
 from tinygen.cli import main
 from tinygen.compiler import compile_model
 from tinygen.errors import TinygenError
-from tinygen.firmware import platformio_env
 from tinygen.firmware.build import build, check_fit, embedded_input
 from tinygen.reference import TflmReference
 from tinygen.targets.qemu import EXIT_FAULT, run_elf

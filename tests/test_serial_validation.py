@@ -3,7 +3,6 @@ and every failure path (damaged frames, silence, faults, killed QEMU, wrong mode
 ends in a clear error, never in success."""
 
 import json
-import threading
 
 import numpy as np
 import pytest

@@ -136,7 +136,6 @@ def pool2d(kind: str, input_hwc, size=2, stride=2, padding="VALID", seed=0) -> b
 
 def binary(kind: str, shape_a, shape_b, act="NONE", seed=0) -> bytes:
     """ADD or MUL of two model inputs with different ranges (so different quantization)."""
-    tf = import_tensorflow()
 
     def body(a, b):
         return activation(a + b if kind == "ADD" else a * b, act)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import serial
 
-from .boards import Board, get_board
+from .boards import get_board
 from .compiler import compile_model
 from .compiler.compile import CompiledModel
 from .errors import TinygenError

@@ -1,7 +1,6 @@
 """Generates a standard PlatformIO project for one board: the model, its kernels, the board layer
 (startup, UART, counter), a linker script from the board's memory map, and a main program."""
 
-from pathlib import Path
 
 import numpy as np
 
