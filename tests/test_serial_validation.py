@@ -86,7 +86,7 @@ def test_default_model_on_nrf52840_runs_on_the_nearest_core(tmp_path):
     assert report["bit_exact"] and report["emulated_core"] == "mps2-an386" and report["target"] == "qemu"
     assert "nearest emulated core" in report["note"]
     for key in ("board", "samples", "mismatched_outputs", "instructions_per_inference", "flash_bytes", "ram_bytes",
-                "stack_bytes", "energy_uj_estimate"):
+                "stack_bytes", "energy_uj_estimate", "per_layer", "first_diverging_layer"):
         assert key in report, key
     assert 0 < report["stack_bytes"] <= 4096
     assert report["energy_uj_estimate"] > 0 and "ESTIMATE" in report["assumptions"]
@@ -205,7 +205,96 @@ def test_device_target_over_a_pty_serial_port(tmp_path):
         assert main(["validate", "--board", "mps2-an386", "--target", "device", "--port", pty,
                      "--samples", "3", "--json", str(out)]) == 0
         report = json.loads(out.read_text())
-        assert report["bit_exact"] and report["target"] == "device" and report["cycles_per_inference"]["min"] > 0
+        assert report["bit_exact"] and report["target"] == "device" and report["ticks_per_inference"]["min"] > 0   # named by the board counter's unit
     finally:
         qemu.kill()
         qemu.wait()
+
+
+def test_per_layer_profile_adds_up_and_repeats(tmp_path):
+    reports = [validate_firmware("mps2-an386", DEFAULT_MODEL_PATH, samples=2, plots_dir=tmp_path / f"p{i}")
+               for i in range(2)]
+    assert reports[0]["per_layer"] == reports[1]["per_layer"]
+    per_layer = reports[0]["per_layer"]
+    assert [row["op"] for row in per_layer] == [layer.op.op_type for layer in compile_model(DEFAULT_MODEL_PATH).layers]
+    total = sum(row["count"] for row in per_layer)
+    first_sample = reports[0]["instructions_per_inference"]
+    assert abs(total - first_sample["min"]) <= 0.02 * first_sample["max"], (total, first_sample)
+    assert max(per_layer, key=lambda row: row["count"])["op"] == "CONV_2D"
+    assert (tmp_path / "p0" / "per_layer.png").stat().st_size > 1000
+
+
+def test_a_broken_layer_is_named_as_the_first_diverging_one(tmp_path):
+    from tinygen.firmware_validation import first_diverging_layer, stream_samples
+    from tinygen.reference import TflmReference
+    from tinygen.samples import random_samples
+    from tinygen.validate import compare
+
+    board = get_board("mps2-an386")
+    model = compile_model(DEFAULT_MODEL_PATH)
+    out = tmp_path / "fw"
+    build(board, DEFAULT_MODEL_PATH, out, app="serial")
+    model_c = out / "src" / "model.c"
+    text = model_c.read_text()
+    broken_layer = model.layers[1].name          # the second CONV_2D
+    start = text.index(f"{broken_layer}_params = {{")
+    offset_at = text.index(".output_offset = ", start)
+    end = text.index(",", offset_at)
+    value = int(text[offset_at + len(".output_offset = "):end])
+    model_c.write_text(text[:offset_at] + f".output_offset = {value + 3}" + text[end:])
+    run_platformio(out)
+    data = random_samples(model, 3, seed=1)
+    reference = TflmReference(DEFAULT_MODEL_PATH, 1, keep_intermediates=True)
+    expected = [reference.run(sample) for sample in data]
+    with QemuSerialSession(board, out / ".pio" / "build" / board.id / "firmware.elf") as session:
+        client = DeviceClient(session.port, timeout=10)
+        client.wait_ready(20)
+        actual, _, _ = stream_samples(client, model, data)
+        assert compare(expected, actual)[1] > 0            # the outputs differ ...
+        diverging = first_diverging_layer(client, model, reference, data[0])
+        client.exit()
+    assert diverging["position"] == 1 and diverging["layer"] == broken_layer and diverging["differing_bytes"] > 0
+
+
+def test_labels_give_accuracy_and_a_confusion_matrix(tmp_path):
+    from tinygen.default_model import test_split
+    from tinygen.quiet_tensorflow import import_tensorflow
+    from tinygen.reference import TflmReference
+
+    x, y = test_split()
+    data = tmp_path / "digits.npz"
+    np.savez(data, x=x[:30], y=y[:30])
+    tf = import_tensorflow()
+    float_model = tf.keras.Sequential([tf.keras.layers.Input((8, 8, 1)), tf.keras.layers.Flatten(),
+                                       tf.keras.layers.Dense(10, activation="softmax")])
+    float_path = tmp_path / "float.keras"
+    float_model.save(float_path)
+    out = tmp_path / "report.json"
+    assert main(["validate", "--board", "mps2-an386", "--data", str(data), "--float-model", str(float_path),
+                 "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    accuracy = report["accuracy"]
+    reference = TflmReference(DEFAULT_MODEL_PATH, 1)
+    tflm_accuracy = np.mean([np.argmax(reference.run([x[i]])[0]) == y[i] for i in range(30)])
+    assert accuracy["kind"] == "classification" and accuracy["labels"] == 30
+    assert accuracy["device"] == accuracy["int8_reference"] == tflm_accuracy
+    assert 0.0 <= accuracy["float"] <= 1.0
+    matrix = np.array(accuracy["confusion_matrix"])
+    assert matrix.shape == (10, 10) and matrix.sum() == 30 and np.trace(matrix) == round(tflm_accuracy * 30)
+    assert {p.name for p in (tmp_path / "report_plots").iterdir()} == {"per_layer.png", "confusion.png"}
+
+
+@needs_shared_models
+def test_regression_outputs_get_error_measures(tmp_path):
+    path = shared_model("tflm/hello_world_int8.tflite")
+    model = compile_model(path)
+    quant = model.inputs[0].tensor.quant
+    x_float = np.linspace(0.1, 6.0, 25)
+    x = np.clip(np.round(x_float / quant.scale[0]) + quant.zero_point[0], -128, 127).astype(np.int8).reshape(25, 1, 1)
+    data = tmp_path / "sine.npz"
+    np.savez(data, x=x, y=np.sin(x_float).reshape(25, 1, 1))
+    report = validate_firmware("mps2-an386", path, inputs=data)
+    accuracy = report["accuracy"]
+    assert accuracy["kind"] == "regression" and report["bit_exact"]
+    assert accuracy["device"] == accuracy["int8_reference"]
+    assert accuracy["device"]["rmse"] < 0.2 and accuracy["device"]["cosine_similarity"] > 0.95

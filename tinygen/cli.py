@@ -46,7 +46,9 @@ def _cmd_validate(args) -> int:
             raise TinygenError(f"--target {target} needs --board")
         from .firmware_validation import summary, validate_firmware
 
-        data = validate_firmware(args.board, model, target, args.port, args.inputs, args.samples, args.seed)
+        plots_dir = args.plots or (args.json.parent / f"{args.json.stem}_plots" if args.json else None)
+        data = validate_firmware(args.board, model, target, args.port, args.inputs, args.samples, args.seed,
+                                 args.float_model, plots_dir)
         text = summary(data)
     print(text)
     if args.json:
@@ -115,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate_cmd.add_argument("--samples", type=int, help="number of samples (random ones when no data is given; default 10)")
     validate_cmd.add_argument("--seed", type=int, default=0, help="seed for random samples")
     validate_cmd.add_argument("--json", type=Path, help="write the report as JSON here")
+    validate_cmd.add_argument("--float-model", type=Path,
+                              help="the float model (.tflite, .keras, .h5) to compare accuracy with (needs labels y)")
+    validate_cmd.add_argument("--plots", type=Path, help="folder for PNG plots (default: beside --json)")
     validate_cmd.set_defaults(run=_cmd_validate)
 
     boards_cmd = commands.add_parser("boards", help="list the boards tinygen builds for")

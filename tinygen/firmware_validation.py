@@ -1,7 +1,8 @@
 """`tinygen validate --board`: the firmware runs in QEMU or on a device, samples stream over the
-serial protocol, and every output is compared with the TFLM runtime, with latency, memory and energy."""
+serial protocol, and every output is compared with the TFLM runtime, with latency per layer,
+memory, stack, energy and, where labels exist, accuracy."""
 
-import json
+import contextlib
 import statistics
 import tempfile
 from pathlib import Path
@@ -9,15 +10,16 @@ from pathlib import Path
 import numpy as np
 import serial
 
-from .boards import get_board
+from . import metrics, plots
+from .boards import Board, get_board
 from .compiler import compile_model
 from .compiler.compile import CompiledModel
 from .errors import TinygenError
 from .firmware.build import build
 from .power import energy_estimate
-from .protocol import DeviceClient, DeviceInfo
+from .protocol import CMD_PING, DeviceClient, DeviceInfo
 from .reference import TflmReference
-from .samples import load_samples, random_samples
+from .samples import load_labels, load_samples, random_samples
 from .targets.qemu import QemuSerialSession
 from .validate import compare
 
@@ -33,14 +35,17 @@ def check_device_model(info: DeviceInfo, model: CompiledModel) -> None:
             raise TinygenError(f"the device's {kind}s {device} do not match the model's")
 
 
+def input_bytes(model: CompiledModel, sample: list[np.ndarray]) -> bytes:
+    return b"".join(np.ascontiguousarray(value, dtype=io.tensor.dtype).tobytes()
+                    for io, value in zip(model.inputs, sample))
+
+
 def stream_samples(client: DeviceClient, model: CompiledModel, samples: list[list[np.ndarray]]):
     """Runs every sample on the device: (outputs per sample, counter values, stack high-water)."""
     output_bytes = sum(io.bytes for io in model.outputs)
     outputs, counts, stack = [], [], 0
     for sample in samples:
-        payload = b"".join(np.ascontiguousarray(value, dtype=io.tensor.dtype).tobytes()
-                           for io, value in zip(model.inputs, sample))
-        result = client.infer(payload, output_bytes)
+        result = client.infer(input_bytes(model, sample), output_bytes)
         position, sample_outputs = 0, []
         for io in model.outputs:
             chunk = result.outputs[position:position + io.bytes]
@@ -52,21 +57,27 @@ def stream_samples(client: DeviceClient, model: CompiledModel, samples: list[lis
     return outputs, counts, stack
 
 
-def _samples(model: CompiledModel, inputs: Path | None, count: int | None, seed: int):
-    if inputs is not None:
-        return load_samples(inputs, model, limit=count), Path(inputs).name
-    return random_samples(model, count if count is not None else 10, seed), f"random, seed {seed}"
+def first_diverging_layer(client: DeviceClient, model: CompiledModel, reference: TflmReference,
+                          sample: list[np.ndarray]) -> dict | None:
+    """Compares each layer's output on the device with the reference's, in execution order."""
+    reference.run(sample)
+    payload = input_bytes(model, sample)
+    for position, layer in enumerate(model.layers):
+        if layer.kernel is None:
+            continue
+        tensor = model.graph.tensors[layer.op.outputs[0]]
+        want = np.ascontiguousarray(reference.tensor(tensor.index)).tobytes()
+        got = client.dump(position, payload)
+        if got != want:
+            differing = sum(a != b for a, b in zip(got, want)) + abs(len(got) - len(want))
+            return {"position": position, "op_index": layer.op.index, "op": layer.op.op_type,
+                    "layer": layer.name, "tensor": tensor.name, "differing_bytes": differing}
+    return None
 
 
-def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", port: str | None = None,
-                      inputs: Path | None = None, samples: int | None = None, seed: int = 0,
-                      client_factory=DeviceClient) -> dict:
-    board = get_board(board_id)
-    model = compile_model(model_path)
-    data, source = _samples(model, inputs, samples, seed)
-    reference = TflmReference(model_path, len(model.outputs))
-    expected = [reference.run(sample) for sample in data]
-    report = {"board": board.id, "target": target, "model": str(model_path), "samples": len(data), "inputs": source}
+@contextlib.contextmanager
+def device_session(board: Board, model_path: Path, target: str, port: str | None, client_factory, report: dict):
+    """Yields (client, board that runs, build result or None), and ends the session cleanly."""
     if target == "qemu":
         run_board = board if board.emulated else get_board(board.data["emulation"]["nearest"])
         if run_board is not board:
@@ -78,16 +89,11 @@ def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", por
             with QemuSerialSession(run_board, built.elf) as session:
                 client = client_factory(session.port)
                 client.wait_ready(READY_TIMEOUT)
-                actual, counts, stack = _run(client, model, data)
+                yield client, run_board, built
                 client.exit()
                 exit_code = session.close()
             if exit_code != 0:
                 raise TinygenError(f"QEMU ended with status {exit_code} after the run: {session.qemu_log()}")
-        sizes = built.report
-        instructions = [run_board.instructions_from_ticks(c) for c in counts]
-        report["instructions_per_inference"] = {"min": min(instructions), "median": statistics.median(instructions),
-                                                "max": max(instructions), "unit": "instructions (exact, QEMU -icount)"}
-        work_count = statistics.median(instructions)
     elif target == "device":
         if not port:
             raise TinygenError("--target device needs --port (e.g. /dev/ttyACM0 or COM3)")
@@ -97,29 +103,93 @@ def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", por
             raise TinygenError(f"cannot open {port}: {exc}") from None
         with link:
             client = client_factory(link)
-            client.request(0x04)   # PING: the device is already running
-            actual, counts, stack = _run(client, model, data)
-        sizes = None
-        unit = board.data["counter"]["unit"]
-        report["cycles_per_inference"] = {"min": min(counts), "median": statistics.median(counts), "max": max(counts),
-                                          "unit": unit}
-        work_count = statistics.median(counts)
+            client.request(CMD_PING)   # a flashed device is already running
+            yield client, board, None
     else:
         raise TinygenError(f"target '{target}' is not available for firmware validation")
-    mismatched_outputs, mismatched_samples, max_diff = compare(expected, actual)
-    report.update(bit_exact=mismatched_samples == 0, mismatched_outputs=mismatched_outputs,
-                  mismatched_samples=mismatched_samples, max_abs_diff=max_diff, stack_bytes=stack,
-                  arena_bytes=model.arena_bytes, weights_bytes=model.weights_bytes)
-    if sizes:
-        report["flash_bytes"] = {"used": sizes["flash"]["used"], **sizes["flash"]["parts"]}
-        report["ram_bytes"] = {"used": sizes["ram"]["used"], **sizes["ram"]["parts"]}
-    report.update(energy_estimate(board, work_count))
+
+
+def _work(counts: list[int], run_board: Board, target: str) -> tuple[str, list[float]]:
+    if target == "qemu":
+        return "instructions", [run_board.instructions_from_ticks(c) for c in counts]
+    return run_board.data["counter"]["unit"], list(counts)
+
+
+def _accuracy(model, labels, data, expected, actual, float_model: Path | None) -> dict:
+    first = model.outputs[0].tensor
+    quant = first.quant
+    int8_ref = [sample[0] for sample in expected]
+    device = [sample[0] for sample in actual]
+    floats = None
+    if float_model is not None:
+        from .float_reference import FloatReference
+
+        reference = FloatReference(float_model)
+        floats = [reference.run([metrics.dequantize(np.asarray(v), io.tensor.quant).astype(np.float32)
+                                 for io, v in zip(model.inputs, sample)]) for sample in data]
+    if metrics.is_classification(labels, first.shape):
+        result = {"kind": "classification", "labels": len(labels)}
+        for name, outputs in (("float", floats), ("int8_reference", int8_ref), ("device", device)):
+            if outputs is not None:
+                result[name] = float(np.mean(metrics.predicted_classes(outputs) == labels))
+        result["confusion_matrix"] = metrics.confusion_matrix(labels, metrics.predicted_classes(device), first.shape[-1])
+        return result
+    result = {"kind": "regression", "labels": len(labels)}
+    for name, outputs in (("float", floats), ("int8_reference", int8_ref), ("device", device)):
+        if outputs is not None:
+            values = np.stack([np.asarray(o, dtype=np.float64) if name == "float" else metrics.dequantize(o, quant)
+                               for o in outputs])
+            result[name] = metrics.regression_metrics(labels.astype(np.float64), values)
+    return result
+
+
+def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", port: str | None = None,
+                      inputs: Path | None = None, samples: int | None = None, seed: int = 0,
+                      float_model: Path | None = None, plots_dir: Path | None = None,
+                      client_factory=DeviceClient) -> dict:
+    board = get_board(board_id)
+    model = compile_model(model_path)
+    if inputs is not None:
+        data, source = load_samples(inputs, model, limit=samples), Path(inputs).name
+        labels = load_labels(inputs, len(data))
+    else:
+        data, source, labels = random_samples(model, samples or 10, seed), f"random, seed {seed}", None
+    reference = TflmReference(model_path, len(model.outputs), keep_intermediates=True)
+    expected = [reference.run(sample) for sample in data]
+    report = {"board": board.id, "target": target, "model": str(model_path), "samples": len(data), "inputs": source}
+    with device_session(board, model_path, target, port, client_factory, report) as (client, run_board, built):
+        check_device_model(client.info(), model)
+        actual, counts, stack = stream_samples(client, model, data)
+        layer_counts = client.profile(input_bytes(model, data[0]))
+        mismatched_outputs, mismatched_samples, max_diff = compare(expected, actual)
+        diverging = None
+        if mismatched_samples:
+            first_bad = next(i for i, (want, got) in enumerate(zip(expected, actual)) if compare([want], [got])[1])
+            diverging = first_diverging_layer(client, model, reference, data[first_bad])
+    unit, work = _work(counts, run_board, target)
+    _, per_layer_work = _work(layer_counts, run_board, target)
+    report.update(
+        bit_exact=mismatched_samples == 0, mismatched_outputs=mismatched_outputs, mismatched_samples=mismatched_samples,
+        max_abs_diff=max_diff, first_diverging_layer=diverging,
+        **{f"{unit}_per_inference": {"min": min(work), "median": statistics.median(work), "max": max(work),
+                                     "unit": unit + (" (exact, QEMU -icount)" if target == "qemu" else "")}},
+        per_layer=[{"position": p, "op_index": layer.op.index, "op": layer.op.op_type, "layer": layer.name,
+                    "count": per_layer_work[p]} for p, layer in enumerate(model.layers)],
+        stack_bytes=stack, arena_bytes=model.arena_bytes, weights_bytes=model.weights_bytes)
+    if built is not None:
+        report["flash_bytes"] = {"used": built.report["flash"]["used"], **built.report["flash"]["parts"]}
+        report["ram_bytes"] = {"used": built.report["ram"]["used"], **built.report["ram"]["parts"]}
+    report.update(energy_estimate(board, statistics.median(work)))
+    if labels is not None:
+        report["accuracy"] = _accuracy(model, labels, data, expected, actual, float_model)
+    if plots_dir is not None:
+        plots_dir.mkdir(parents=True, exist_ok=True)
+        report["plots"] = [str(plots.per_layer_bars(report["per_layer"], unit, f"{model.name} on {run_board.id}: {unit} per layer",
+                                                   plots_dir / "per_layer.png"))]
+        if report.get("accuracy", {}).get("kind") == "classification":
+            report["plots"].append(str(plots.confusion_matrix_image(report["accuracy"]["confusion_matrix"],
+                                                                    f"{model.name} on {run_board.id}", plots_dir / "confusion.png")))
     return report
-
-
-def _run(client: DeviceClient, model: CompiledModel, data):
-    check_device_model(client.info(), model)
-    return stream_samples(client, model, data)
 
 
 def summary(report: dict) -> str:
@@ -128,12 +198,24 @@ def summary(report: dict) -> str:
              f"{report['mismatched_outputs']} output values differ from TFLM"]
     if "note" in report:
         lines.append(report["note"])
-    work = report.get("instructions_per_inference") or report.get("cycles_per_inference")
+    if report["first_diverging_layer"]:
+        layer = report["first_diverging_layer"]
+        lines.append(f"first diverging layer: {layer['position']} {layer['op']} '{layer['tensor']}' "
+                     f"({layer['differing_bytes']} bytes differ)")
+    work = next(value for key, value in report.items() if key.endswith("_per_inference"))
     lines.append(f"per inference: min {work['min']:,} / median {work['median']:,} / max {work['max']:,} {work['unit']}")
+    slowest = sorted(report["per_layer"], key=lambda row: -row["count"])[:3]
+    lines.append("slowest layers: " + ", ".join(f"{row['position']} {row['op']} {row['count']:,}" for row in slowest))
     if "flash_bytes" in report:
-        lines.append(f"flash {json.dumps(report['flash_bytes'])}; RAM {json.dumps(report['ram_bytes'])}")
+        lines.append(f"flash {report['flash_bytes']}; RAM {report['ram_bytes']}")
     lines.append(f"stack high-water {report['stack_bytes']:,} bytes; arena {report['arena_bytes']:,} bytes")
     energy = report["energy_uj_estimate"]
-    lines.append((f"energy per inference ~{energy:.2f} uJ ({report['assumptions']})" if energy is not None
-                  else f"energy: {report['assumptions']}"))
+    lines.append(f"energy per inference ~{energy:.2f} uJ ({report['assumptions']})" if energy is not None
+                 else f"energy: {report['assumptions']}")
+    if "accuracy" in report:
+        accuracy = report["accuracy"]
+        lines.append("accuracy: " + ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                                                for k, v in accuracy.items() if k not in ("confusion_matrix", "kind")))
+    for path in report.get("plots", []):
+        lines.append(f"plot: {path}")
     return "\n".join(lines)

@@ -15,9 +15,11 @@ from .errors import TinygenError
 
 PROTOCOL_VERSION = 1
 SYNC = b"\xa5\x5a"
-CMD_INFO, CMD_INFER, CMD_PING, CMD_EXIT, CMD_READY, CMD_ERROR, RESPONSE = 0x01, 0x02, 0x04, 0x05, 0x10, 0x7F, 0x80
+CMD_INFO, CMD_INFER, CMD_PROFILE, CMD_PING, CMD_EXIT, CMD_DUMP = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06
+CMD_READY, CMD_ERROR, RESPONSE = 0x10, 0x7F, 0x80
 ERRORS = {1: "the device received a frame with a bad CRC", 2: "the frame was longer than the device's buffer",
-          3: "the input has the wrong number of bytes for this model", 4: "the device does not know the command"}
+          3: "the input has the wrong number of bytes for this model", 4: "the device does not know the command",
+          5: "the model has no layer at that position"}
 RETRYABLE_DEVICE_ERRORS = {1, 2}   # what a damaged frame looks like from the device's side
 DTYPES = {0: "int8", 1: "float32"}
 MAX_PAYLOAD = 0xFFFE
@@ -189,6 +191,18 @@ class DeviceClient:
             raise FrameError(f"the inference answer has {len(payload)} bytes, expected {output_bytes + 12}")
         count, stack = struct.unpack_from("<QI", payload, output_bytes)
         return Inference(payload[:output_bytes], count, stack)
+
+    def profile(self, input_bytes: bytes) -> list[int]:
+        """The board counter for each layer of one inference (alias layers count 0 plus the hook)."""
+        payload = self.request(CMD_PROFILE, input_bytes)
+        (layers,) = struct.unpack_from("<H", payload)
+        if len(payload) != 2 + 8 * layers:
+            raise FrameError(f"the profile answer has {len(payload)} bytes for {layers} layers")
+        return list(struct.unpack_from(f"<{layers}Q", payload, 2))
+
+    def dump(self, position: int, input_bytes: bytes) -> bytes:
+        """The output of the layer at `position` (in execution order) for this input."""
+        return self.request(CMD_DUMP, struct.pack("<H", position) + input_bytes)
 
     def exit(self) -> None:
         self.request(CMD_EXIT)

@@ -11,14 +11,17 @@ from .errors import TinygenError
 
 
 class TflmReference:
-    def __init__(self, model_path: str | Path, num_outputs: int):
+    def __init__(self, model_path: str | Path, num_outputs: int, keep_intermediates: bool = False):
         from tflite_micro import runtime   # imported here: loading the runtime takes a moment
 
         self.model_path = Path(model_path)
         self.num_outputs = num_outputs
         model_size = self.model_path.stat().st_size
         try:
-            self.interpreter = runtime.Interpreter.from_file(str(model_path), arena_size=max(16 * model_size, 1 << 20))
+            config = (runtime.InterpreterConfig.kPreserveAllTensors if keep_intermediates
+                      else runtime.InterpreterConfig.kAllocationRecording)
+            self.interpreter = runtime.Interpreter.from_file(str(model_path), arena_size=max(16 * model_size, 1 << 20),
+                                                             intrepreter_config=config)
         except (RuntimeError, ValueError) as exc:
             raise TinygenError(f"the TFLM reference runtime cannot load {self.model_path.name}: {exc}") from None
 
@@ -28,6 +31,10 @@ class TflmReference:
             self.interpreter.set_input(value, position)
         self.interpreter.invoke()
         return [np.array(self.interpreter.get_output(position)) for position in range(self.num_outputs)]
+
+    def tensor(self, index: int) -> np.ndarray:
+        """A tensor after the last run (intermediate ones need keep_intermediates=True)."""
+        return np.array(self.interpreter.GetTensor(index, 0)["tensor_data"])
 
     def arena_bytes(self) -> int:
         """TFLM's total arena use, as its recording allocator reports it (on stderr)."""

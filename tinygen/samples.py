@@ -92,3 +92,17 @@ def _as_dtype(batch: np.ndarray, io: ModelIO, path: Path) -> np.ndarray:
                                f"{want} range of the model input (uint8 images need pixel - 128)")
         return batch.astype(want)
     raise TinygenError(f"{path}: input {io.position} is {batch.dtype}, the model expects {want}")
+
+
+def load_labels(path: str | Path, count: int) -> np.ndarray | None:
+    """The labels `y` of an .npz data set (first `count`), or None when it has none."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        if "y" not in data.files:
+            return None
+        labels = np.asarray(data["y"])
+    if len(labels) < count:
+        raise TinygenError(f"{path}: {len(labels)} labels for {count} samples")
+    return labels[:count]

@@ -13,8 +13,10 @@
 enum {
     TG_CMD_INFO = 0x01,
     TG_CMD_INFER = 0x02,
+    TG_CMD_PROFILE = 0x03,
     TG_CMD_PING = 0x04,
     TG_CMD_EXIT = 0x05,
+    TG_CMD_DUMP = 0x06,
     TG_CMD_READY = 0x10,
     TG_CMD_ERROR = 0x7F,
     TG_RESPONSE = 0x80,
@@ -25,6 +27,7 @@ enum {
     TG_ERR_TOO_LONG = 2,
     TG_ERR_BAD_LENGTH = 3,
     TG_ERR_UNKNOWN_COMMAND = 4,
+    TG_ERR_NO_SUCH_LAYER = 5,
 };
 
 enum { TG_FRAME_OK = 0, TG_FRAME_BAD_CRC = -1, TG_FRAME_TOO_LONG = -2 };

@@ -88,6 +88,7 @@ class _Renderer:
             args = [f"&{layer.name}_params"] + [self.arg(a, position) for a in layer.args]
             call = f"{layer.kernel}({', '.join(args)})"
         return {"name": layer.name, "title": title, "call": call, "params_type": layer.params_type,
+                "output_expr": self.tensor_expr(op.outputs[0]), "output_bytes": tensor_bytes(out),
                 "params_text": c_value(layer.params, top=True) if layer.kernel else None}
 
     def io(self, io: ModelIO) -> dict:
@@ -123,7 +124,7 @@ class _Renderer:
             "arena_bytes": m.arena_bytes, "weights_bytes": m.weights_bytes, "total_macs": m.total_macs,
             "inputs": inputs, "outputs": outputs, "signature": signature,
             "call_args": ", ".join([f"input{i['position']}" for i in inputs] + [f"output{o['position']}" for o in outputs]),
-            "layers": [self.layer(p, layer) for p, layer in enumerate(m.layers)],
+            "layers": [self.layer(p, layer) for p, layer in enumerate(m.layers)], "layer_count": len(m.layers),
             "arrays": self.arrays(), "output_copies": copies,
             "plan_lines": [comment_text(line, 120) for line in planner.describe(m.buffers, m.arena_bytes).splitlines()],
         }

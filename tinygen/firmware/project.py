@@ -58,7 +58,7 @@ def project_files(model: CompiledModel, board: Board, sample: list[np.ndarray] |
                    for io in model.inputs],
         "outputs": [{"position": io.position, "ctype": io.ctype, "elements": io.tensor.size, "bytes": io.bytes}
                     for io in model.outputs],
-        "layout": _io_layout(model),
+        "layout": _io_layout(model), "app": app,
         "call_args": ", ".join([f"input{io.position}" for io in model.inputs] +
                                [f"output{io.position}" for io in model.outputs]),
         "registry": registry_target(board) if use_registry else None,
