@@ -298,3 +298,23 @@ def test_regression_outputs_get_error_measures(tmp_path):
     assert accuracy["kind"] == "regression" and report["bit_exact"]
     assert accuracy["device"] == accuracy["int8_reference"]
     assert accuracy["device"]["rmse"] < 0.2 and accuracy["device"]["cosine_similarity"] > 0.95
+
+
+def test_renode_script_for_nrf52840(tmp_path):
+    from tinygen.targets.renode import renode_script
+
+    script = renode_script(get_board("nrf52840"), tmp_path / "firmware.elf", 3456)
+    assert "machine LoadPlatformDescription @platforms/cpus/nrf52840.repl" in script
+    assert f"sysbus LoadELF @{tmp_path / 'firmware.elf'}" in script
+    assert 'emulation CreateServerSocketTerminal 3456 "tinygen_uart" false' in script
+    assert "connector Connect sysbus.uart0 tinygen_uart" in script
+    with pytest.raises(TinygenError, match="no Renode platform for mps2-an386"):
+        renode_script(get_board("mps2-an386"), tmp_path / "firmware.elf", 3456)
+
+
+@pytest.mark.skipif(__import__("shutil").which("renode") is None,
+                    reason="Renode is not installed here (no registry reachable from this machine ships it)")
+def test_default_model_in_renode_is_bit_exact(tmp_path):
+    out = tmp_path / "renode.json"
+    assert main(["validate", "--board", "nrf52840", "--target", "renode", "--samples", "3", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["bit_exact"]

@@ -36,11 +36,6 @@ def _cmd_validate(args) -> int:
 
         report = validate_host(model, args.inputs, args.samples, args.seed)
         text, data = report.summary(), report.as_dict()
-    elif target == "renode":
-        from .targets.renode import require_renode
-
-        require_renode()
-        raise TinygenError("Renode was found, but tinygen does not generate Renode scripts yet")
     else:
         if not args.board:
             raise TinygenError(f"--target {target} needs --board")

@@ -21,6 +21,7 @@ from .protocol import CMD_PING, DeviceClient, DeviceInfo
 from .reference import TflmReference
 from .samples import load_labels, load_samples, random_samples
 from .targets.qemu import QemuSerialSession
+from .targets.renode import RenodeSerialSession, renode_script, require_renode
 from .validate import compare
 
 READY_TIMEOUT = 20.0
@@ -94,6 +95,15 @@ def device_session(board: Board, model_path: Path, target: str, port: str | None
                 exit_code = session.close()
             if exit_code != 0:
                 raise TinygenError(f"QEMU ended with status {exit_code} after the run: {session.qemu_log()}")
+    elif target == "renode":
+        require_renode()
+        renode_script(board, Path("firmware.elf"), 0)          # the board must have a Renode platform
+        with tempfile.TemporaryDirectory(prefix="tinygen-fw-") as work:
+            built = build(board, model_path, Path(work) / board.id, app="serial")
+            with RenodeSerialSession(board, built.elf, Path(work)) as session:
+                client = client_factory(session.port)
+                client.wait_ready(READY_TIMEOUT)
+                yield client, board, built
     elif target == "device":
         if not port:
             raise TinygenError("--target device needs --port (e.g. /dev/ttyACM0 or COM3)")

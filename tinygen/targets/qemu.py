@@ -49,7 +49,7 @@ def run_elf(board: Board, elf: Path, timeout: float = 120.0) -> QemuRun:
     return QemuRun(result.returncode, result.stdout.decode(errors="replace") + result.stderr.decode(errors="replace"))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -70,7 +70,7 @@ class QemuSerialSession:
         self.exit_code: int | None = None
 
     def __enter__(self):
-        port_number = _free_port()
+        port_number = free_port()
         command = qemu_command(self.board, self.elf)
         serial_at = command.index("-serial")
         command[serial_at + 1] = f"tcp:127.0.0.1:{port_number},server=on,wait=on"
