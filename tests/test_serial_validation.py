@@ -93,7 +93,7 @@ def test_default_model_on_nrf52840_runs_on_the_nearest_core(tmp_path):
 
 
 @needs_shared_models
-@pytest.mark.parametrize("board", ["mps2-an386", "netduinoplus2", "mps2-an505", "mps3-an547"])
+@pytest.mark.parametrize("board", ["mps2-an386", "netduinoplus2", "mps2-an505", "mps3-an547", "lm3s6965evb"])
 def test_kws_is_bit_exact_with_repeatable_instruction_counts(tmp_path, board):
     runs = []
     for attempt in range(2):
@@ -318,3 +318,23 @@ def test_default_model_in_renode_is_bit_exact(tmp_path):
     out = tmp_path / "renode.json"
     assert main(["validate", "--board", "nrf52840", "--target", "renode", "--samples", "3", "--json", str(out)]) == 0
     assert json.loads(out.read_text())["bit_exact"]
+
+
+def test_reset_restarts_the_device(tmp_path):
+    board = get_board("mps2-an386")
+    elf = build(board, DEFAULT_MODEL_PATH, tmp_path / "fw", app="serial").elf
+    with QemuSerialSession(board, elf) as session:
+        client = DeviceClient(session.port, timeout=5)
+        client.wait_ready(20)
+        before = client.info()
+        client.reset(20)
+        assert client.info() == before
+        client.exit()
+        assert session.close() == 0
+
+
+@pytest.mark.parametrize("board", ["lm3s6965evb", "microbit"])
+def test_small_boards_validate_the_default_model(tmp_path, board):
+    runs = [validate_firmware(board, DEFAULT_MODEL_PATH, samples=20) for _ in range(2)]
+    assert all(r["bit_exact"] for r in runs)
+    assert runs[0]["instructions_per_inference"] == runs[1]["instructions_per_inference"]

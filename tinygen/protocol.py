@@ -15,7 +15,7 @@ from .errors import TinygenError
 
 PROTOCOL_VERSION = 1
 SYNC = b"\xa5\x5a"
-CMD_INFO, CMD_INFER, CMD_PROFILE, CMD_PING, CMD_EXIT, CMD_DUMP = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06
+CMD_INFO, CMD_INFER, CMD_PROFILE, CMD_PING, CMD_EXIT, CMD_DUMP, CMD_RESET = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07
 CMD_READY, CMD_ERROR, RESPONSE = 0x10, 0x7F, 0x80
 ERRORS = {1: "the device received a frame with a bad CRC", 2: "the frame was longer than the device's buffer",
           3: "the input has the wrong number of bytes for this model", 4: "the device does not know the command",
@@ -203,6 +203,11 @@ class DeviceClient:
     def dump(self, position: int, input_bytes: bytes) -> bytes:
         """The output of the layer at `position` (in execution order) for this input."""
         return self.request(CMD_DUMP, struct.pack("<H", position) + input_bytes)
+
+    def reset(self, ready_timeout: float) -> None:
+        """Restarts the device and waits for its READY frame."""
+        self.request(CMD_RESET)
+        self.wait_ready(ready_timeout)
 
     def exit(self) -> None:
         self.request(CMD_EXIT)

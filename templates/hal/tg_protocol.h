@@ -17,6 +17,7 @@ enum {
     TG_CMD_PING = 0x04,
     TG_CMD_EXIT = 0x05,
     TG_CMD_DUMP = 0x06,
+    TG_CMD_RESET = 0x07,
     TG_CMD_READY = 0x10,
     TG_CMD_ERROR = 0x7F,
     TG_RESPONSE = 0x80,
