@@ -2,7 +2,9 @@
 and every failure path (damaged frames, silence, faults, killed QEMU, wrong model, wrong data)
 ends in a clear error, never in success."""
 
+import contextlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,12 +21,36 @@ from tinygen.targets.qemu import QemuSerialSession
 
 from conftest import needs_shared_models, shared_model
 
+AN386 = get_board("mps2-an386")
+
 
 @pytest.fixture(scope="module", autouse=True)
 def fresh_tinygen_home(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TINYGEN_HOME", str(tmp_path_factory.mktemp("tinygen-home")))
         yield
+
+
+@contextlib.contextmanager
+def serial_firmware(elf, timeout: float = 5, retries: int = 3):
+    """The serial firmware `elf` running on mps2-an386 in QEMU, with a client past its READY frame."""
+    with QemuSerialSession(AN386, elf) as session:
+        client = DeviceClient(session.port, timeout=timeout, retries=retries)
+        client.wait_ready(20)
+        yield session, client
+
+
+def serial_elf(tmp_path):
+    return build(AN386, DEFAULT_MODEL_PATH, tmp_path / "fw", app="serial").elf
+
+
+def patched_serial_elf(tmp_path, patch) -> Path:
+    """The serial firmware with its generated sources changed by `patch(project)`, rebuilt."""
+    out = tmp_path / "fw"
+    build(AN386, DEFAULT_MODEL_PATH, out, app="serial")
+    patch(out)
+    run_platformio(out)
+    return out / ".pio" / "build" / AN386.id / "firmware.elf"
 
 
 class DamagingPort:
@@ -126,11 +152,7 @@ def test_a_device_that_stops_answering_times_out():
 
 
 def test_a_killed_qemu_is_an_error_not_a_success(tmp_path):
-    board = get_board("mps2-an386")
-    elf = build(board, DEFAULT_MODEL_PATH, tmp_path / "fw", app="serial").elf
-    with QemuSerialSession(board, elf) as session:
-        client = DeviceClient(session.port, timeout=3, retries=0)
-        client.wait_ready(20)
+    with serial_firmware(serial_elf(tmp_path), timeout=3, retries=0) as (session, client):
         session.process.kill()
         with pytest.raises(ProtocolTimeout):
             client.info()
@@ -138,11 +160,7 @@ def test_a_killed_qemu_is_an_error_not_a_success(tmp_path):
 
 
 def test_a_device_with_another_model_is_refused(tmp_path):
-    board = get_board("mps2-an386")
-    elf = build(board, DEFAULT_MODEL_PATH, tmp_path / "fw", app="serial").elf
-    with QemuSerialSession(board, elf) as session:
-        client = DeviceClient(session.port, timeout=5)
-        client.wait_ready(20)
+    with serial_firmware(serial_elf(tmp_path)) as (session, client):
         info = client.info()
         check_device_model(info, compile_model(DEFAULT_MODEL_PATH))     # the right model passes
         if not shared_model("tflm/hello_world_int8.tflite").is_file():
@@ -153,15 +171,11 @@ def test_a_device_with_another_model_is_refused(tmp_path):
 
 
 def test_a_faulting_firmware_shows_its_hardfault(tmp_path):
-    board = get_board("mps2-an386")
-    out = tmp_path / "fw"
-    build(board, DEFAULT_MODEL_PATH, out, app="serial")
-    main_c = out / "src" / "main.c"
-    main_c.write_text(main_c.read_text().replace("    run_model();\n", '    __asm__ volatile("udf #0");\n    run_model();\n'))
-    run_platformio(out)
-    with QemuSerialSession(board, out / ".pio" / "build" / board.id / "firmware.elf") as session:
-        client = DeviceClient(session.port, timeout=3, retries=0)
-        client.wait_ready(20)
+    def fault_before_inference(project):
+        main_c = project / "src" / "main.c"
+        main_c.write_text(main_c.read_text().replace("    run_model();\n", '    __asm__ volatile("udf #0");\n    run_model();\n'))
+
+    with serial_firmware(patched_serial_elf(tmp_path, fault_before_inference), timeout=3, retries=0) as (session, client):
         with pytest.raises(ProtocolTimeout) as error:
             client.infer(bytes(64), 10)
         assert "tg-fault: HardFault pc=0x" in str(error.value)
@@ -230,25 +244,21 @@ def test_a_broken_layer_is_named_as_the_first_diverging_one(tmp_path):
     from tinygen.samples import random_samples
     from tinygen.validate import compare
 
-    board = get_board("mps2-an386")
     model = compile_model(DEFAULT_MODEL_PATH)
-    out = tmp_path / "fw"
-    build(board, DEFAULT_MODEL_PATH, out, app="serial")
-    model_c = out / "src" / "model.c"
-    text = model_c.read_text()
     broken_layer = model.layers[1].name          # the second CONV_2D
-    start = text.index(f"{broken_layer}_params = {{")
-    offset_at = text.index(".output_offset = ", start)
-    end = text.index(",", offset_at)
-    value = int(text[offset_at + len(".output_offset = "):end])
-    model_c.write_text(text[:offset_at] + f".output_offset = {value + 3}" + text[end:])
-    run_platformio(out)
+
+    def shift_output_offset(project):
+        model_c = project / "src" / "model.c"
+        text = model_c.read_text()
+        offset_at = text.index(".output_offset = ", text.index(f"{broken_layer}_params = {{"))
+        end = text.index(",", offset_at)
+        value = int(text[offset_at + len(".output_offset = "):end])
+        model_c.write_text(text[:offset_at] + f".output_offset = {value + 3}" + text[end:])
+
     data = random_samples(model, 3, seed=1)
     reference = TflmReference(DEFAULT_MODEL_PATH, 1, keep_intermediates=True)
     expected = [reference.run(sample) for sample in data]
-    with QemuSerialSession(board, out / ".pio" / "build" / board.id / "firmware.elf") as session:
-        client = DeviceClient(session.port, timeout=10)
-        client.wait_ready(20)
+    with serial_firmware(patched_serial_elf(tmp_path, shift_output_offset), timeout=10) as (session, client):
         actual, _, _ = stream_samples(client, model, data)
         assert compare(expected, actual)[1] > 0            # the outputs differ ...
         diverging = first_diverging_layer(client, model, reference, data[0])
@@ -321,11 +331,7 @@ def test_default_model_in_renode_is_bit_exact(tmp_path):
 
 
 def test_reset_restarts_the_device(tmp_path):
-    board = get_board("mps2-an386")
-    elf = build(board, DEFAULT_MODEL_PATH, tmp_path / "fw", app="serial").elf
-    with QemuSerialSession(board, elf) as session:
-        client = DeviceClient(session.port, timeout=5)
-        client.wait_ready(20)
+    with serial_firmware(serial_elf(tmp_path)) as (session, client):
         before = client.info()
         client.reset(20)
         assert client.info() == before
