@@ -1,9 +1,10 @@
 """Builds small full-integer int8 .tflite models with TensorFlow, for the operator tests.
 
 Every builder takes the shape and parameters of one operator (plus a seed), makes a tf.function with
-fixed numpy-seeded weights, converts it with the TFLite converter (full-integer quantization, about
-20 seeded random calibration samples) and returns the .tflite file as bytes. TensorFlow is imported
-lazily inside the functions, so importing this module is cheap.
+fixed numpy-seeded weights (the conv and dense builders can prune a fraction of them to zero), converts
+it with the TFLite converter (full-integer quantization, about 20 seeded random calibration samples)
+and returns the .tflite file as bytes. TensorFlow is imported lazily inside the functions, so
+importing this module is cheap.
 """
 
 from __future__ import annotations
@@ -67,17 +68,24 @@ def _weights(rng: np.random.Generator, shape, channel_axis: int, gain: float) ->
     return (w * spread.reshape(view) * gain).astype(np.float32)
 
 
+def _pruned(w: np.ndarray, sparsity: float) -> np.ndarray:
+    """w with its `sparsity` fraction of smallest magnitudes set to 0 (the converter keeps zeros)."""
+    pruned = w.copy()
+    pruned.reshape(-1)[np.argsort(np.abs(w), axis=None, kind="stable")[:round(sparsity * w.size)]] = 0.0
+    return pruned
+
+
 def _pair(v) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else tuple(v)
 
 
 def conv2d(input_hwc, out_c: int, kernel=3, stride=1, padding="SAME", dilation=1, act="NONE",
-           per_channel=True, float_io=False, seed=0) -> bytes:
+           per_channel=True, float_io=False, seed=0, sparsity=0.0, groups=1) -> bytes:
     tf = import_tensorflow()
     (k_h, k_w), (s_h, s_w), (d_h, d_w) = _pair(kernel), _pair(stride), _pair(dilation)
-    in_c = input_hwc[2]
+    in_c = input_hwc[2] // groups     # tf.nn.conv2d infers the groups from the filter's depth
     rng = np.random.default_rng(seed)
-    w = _weights(rng, (k_h, k_w, in_c, out_c), 3, 1.5 / np.sqrt(k_h * k_w * in_c))
+    w = _pruned(_weights(rng, (k_h, k_w, in_c, out_c), 3, 1.5 / np.sqrt(k_h * k_w * in_c)), sparsity)
     b = rng.normal(0.0, 0.2, size=out_c).astype(np.float32)
 
     def body(x):
@@ -89,12 +97,12 @@ def conv2d(input_hwc, out_c: int, kernel=3, stride=1, padding="SAME", dilation=1
 
 
 def depthwise_conv2d(input_hwc, kernel=3, stride=1, padding="SAME", dilation=1, depth_multiplier=1,
-                     act="NONE", per_channel=True, seed=0) -> bytes:
+                     act="NONE", per_channel=True, seed=0, sparsity=0.0) -> bytes:
     tf = import_tensorflow()
     (k_h, k_w), (s_h, s_w), (d_h, d_w) = _pair(kernel), _pair(stride), _pair(dilation)
     in_c = input_hwc[2]
     rng = np.random.default_rng(seed)
-    w = _weights(rng, (k_h, k_w, in_c * depth_multiplier), 2, 1.5 / np.sqrt(k_h * k_w))
+    w = _pruned(_weights(rng, (k_h, k_w, in_c * depth_multiplier), 2, 1.5 / np.sqrt(k_h * k_w)), sparsity)
     w = w.reshape(k_h, k_w, in_c, depth_multiplier)
     b = rng.normal(0.0, 0.2, size=in_c * depth_multiplier).astype(np.float32)
 
@@ -107,12 +115,12 @@ def depthwise_conv2d(input_hwc, kernel=3, stride=1, padding="SAME", dilation=1, 
     return convert(body, [(1, *input_hwc)], per_channel=per_channel, seed=seed)
 
 
-def fully_connected(input_shape, units: int, act="NONE", per_channel=True, seed=0) -> bytes:
+def fully_connected(input_shape, units: int, act="NONE", per_channel=True, seed=0, sparsity=0.0) -> bytes:
     """FULLY_CONNECTED on a [batch, n] input, or on a flattened input of any rank."""
     tf = import_tensorflow()
     batch, depth = input_shape[0], int(np.prod(input_shape[1:]))
     rng = np.random.default_rng(seed)
-    w = _weights(rng, (depth, units), 1, 1.5 / np.sqrt(depth))
+    w = _pruned(_weights(rng, (depth, units), 1, 1.5 / np.sqrt(depth)), sparsity)
     b = rng.normal(0.0, 0.2, size=units).astype(np.float32)
 
     def body(x):
@@ -121,6 +129,25 @@ def fully_connected(input_shape, units: int, act="NONE", per_channel=True, seed=
         return activation(tf.matmul(x, tf.constant(w)) + tf.constant(b), act)
 
     return convert(body, [tuple(input_shape)], per_channel=per_channel, seed=seed)
+
+
+def fully_connected_stack(depth: int, layers, seed=0) -> bytes:
+    """FULLY_CONNECTED layers in a row, RELU between them; `layers` holds (units, sparsity) pairs."""
+    tf = import_tensorflow()
+    rng = np.random.default_rng(seed)
+    weights, n = [], depth
+    for units, sparsity in layers:
+        weights.append((_pruned(_weights(rng, (n, units), 1, 1.5 / np.sqrt(n)), sparsity),
+                        rng.normal(0.0, 0.2, size=units).astype(np.float32)))
+        n = units
+
+    def body(x):
+        for w, b in weights[:-1]:
+            x = tf.nn.relu(tf.matmul(x, tf.constant(w)) + tf.constant(b))
+        w, b = weights[-1]
+        return tf.matmul(x, tf.constant(w)) + tf.constant(b)
+
+    return convert(body, [(1, depth)], seed=seed)
 
 
 def pool2d(kind: str, input_hwc, size=2, stride=2, padding="VALID", seed=0) -> bytes:

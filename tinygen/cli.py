@@ -14,7 +14,7 @@ def _cmd_compile(args) -> int:
     from .compiler.codegen import render, write_atomically
     from .report import layer_table
 
-    model = compile_model(args.model)
+    model = compile_model(args.model, sparse=not args.no_sparse)
     files = render(model)
     write_atomically(files, args.output)
     print(layer_table(model))
@@ -51,6 +51,39 @@ def _cmd_validate(args) -> int:
     return 0 if data["bit_exact"] else 1
 
 
+def _optimize_options(args):
+    from .optimize.pipeline import Options
+
+    return Options(student=args.student, flash_budget=args.flash_budget, temperature=args.distill_temperature,
+                   alpha=args.distill_alpha, sparsity=args.sparsity, structured_prune=args.structured_prune,
+                   qat=args.qat, epochs=args.epochs)
+
+
+def _cmd_optimize(args) -> int:
+    from .optimize.pipeline import optimize, write
+    from .optimize.report import table
+
+    result = optimize(args.model, args.data, _optimize_options(args))
+    print(table(result.steps, result.metric))
+    for message in result.messages:
+        print(f"note: {message}")
+    for path in write(result, args.output):
+        print(f"wrote {path}")
+    return 0
+
+
+def _add_optimize_arguments(command) -> None:
+    command.add_argument("--data", type=Path, help="npz with x_train, y_train, x_test, y_test (or x, y)")
+    command.add_argument("--student", help="width:0.5 (teacher at a width multiplier), cnn:8, mlp:64,32, or a model file")
+    command.add_argument("--flash-budget", help="size the built-in student family to this budget, e.g. 256k")
+    command.add_argument("--distill-temperature", type=float, default=4.0)
+    command.add_argument("--distill-alpha", type=float, default=0.1, help="weight of the hard labels in the loss")
+    command.add_argument("--sparsity", type=float, help="magnitude pruning to this fraction of zero weights")
+    command.add_argument("--structured-prune", type=float, help="remove this fraction of filters/units")
+    command.add_argument("--qat", action="store_true", help="quantization-aware training instead of post-training")
+    command.add_argument("--epochs", type=int, default=20, help="training epochs per step")
+
+
 def _cmd_boards(args) -> int:
     from .boards import boards_table
 
@@ -65,6 +98,15 @@ def _cmd_build(args) -> int:
     board = get_board(args.board)
     sample = None
     model = args.model
+    if model is not None and model.suffix != ".tflite":
+        if args.data is None:
+            raise TinygenError(f"{model} is a float model: give --data so tinygen can optimize it to int8 first")
+        from .optimize.pipeline import optimize, write
+        from .optimize.report import table
+
+        result = optimize(model, args.data, _optimize_options(args))
+        print(table(result.steps, result.metric))
+        model = write(result, (args.out or Path("firmware_out") / board.id).with_suffix(".tflite"))[0]
     if model is None:
         from . import default_model
 
@@ -74,7 +116,8 @@ def _cmd_build(args) -> int:
         accuracy = default_model.model_info()["int8_accuracy_tflm"]
         print(f"model: tinygen's default model {model.name} (8x8 digits CNN, int8 test accuracy {accuracy:.3f})")
     out_dir = args.out or Path("firmware_out") / board.id
-    result = build(board, model, out_dir, args.input, sample, use_registry=args.pio_registry)
+    result = build(board, model, out_dir, args.input, sample, use_registry=args.pio_registry,
+                   sparse=not args.no_sparse)
     print(describe(result))
     return 0
 
@@ -100,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     compile_cmd = commands.add_parser("compile", help="turn an int8 .tflite model into C sources")
     compile_cmd.add_argument("model", type=Path, help="int8 .tflite model")
     compile_cmd.add_argument("-o", "--output", type=Path, required=True, help="folder for the generated C")
+    compile_cmd.add_argument("--no-sparse", action="store_true", help="keep every weight tensor dense")
     compile_cmd.set_defaults(run=_cmd_compile)
 
     validate_cmd = commands.add_parser("validate", help="prove generated code bit-exact against TFLM")
@@ -128,7 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "(default: a seeded random input, or a test digit for the default model)")
     build_cmd.add_argument("--pio-registry", action="store_true",
                            help="use the board's PlatformIO registry platform instead of the offline one (needs internet)")
+    build_cmd.add_argument("--no-sparse", action="store_true", help="keep every weight tensor dense")
+    _add_optimize_arguments(build_cmd)
     build_cmd.set_defaults(run=_cmd_build)
+
+    optimize_cmd = commands.add_parser("optimize", help="distill, prune and INT8-quantize a float Keras model")
+    optimize_cmd.add_argument("--model", type=Path, required=True, help="teacher: .keras, .h5 or SavedModel folder")
+    optimize_cmd.add_argument("-o", "--output", type=Path, required=True, help="the int8 .tflite to write")
+    _add_optimize_arguments(optimize_cmd)
+    optimize_cmd.set_defaults(run=_cmd_optimize)
 
     flash_cmd = commands.add_parser("flash", help="write a built firmware to a board through its debug probe")
     flash_cmd.add_argument("--board", required=True, help="board id")

@@ -1,24 +1,32 @@
 """Human-readable tables for the compiler's results."""
 
 from .compiler.compile import CompiledModel
+from .compiler.layer import TensorArg
 
 
 def _shape(shape) -> str:
     return "x".join(map(str, shape)) or "scalar"
 
 
+def _form(form: str | None, saved_bytes: int) -> str:
+    """How the weights are stored: dense, or sparse and the flash bytes that saves."""
+    return f"sparse -{saved_bytes:,} B" if saved_bytes else (form or "")
+
+
 def layer_table(model: CompiledModel) -> str:
     graph = model.graph
-    rows = [("#", "op", "kernel", "input", "output", "MACs", "weight B")]
+    rows = [("#", "op", "kernel", "input", "output", "MACs", "weight B", "weights")]
     for layer in model.layers:
         op = layer.op
         activations = [graph.tensors[i] for i in op.inputs if i >= 0 and not graph.tensors[i].is_constant]
-        constants_bytes = sum(graph.tensors[i].data.nbytes for i in op.inputs if i >= 0 and graph.tensors[i].is_constant)
-        weight_bytes = constants_bytes + sum(a.values.nbytes for a in layer.arrays)
+        stored = [graph.tensors[a.index] for a in layer.args if isinstance(a, TensorArg)]
+        weight_bytes = sum(t.data.nbytes for t in stored if t.is_constant) + sum(a.values.nbytes for a in layer.arrays)
         rows.append((str(op.index), op.op_type, layer.kernel or "(alias)",
                      " + ".join(_shape(t.shape) for t in activations),
-                     _shape(graph.tensors[op.outputs[0]].shape), f"{layer.macs:,}", f"{weight_bytes:,}"))
-    rows.append(("", "total", "", "", "", f"{model.total_macs:,}", f"{model.weights_bytes:,}"))
+                     _shape(graph.tensors[op.outputs[0]].shape), f"{layer.macs:,}", f"{weight_bytes:,}",
+                     _form(layer.weight_form, layer.sparse_saved_bytes)))
+    rows.append(("", "total", "", "", "", f"{model.total_macs:,}", f"{model.weights_bytes:,}",
+                 _form(None, model.sparse_saved_bytes)))
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     right = {0, 5, 6}
     lines = ["  ".join(cell.rjust(w) if c in right else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths)))

@@ -140,6 +140,12 @@ void tg_depthwise_conv_s8(const tg_depthwise_conv_params_t *p, const int8_t *inp
                           const int32_t *bias, int8_t *output);
 void tg_fully_connected_s8(const tg_fully_connected_params_t *p, const int8_t *input, const int8_t *filter,
                            const int32_t *bias, int8_t *output);
+/* Sparse weights (tg_sparse.h); the convolution gathers each window into patch (filter_h * filter_w * filter_c). */
+void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const uint8_t *filter_bitmap,
+                           const int8_t *filter_values, const int32_t *bias, int8_t *patch, int8_t *output);
+void tg_fully_connected_sparse_s8(const tg_fully_connected_params_t *p, const int8_t *input,
+                                  const uint8_t *filter_bitmap, const int8_t *filter_values, const int32_t *bias,
+                                  int8_t *output);
 void tg_avgpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_maxpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_add_s8(const tg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);

@@ -6,11 +6,11 @@ from ..model.tflite_importer import load_tflite
 from .compile import CompiledModel, compile_graph
 
 
-def compile_model(path: str | Path) -> CompiledModel:
+def compile_model(path: str | Path, sparse: bool = True) -> CompiledModel:
     """Reads and compiles a .tflite file; raises TinygenError subclasses with a clear message."""
     path = Path(path)
     graph = load_tflite(path)
-    return compile_graph(graph, path.name, path.read_bytes())
+    return compile_graph(graph, path.name, path.read_bytes(), sparse)
 
 
 __all__ = ["compile_model", "compile_graph", "CompiledModel"]

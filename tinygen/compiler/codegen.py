@@ -12,10 +12,10 @@ from .. import __version__
 from ..resources import kernels_dir, templates_dir
 from . import planner
 from .compile import C_TYPES, CompiledModel, ModelIO, tensor_bytes
-from .layer import NULL_ARG, ScratchArg, TensorArg, TensorListArg
+from .layer import NULL_ARG, ConstArray, ScratchArg, TensorArg, TensorListArg
 from .names import comment_text
 
-HEADERS = ("tg_kernels.h", "tg_fixedpoint.h", "tg_broadcast.h")
+HEADERS = ("tg_kernels.h", "tg_fixedpoint.h", "tg_broadcast.h", "tg_sparse.h")
 VALUES_PER_LINE = 16
 
 
@@ -73,6 +73,8 @@ class _Renderer:
             return "(const int8_t *const[]){" + ", ".join(self.tensor_expr(i) for i in arg.indices) + "}"
         if isinstance(arg, ScratchArg):
             return f"({arg.ctype} *)(void *)(tg_arena + {self.model.scratch_offsets[position]})"
+        if isinstance(arg, ConstArray):
+            return arg.name
         assert arg == NULL_ARG
         return "NULL"
 

@@ -12,6 +12,7 @@ from .checks import check_supported
 from .layer import ConstArray, Layer, TensorArg, TensorListArg
 from .names import IdentifierPool
 from .ops import LOWERINGS
+from .sparse import sparsify
 
 C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t",
            "int64": "int64_t", "float32": "float"}
@@ -58,12 +59,17 @@ class CompiledModel:
     def total_macs(self) -> int:
         return sum(layer.macs for layer in self.layers)
 
+    @property
+    def sparse_saved_bytes(self) -> int:
+        return sum(layer.sparse_saved_bytes for layer in self.layers)
+
 
 def tensor_bytes(tensor: Tensor) -> int:
     return tensor.size * np.dtype(tensor.dtype).itemsize
 
 
-def compile_graph(graph: Graph, model_name: str, model_bytes: bytes) -> CompiledModel:
+def compile_graph(graph: Graph, model_name: str, model_bytes: bytes, sparse: bool = True) -> CompiledModel:
+    """sparse: store weights sparse where that saves flash (compiler/sparse.py); False keeps all dense."""
     check_supported(graph, model_name)
     pool = IdentifierPool()
     layers, errors = [], []
@@ -83,6 +89,8 @@ def compile_graph(graph: Graph, model_name: str, model_bytes: bytes) -> Compiled
             raise UnsupportedModelError(
                 f"cannot compile {model_name}: model input/output '{graph.tensors[io].name}' is "
                 f"{graph.tensors[io].dtype}; tinygen supports int8 or float32 interfaces")
+    if sparse:
+        sparsify(graph, layers)
     return _bind(graph, model_name, model_bytes, layers, pool)
 
 

@@ -34,6 +34,7 @@ NULL_ARG = "NULL"
 
 @dataclass
 class ConstArray:
+    """A constant made by lowering, in weights.c; also a kernel argument by its name."""
     name: str
     ctype: str
     values: np.ndarray
@@ -50,6 +51,8 @@ class Layer:
     scratch_bytes: int = 0
     macs: int = 0
     name: str = ""                     # C identifier, set by the compiler
+    weight_form: str | None = None     # "dense" or "sparse" for layers with an int8 weight tensor
+    sparse_saved_bytes: int = 0        # flash the sparse form saves over the dense array
 
 
 def fail(op: Operator, problem: str):

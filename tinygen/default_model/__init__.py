@@ -1,9 +1,10 @@
-"""The default model shipped with tinygen: a small int8 CNN trained on scikit-learn's 8x8 digits.
+"""The default model shipped with tinygen: a small int8 CNN for scikit-learn's 8x8 digits.
 
-`make_default_model.py` (run as `python -m tinygen.default_model.make_default_model`) trains it and
-writes `digits_int8.tflite` and `digits_int8.json` beside this file. The helpers here rebuild the same
-held-out split with the same preprocessing, so the recorded accuracy can be re-measured. Importing this
-module needs neither TensorFlow nor scikit-learn; scikit-learn is imported only when data is needed.
+`make_default_model.py` (run as `python -m tinygen.default_model.make_default_model`) makes it with
+tinygen's optimize pipeline and writes `digits_int8.tflite` and `digits_int8.json` beside this file.
+The helpers here rebuild the same held-out split with the same preprocessing, so the recorded
+accuracy can be re-measured. Importing this module needs neither TensorFlow nor scikit-learn;
+scikit-learn is imported only when data is needed.
 """
 
 from __future__ import annotations

@@ -75,9 +75,10 @@ def run_platformio(project: Path) -> None:
 
 
 def build(board: Board, model_path: Path, out_dir: Path, input_path: Path | None = None,
-          sample: list[np.ndarray] | None = None, use_registry: bool = False, app: str = "oneshot") -> BuildResult:
+          sample: list[np.ndarray] | None = None, use_registry: bool = False, app: str = "oneshot",
+          sparse: bool = True) -> BuildResult:
     started = time.monotonic()
-    model = compile_model(model_path)
+    model = compile_model(model_path, sparse)
     check_fit(model, board)
     if sample is None and app == "oneshot":
         sample = embedded_input(model, input_path)
@@ -90,7 +91,7 @@ def build(board: Board, model_path: Path, out_dir: Path, input_path: Path | None
         shutil.copy2(build_dir / name, out_dir / name)
     report = size_report(out_dir / "firmware.elf", board)
     report.update(model=model.name, model_hash=model.model_hash, arena_bytes=model.arena_bytes,
-                  weights_bytes=model.weights_bytes)
+                  weights_bytes=model.weights_bytes, sparse_saved_bytes=model.sparse_saved_bytes)
     (out_dir / "size_report.json").write_text(json.dumps(report, indent=2) + "\n")
     return BuildResult(out_dir, report, time.monotonic() - started)
 

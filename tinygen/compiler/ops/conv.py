@@ -67,7 +67,7 @@ def _layer(op: Operator, name: str, kernel: str, params_type: str, operands, sha
     }
     return Layer(op, kernel, params_type, params,
                  [TensorArg(inp.index), TensorArg(flt.index), optional_bias(op, bias, out_c), TensorArg(out.index)],
-                 channel_arrays(name, multipliers, shifts), macs=macs)
+                 channel_arrays(name, multipliers, shifts), macs=macs, weight_form="dense")
 
 
 def lower_conv_2d(graph: Graph, op: Operator, name: str) -> Layer:

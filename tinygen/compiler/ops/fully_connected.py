@@ -36,4 +36,4 @@ def lower_fully_connected(graph: Graph, op: Operator, name: str) -> Layer:
     return Layer(op, "tg_fully_connected_s8", "tg_fully_connected_params_t", params,
                  [TensorArg(inp.index), TensorArg(flt.index), bias, TensorArg(out.index)],
                  channel_arrays(name, [m for m, _ in pairs], [s for _, s in pairs]),
-                 macs=inp.size // accum_depth * output_depth * accum_depth)
+                 macs=inp.size // accum_depth * output_depth * accum_depth, weight_form="dense")

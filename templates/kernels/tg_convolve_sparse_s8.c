@@ -1,0 +1,59 @@
+/* CONV_2D, int8, with sparse weights (tg_sparse.h): bit-exact with tg_convolve_s8.
+ *
+ * For each output pixel (and group) the input window is first copied into `patch` in the filter's
+ * HWI order, so that a weight's bitmap position is also its input's position; taps outside the
+ * input hold the input zero point, which contributes 0 as the dense kernel's skipped taps do. */
+#include <string.h>
+
+#include "tg_fixedpoint.h"
+#include "tg_kernels.h"
+#include "tg_sparse.h"
+
+static void gather_patch(const tg_conv_params_t *p, const int8_t *input, int32_t in_y_origin, int32_t in_x_origin,
+                         int8_t *patch)
+{
+    const int8_t zero_point = (int8_t)-p->input_offset;
+    for (int32_t fy = 0; fy < p->filter_h; ++fy) {
+        const int32_t in_y = in_y_origin + p->dilation_h * fy;
+        for (int32_t fx = 0; fx < p->filter_w; ++fx) {
+            const int32_t in_x = in_x_origin + p->dilation_w * fx;
+            int8_t *tap = patch + (fy * p->filter_w + fx) * p->filter_c;
+            if (in_y < 0 || in_y >= p->input_h || in_x < 0 || in_x >= p->input_w) {
+                memset(tap, zero_point, (size_t)p->filter_c);
+            } else {
+                memcpy(tap, input + (in_y * p->input_w + in_x) * p->input_c, (size_t)p->filter_c);
+            }
+        }
+    }
+}
+
+void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const uint8_t *filter_bitmap,
+                           const int8_t *filter_values, const int32_t *bias, int8_t *patch, int8_t *output)
+{
+    const int32_t filters_per_group = p->output_c / (p->input_c / p->filter_c);
+    const int32_t bitmap_bytes = (p->filter_h * p->filter_w * p->filter_c + 7) / 8;
+    for (int32_t b = 0; b < p->batches; ++b) {
+        const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
+        for (int32_t out_y = 0; out_y < p->output_h; ++out_y) {
+            const int32_t in_y_origin = out_y * p->stride_h - p->pad_h;
+            for (int32_t out_x = 0; out_x < p->output_w; ++out_x) {
+                const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
+                const int8_t *values = filter_values;
+                for (int32_t out_c = 0; out_c < p->output_c; ++out_c) {
+                    if (out_c % filters_per_group == 0) {
+                        const int32_t group_first_channel = (out_c / filters_per_group) * p->filter_c;
+                        gather_patch(p, image + group_first_channel, in_y_origin, in_x_origin, patch);
+                    }
+                    int32_t acc = tg_sparse_dot_s8(filter_bitmap + out_c * bitmap_bytes, bitmap_bytes, &values, patch,
+                                                   p->input_offset);
+                    if (bias) {
+                        acc += bias[out_c];
+                    }
+                    acc = tg_multiply_by_quantized_multiplier(acc, p->multipliers[out_c], p->shifts[out_c]);
+                    acc = tg_clamp_i32(acc + p->output_offset, p->act_min, p->act_max);
+                    output[((b * p->output_h + out_y) * p->output_w + out_x) * p->output_c + out_c] = (int8_t)acc;
+                }
+            }
+        }
+    }
+}
