@@ -1,17 +1,14 @@
 """Runs a firmware ELF in QEMU with deterministic instruction counting and reads its UART."""
 
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import serial
-
 from ..boards import Board
 from ..errors import TinygenError
+from .tcp_serial import connect, free_port
 
 EXIT_FAULT = 3
 
@@ -49,12 +46,6 @@ def run_elf(board: Board, elf: Path, timeout: float = 120.0) -> QemuRun:
     return QemuRun(result.returncode, result.stdout.decode(errors="replace") + result.stderr.decode(errors="replace"))
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class QemuSerialSession:
     """QEMU with the board's UART on a loopback TCP port, opened with pyserial (`socket://`).
 
@@ -78,18 +69,11 @@ class QemuSerialSession:
         command[1:1] = ["-display", "none"]
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + self.connect_timeout
-        while self.port is None:
-            if self.process.poll() is not None:
-                raise TinygenError(f"QEMU exited with status {self.process.returncode} before the serial "
-                                   f"connection: {self.qemu_log()}")
-            try:
-                self.port = serial.serial_for_url(f"socket://127.0.0.1:{port_number}", timeout=0.2)
-            except serial.SerialException:
-                if time.monotonic() > deadline:
-                    self.close()
-                    raise TinygenError(f"QEMU did not open its serial port within {self.connect_timeout:.0f} s")
-                time.sleep(0.05)
+        try:
+            self.port = connect(self.process, port_number, self.connect_timeout, "QEMU", self.qemu_log)
+        except TinygenError:
+            self.__exit__()
+            raise
         return self
 
     def qemu_log(self) -> str:

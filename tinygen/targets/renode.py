@@ -3,16 +3,13 @@ Renode, so its absence is the usual case and is reported plainly."""
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
-
-import serial
 
 from .. import __version__
 from ..boards import Board
 from ..compiler.codegen import environment
 from ..errors import TinygenError
-from .qemu import free_port
+from .tcp_serial import connect, free_port
 
 
 def require_renode() -> str:
@@ -48,17 +45,12 @@ class RenodeSerialSession:
         self.log = open(self.work_dir / "renode.log", "wb")
         self.process = subprocess.Popen([renode, "--disable-xwt", "--console", str(script)],
                                         stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + self.connect_timeout
-        while self.port is None:
-            if self.process.poll() is not None:
-                raise TinygenError(f"Renode exited with status {self.process.returncode}; see {self.log.name}")
-            try:
-                self.port = serial.serial_for_url(f"socket://127.0.0.1:{port_number}", timeout=0.2)
-            except serial.SerialException:
-                if time.monotonic() > deadline:
-                    self.__exit__()
-                    raise TinygenError(f"Renode did not open its serial port within {self.connect_timeout:.0f} s")
-                time.sleep(0.2)
+        try:
+            self.port = connect(self.process, port_number, self.connect_timeout, "Renode",
+                                lambda: f"see {self.log.name}")
+        except TinygenError:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc_info):
