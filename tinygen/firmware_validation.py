@@ -19,7 +19,7 @@ from .firmware.build import build
 from .power import energy_estimate
 from .protocol import CMD_PING, DeviceClient, DeviceInfo
 from .reference import TflmReference
-from .samples import load_labels, load_samples, random_samples
+from .samples import load_labels, validation_samples
 from .targets.qemu import QemuSerialSession
 from .targets.renode import RenodeSerialSession, renode_script, require_renode
 from .validate import compare
@@ -159,11 +159,8 @@ def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", por
                       client_factory=DeviceClient) -> dict:
     board = get_board(board_id)
     model = compile_model(model_path)
-    if inputs is not None:
-        data, source = load_samples(inputs, model, limit=samples), Path(inputs).name
-        labels = load_labels(inputs, len(data))
-    else:
-        data, source, labels = random_samples(model, samples or 10, seed), f"random, seed {seed}", None
+    data, source = validation_samples(model, inputs, samples, seed)
+    labels = load_labels(inputs, len(data)) if inputs is not None else None
     reference = TflmReference(model_path, len(model.outputs), keep_intermediates=True)
     expected = [reference.run(sample) for sample in data]
     report = {"board": board.id, "target": target, "model": str(model_path), "samples": len(data), "inputs": source}

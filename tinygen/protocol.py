@@ -21,7 +21,8 @@ ERRORS = {1: "the device received a frame with a bad CRC", 2: "the frame was lon
           3: "the input has the wrong number of bytes for this model", 4: "the device does not know the command",
           5: "the model has no layer at that position"}
 RETRYABLE_DEVICE_ERRORS = {1, 2}   # what a damaged frame looks like from the device's side
-DTYPES = {0: "int8", 1: "float32"}
+DTYPE_CODES = {"int8": 0, "float32": 1}     # INFO's tensor type byte
+DTYPES = {code: name for name, code in DTYPE_CODES.items()}
 MAX_PAYLOAD = 0xFFFE
 
 

@@ -8,6 +8,17 @@ from .compiler.compile import CompiledModel, ModelIO
 from .errors import TinygenError
 
 
+DEFAULT_SAMPLES = 10
+
+
+def validation_samples(model: CompiledModel, inputs: Path | None, count: int | None,
+                       seed: int) -> tuple[list[list[np.ndarray]], str]:
+    """The samples to validate on, and where they came from: a data file, or seeded random inputs."""
+    if inputs is not None:
+        return load_samples(inputs, model, limit=count), Path(inputs).name
+    return random_samples(model, count if count is not None else DEFAULT_SAMPLES, seed), f"random, seed {seed}"
+
+
 def random_samples(model: CompiledModel, count: int, seed: int = 0) -> list[list[np.ndarray]]:
     """Seeded random inputs that cover each input's representable range."""
     rng = np.random.default_rng(seed)

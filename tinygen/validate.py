@@ -8,7 +8,7 @@ import numpy as np
 
 from .compiler import compile_model
 from .reference import TflmReference
-from .samples import load_samples, random_samples
+from .samples import validation_samples
 from .targets import host
 
 
@@ -57,12 +57,7 @@ def compare(expected: list[list[np.ndarray]], actual: list[list[np.ndarray]]) ->
 
 def validate_host(model_path: Path, inputs: Path | None, samples: int | None, seed: int = 0) -> ValidationReport:
     model = compile_model(model_path)
-    if inputs is not None:
-        data = load_samples(inputs, model, limit=samples)
-        source = str(Path(inputs).name)
-    else:
-        data = random_samples(model, samples if samples is not None else 10, seed)
-        source = f"random, seed {seed}"
+    data, source = validation_samples(model, inputs, samples, seed)
     reference = TflmReference(model_path, len(model.outputs))
     expected = [reference.run(sample) for sample in data]
     with tempfile.TemporaryDirectory(prefix="tinygen-host-") as work:

@@ -47,6 +47,15 @@ def input_radius(integer_bits: int, left_shift: int, total_signed_bits: int = 31
     return int(math.floor(max_input_rescaled))
 
 
+def quantize_float_to_int8(values, scale: float, zero_point: int) -> np.ndarray:
+    """Float values to int8 as TFLite's QUANTIZE kernel does: the division in double, rounding half
+    away from zero, the zero point added, then clamped."""
+    scaled = np.asarray(values, dtype=np.float64) / scale
+    truncated = np.trunc(scaled)
+    rounded = truncated + np.where(np.abs(scaled - truncated) >= 0.5, np.sign(scaled), 0.0)
+    return np.clip(rounded + zero_point, INT8_MIN, INT8_MAX).astype(np.int8)
+
+
 def _quantize_float32(value: float, scale: float, zero_point: int) -> int:
     # TFLite divides in float32 here, then rounds.
     return zero_point + round_half_away(float(np.float32(value) / np.float32(scale)))

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..compiler.quantization import quantize_float_to_int8
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_MODEL_PATH = HERE / "digits_int8.tflite"
 DEFAULT_MODEL_INFO_PATH = HERE / "digits_int8.json"
@@ -37,12 +39,6 @@ def load_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return x_train, y_train, x_test, y_test
 
 
-def quantize_input(x: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
-    """Float images to the model's int8 input: round(x / scale) + zero_point, saturated."""
-    q = np.round(np.asarray(x, dtype=np.float64) / scale) + zero_point
-    return np.clip(q, -128, 127).astype(np.int8)
-
-
 def model_info() -> dict:
     """The JSON written next to the model by make_default_model.py."""
     return json.loads(DEFAULT_MODEL_INFO_PATH.read_text())
@@ -52,7 +48,7 @@ def test_split() -> tuple[np.ndarray, np.ndarray]:
     """The whole held-out split as the model sees it: (x_int8 shaped (N, 1, 8, 8, 1), labels)."""
     quant = model_info()["input_quantization"]
     _, _, x_test, y_test = load_split()
-    x_int8 = quantize_input(x_test, quant["scale"], quant["zero_point"])
+    x_int8 = quantize_float_to_int8(x_test, quant["scale"], quant["zero_point"])
     return x_int8.reshape((-1, 1, *INPUT_SHAPE)), y_test
 
 
@@ -65,5 +61,5 @@ def sample_input() -> tuple[np.ndarray, int]:
     return x_int8[SAMPLE_INDEX].copy(), int(y[SAMPLE_INDEX])
 
 
-__all__ = ["DEFAULT_MODEL_PATH", "DEFAULT_MODEL_INFO_PATH", "load_split", "quantize_input", "model_info",
+__all__ = ["DEFAULT_MODEL_PATH", "DEFAULT_MODEL_INFO_PATH", "load_split", "model_info",
            "test_split", "sample_input"]

@@ -21,12 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..compiler.quantization import quantize_float_to_int8
 from ..model.tflite_importer import parse_tflite
 from ..optimize import report as reports
 from ..optimize.pipeline import Options, optimize
 from ..quiet_tensorflow import import_tensorflow
 from . import (DEFAULT_MODEL_INFO_PATH, DEFAULT_MODEL_PATH, INPUT_SHAPE, SPLIT_SEED, TEST_FRACTION,
-               load_split, quantize_input)
+               load_split)
 
 TEACHER_SEED = 1234
 TEACHER_EPOCHS = 15
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if disallowed:
         raise SystemExit(f"the converted model uses operators outside the allowed set: {disallowed}")
     quant = io["input"]
-    int8_accuracy = tflm_accuracy(tflite, quantize_input(x_test, quant["scale"], quant["zero_point"]), y_test)
+    int8_accuracy = tflm_accuracy(tflite, quantize_float_to_int8(x_test, quant["scale"], quant["zero_point"]), y_test)
     steps = reports.as_json(result.steps)
     info = {
         "model": DEFAULT_MODEL_PATH.name,

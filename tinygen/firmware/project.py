@@ -9,11 +9,11 @@ from ..boards import Board
 from ..compiler.codegen import array_body, environment, render
 from ..compiler.compile import CompiledModel
 from ..errors import TinygenError
+from ..protocol import DTYPE_CODES
 from ..resources import hal_dir
 from . import platformio_env
 
 HAL_COMMON = ("tg_startup.c", "tg_print.c", "tg_stack.c")
-DTYPE_CODES = {"int8": 0, "float32": 1}
 
 
 def _io_layout(model: CompiledModel) -> list[int]:

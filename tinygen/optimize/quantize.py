@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..compiler.quantization import round_half_away
+from ..compiler.quantization import quantize_float_to_int8
 from ..model.tflite_importer import parse_tflite
 from ..reference import TflmReference
 from .data import DataSet
@@ -52,12 +52,6 @@ def quantization_aware(model, epochs: int, fit, pruned: bool):
     return quantized
 
 
-def quantize_inputs(x: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
-    """Float inputs to int8 as TFLite's QUANTIZE does: round half away from zero, then clamp."""
-    scaled = np.vectorize(round_half_away, otypes=[np.int64])(x.astype(np.float64) / scale) + zero_point
-    return np.clip(scaled, -128, 127).astype(np.int8)
-
-
 def tflm_outputs(tflite: bytes, x: np.ndarray) -> np.ndarray:
     """The int8 model's dequantized first output for each sample, run by the TFLM runtime."""
     graph = parse_tflite(tflite)
@@ -67,6 +61,6 @@ def tflm_outputs(tflite: bytes, x: np.ndarray) -> np.ndarray:
         path = Path(work) / "model.tflite"
         path.write_bytes(tflite)
         reference = TflmReference(path, 1)
-        q = quantize_inputs(x, input_quant.scale[0], input_quant.zero_point[0])
+        q = quantize_float_to_int8(x, input_quant.scale[0], input_quant.zero_point[0])
         outputs = [reference.run([sample[np.newaxis]])[0] for sample in q]
     return (np.stack(outputs).astype(np.float64) - output_quant.zero_point[0]) * output_quant.scale[0]
