@@ -59,16 +59,23 @@ def _optimize_options(args):
                    qat=args.qat, epochs=args.epochs)
 
 
-def _cmd_optimize(args) -> int:
+def _optimize_to(args, teacher: Path, output: Path) -> Path:
+    """Runs the optimize pipeline, prints its report and writes the int8 model to `output`."""
     from .optimize.pipeline import optimize, write
     from .optimize.report import table
 
-    result = optimize(args.model, args.data, _optimize_options(args))
+    result = optimize(teacher, args.data, _optimize_options(args))
     print(table(result.steps, result.metric))
     for message in result.messages:
         print(f"note: {message}")
-    for path in write(result, args.output):
+    written = write(result, output)
+    for path in written:
         print(f"wrote {path}")
+    return written[0]
+
+
+def _cmd_optimize(args) -> int:
+    _optimize_to(args, args.model, args.output)
     return 0
 
 
@@ -96,17 +103,13 @@ def _cmd_build(args) -> int:
     from .firmware.build import build, describe
 
     board = get_board(args.board)
+    out_dir = args.out or Path("firmware_out") / board.id
     sample = None
     model = args.model
     if model is not None and model.suffix != ".tflite":
         if args.data is None:
             raise TinygenError(f"{model} is a float model: give --data so tinygen can optimize it to int8 first")
-        from .optimize.pipeline import optimize, write
-        from .optimize.report import table
-
-        result = optimize(model, args.data, _optimize_options(args))
-        print(table(result.steps, result.metric))
-        model = write(result, (args.out or Path("firmware_out") / board.id).with_suffix(".tflite"))[0]
+        model = _optimize_to(args, model, out_dir.with_suffix(".tflite"))
     if model is None:
         from . import default_model
 
@@ -115,7 +118,6 @@ def _cmd_build(args) -> int:
             sample = [default_model.sample_input()[0]]
         accuracy = default_model.model_info()["int8_accuracy_tflm"]
         print(f"model: tinygen's default model {model.name} (8x8 digits CNN, int8 test accuracy {accuracy:.3f})")
-    out_dir = args.out or Path("firmware_out") / board.id
     result = build(board, model, out_dir, args.input, sample, use_registry=args.pio_registry,
                    sparse=not args.no_sparse)
     print(describe(result))
