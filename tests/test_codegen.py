@@ -85,19 +85,6 @@ def test_hostile_tensor_names_never_reach_c_raw(tmp_path):
 
 
 @needs_shared_models
-def test_output_folder_is_replaced_whole_and_kept_on_failure(tmp_path):
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "stale.c").write_text("old")
-    assert main(["compile", str(shared_model("tflm/hello_world_int8.tflite")), "-o", str(out)]) == 0
-    assert not (out / "stale.c").exists() and (out / "model.c").exists()
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert main(["compile", str(shared_model("tflm/trained_lstm_int8.tflite")), "-o", str(out)]) == 3
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]     # no staging folders left behind
-
-
-@needs_shared_models
 def test_float_interface_model_keeps_float_io(tmp_path):
     model = compile_model(shared_model("tflm/test_conv_model.tflite"))
     header = render(model)["model.h"]

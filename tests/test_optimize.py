@@ -123,7 +123,10 @@ def test_build_from_a_float_teacher_optimizes_first(digits, tmp_path, monkeypatc
     out = tmp_path / "fw"
     assert main(["build", "--board", "mps2-an386", "--model", str(digits["teacher"]), "--data", str(digits["data"]),
                  "--student", "cnn:8", "--epochs", "3", "--out", str(out)]) == 0
-    assert (out / "firmware.elf").is_file() and (tmp_path / "fw.tflite").is_file()
+    stem = digits["teacher"].stem
+    assert (out / "firmware.elf").is_file() and (out / f"{stem}_int8.tflite").is_file()    # inside, not beside
+    assert (out / f"{stem}_int8.report.json").is_file() and (out / f"{stem}_int8.report.png").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("fw")) == ["fw"]
     assert main(["build", "--board", "mps2-an386", "--model", str(digits["teacher"]), "--out", str(out)]) == 1
 
 

@@ -24,18 +24,25 @@ def per_layer_bars(per_layer: list[dict], unit: str, title: str, path: Path) -> 
 
 
 def confusion_matrix_image(matrix: list[list[int]], title: str, path: Path) -> Path:
+    """Counts in every non-empty cell, white on dark cells; a colour bar; the accuracy in the title."""
     size = len(matrix)
-    figure, axes = plt.subplots(figsize=(1.2 + 0.45 * size, 1 + 0.45 * size))
-    axes.imshow(matrix, cmap="Blues")
+    total = sum(map(sum, matrix))
+    accuracy = sum(matrix[i][i] for i in range(size)) / total if total else 0.0
+    darkest = max(map(max, matrix)) if size else 0
+    figure, axes = plt.subplots(figsize=(2.2 + 0.5 * size, 1.4 + 0.5 * size))
+    image = axes.imshow(matrix, cmap="Blues", vmin=0)
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="samples")
     for row in range(size):
         for column in range(size):
-            if matrix[row][column]:
-                axes.text(column, row, str(matrix[row][column]), ha="center", va="center", fontsize=7)
+            count = matrix[row][column]
+            if count:
+                axes.text(column, row, str(count), ha="center", va="center", fontsize=7,
+                          color="white" if count > darkest / 2 else "black")
     axes.set_xlabel("predicted")
     axes.set_ylabel("label")
     axes.set_xticks(range(size))
     axes.set_yticks(range(size))
-    axes.set_title(title, fontsize=10)
+    axes.set_title(f"{title}\naccuracy {accuracy:.1%} ({total} samples)", fontsize=10)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -61,6 +61,8 @@ def load_samples(path: str | Path, model: CompiledModel, limit: int | None = Non
     if len(counts) != 1:
         raise TinygenError(f"{path}: the inputs hold different numbers of samples {sorted(counts)}")
     count = counts.pop()
+    if count == 0:
+        raise TinygenError(f"{path} holds no samples: nothing to validate")
     if limit is not None:
         count = min(count, limit)
     return [[batch[i] for batch in per_input] for i in range(count)]

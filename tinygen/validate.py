@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from .compiler import compile_model
+from .progress import track
 from .reference import TflmReference
 from .samples import validation_samples
 from .targets import host
@@ -59,7 +60,7 @@ def validate_host(model_path: Path, inputs: Path | None, samples: int | None, se
     model = compile_model(model_path)
     data, source = validation_samples(model, inputs, samples, seed)
     reference = TflmReference(model_path, len(model.outputs))
-    expected = [reference.run(sample) for sample in data]
+    expected = [reference.run(sample) for sample in track(data, "TFLM reference")]
     with tempfile.TemporaryDirectory(prefix="tinygen-host-") as work:
         executable = host.build(model, Path(work))
         actual = host.run(executable, model, data, Path(work))

@@ -1,14 +1,13 @@
 """Renders a compiled model to C through the Jinja templates and writes the folder atomically."""
 
-import os
-import shutil
-import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import jinja2
 import numpy as np
 
 from .. import __version__
+from ..output_paths import staged_output_folder
 from ..resources import kernels_dir, templates_dir
 from . import planner
 from .compile import C_TYPES, CompiledModel, ModelIO, tensor_bytes
@@ -153,22 +152,13 @@ def render_host_main(model: CompiledModel) -> str:
     return environment().get_template("host_main.c.j2").render(_Renderer(model).context())
 
 
-def write_atomically(files: dict[str, str], out_dir: Path) -> None:
-    """Writes into a temporary folder beside out_dir, then swaps it into place."""
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        for name, text in sorted(files.items()):
-            (staging / name).parent.mkdir(parents=True, exist_ok=True)
-            (staging / name).write_text(text)
-        if out_dir.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
-            os.replace(out_dir, retired / out_dir.name)
-            os.replace(staging, out_dir)
-            shutil.rmtree(retired)
-        else:
-            os.replace(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+def write_files(files: dict[str, str], folder: Path) -> None:
+    for name, text in sorted(files.items()):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+
+
+def write_atomically(files: dict[str, str], out_dir: Path, inputs: Iterable[Path] = ()) -> None:
+    """Writes the whole folder or nothing; only a folder tinygen generated is replaced (output_paths)."""
+    with staged_output_folder(out_dir, "compile", inputs) as staging:
+        write_files(files, staging)

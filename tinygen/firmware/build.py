@@ -5,7 +5,9 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +16,9 @@ import numpy as np
 from ..boards import Board
 from ..compiler import compile_model
 from ..compiler.compile import CompiledModel
-from ..compiler.codegen import kernel_sources, write_atomically
+from ..compiler.codegen import kernel_sources, write_files
 from ..errors import TinygenError
+from ..output_paths import check_output_folder, staged_output_folder
 from ..samples import load_samples, random_samples
 from . import platformio_env
 from .project import project_files
@@ -68,32 +71,43 @@ def run_platformio(project: Path) -> None:
         raise TinygenError("PlatformIO is not installed in this environment: run `bash .ci/install`")
     result = subprocess.run([sys.executable, "-m", "platformio", "run", "-d", str(project)], capture_output=True, text=True,
                             env=platformio_env.pio_environment(), timeout=600)
-    (project / "build.log").write_text(result.stdout + result.stderr)
+    log = result.stdout + result.stderr
+    (project / "build.log").write_text(log)
     if result.returncode != 0:
-        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-25:])
-        raise TinygenError(f"PlatformIO build failed (full log: {project / 'build.log'}):\n{tail}")
+        # The half-built project is discarded to keep the previous output intact: keep its log.
+        with tempfile.NamedTemporaryFile("w", prefix="tinygen-build-", suffix=".log", delete=False) as kept:
+            kept.write(log)
+        tail = "\n".join(log.strip().splitlines()[-25:])
+        raise TinygenError(f"PlatformIO build failed (full log: {kept.name}):\n{tail}")
 
 
 def build(board: Board, model_path: Path, out_dir: Path, input_path: Path | None = None,
           sample: list[np.ndarray] | None = None, use_registry: bool = False, app: str = "oneshot",
-          sparse: bool = True) -> BuildResult:
+          sparse: bool = True, extra_files: Iterable[Path] = ()) -> BuildResult:
+    """Builds the project in a staging folder that replaces `out_dir` only when everything succeeded.
+    `extra_files` are copied into the project (e.g. the optimized model and its report)."""
     started = time.monotonic()
+    inputs = [Path(model_path)] + ([Path(input_path)] if input_path is not None else [])
+    check_output_folder(out_dir, inputs)
     model = compile_model(model_path, sparse)
     check_fit(model, board)
     if sample is None and app == "oneshot":
         sample = embedded_input(model, input_path)
-    write_atomically(project_files(model, board, sample, use_registry, app), out_dir)
-    if not use_registry:
-        platformio_env.prepare()
-    run_platformio(out_dir)
-    build_dir = out_dir / ".pio" / "build" / board.id
-    for name in ARTIFACTS:
-        shutil.copy2(build_dir / name, out_dir / name)
-    report = size_report(out_dir / "firmware.elf", board)
-    report.update(model=model.name, model_hash=model.model_hash, arena_bytes=model.arena_bytes,
-                  weights_bytes=model.weights_bytes, sparse_saved_bytes=model.sparse_saved_bytes)
-    (out_dir / "size_report.json").write_text(json.dumps(report, indent=2) + "\n")
-    return BuildResult(out_dir, report, time.monotonic() - started)
+    with staged_output_folder(out_dir, "build", inputs) as project:
+        write_files(project_files(model, board, sample, use_registry, app), project)
+        for path in extra_files:
+            shutil.copy2(path, project / Path(path).name)
+        if not use_registry:
+            platformio_env.prepare()
+        run_platformio(project)
+        build_dir = project / ".pio" / "build" / board.id
+        for name in ARTIFACTS:
+            shutil.copy2(build_dir / name, project / name)
+        report = size_report(project / "firmware.elf", board)
+        report.update(model=model.name, model_hash=model.model_hash, arena_bytes=model.arena_bytes,
+                      weights_bytes=model.weights_bytes, sparse_saved_bytes=model.sparse_saved_bytes)
+        (project / "size_report.json").write_text(json.dumps(report, indent=2) + "\n")
+    return BuildResult(Path(out_dir), report, time.monotonic() - started)
 
 
 def describe(result: BuildResult) -> str:

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TinygenError
+from ..model.tflite_importer import parse_tflite
+from ..output_paths import write_file_atomically
 from ..quiet_tensorflow import import_tensorflow
 from . import report as reports
 from .architecture import build, read_architecture, split_logits, with_softmax
@@ -42,6 +44,11 @@ class Result:
 def _float_step(name: str, model, data, softmax: bool, note: str = "") -> reports.Step:
     outputs = predict(with_softmax(model) if softmax else model, data.x_test)
     return reports.Step(name, model.count_params(), 4 * model.count_params(), score(outputs, data), note)
+
+
+def _constant_bytes(tflite: bytes) -> int:
+    """The int8 model's weights as stored: its constant tensors."""
+    return sum(t.data.nbytes for t in parse_tflite(tflite).tensors if t.is_constant)
 
 
 def optimize(teacher_path: Path, data_path: Path, options: Options) -> Result:
@@ -101,18 +108,17 @@ def optimize(teacher_path: Path, data_path: Path, options: Options) -> Result:
                                       lambda m, epochs: fit(m, data, epochs), pruned)
     tflite = convert_int8(deployed, data)
     int8_score = score(tflm_outputs(tflite, data.x_test), data)
-    steps.append(reports.Step("int8 (" + ("QAT" if options.qat else "PTQ") + ")", model.count_params(), len(tflite),
-                              int8_score, "accuracy measured with the TFLM runtime"))
+    steps.append(reports.Step("int8 (" + ("QAT" if options.qat else "PTQ") + ")", model.count_params(),
+                              _constant_bytes(tflite), int8_score, "accuracy measured with the TFLM runtime"))
     return Result(tflite, reports.finish(steps, data.is_classification), metric, messages, int8_score)
 
 
 def write(result: Result, out: Path) -> list[Path]:
     """The .tflite, and beside it the report as JSON and as a PNG chart."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(result.tflite)
+    write_file_atomically(out, result.tflite)
     report_path = out.with_suffix(".report.json")
-    report_path.write_text(json.dumps({"metric": result.metric, "int8_score": result.int8_score,
-                                       "steps": reports.as_json(result.steps), "messages": result.messages},
-                                      indent=2) + "\n")
+    write_file_atomically(report_path, (json.dumps({"metric": result.metric, "int8_score": result.int8_score,
+                                                    "steps": reports.as_json(result.steps),
+                                                    "messages": result.messages}, indent=2) + "\n").encode())
     chart = reports.chart(result.steps, result.metric, out.with_suffix(".report.png"))
     return [out, report_path, chart]

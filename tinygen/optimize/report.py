@@ -1,5 +1,6 @@
 """The optimization report: one row per step (teacher and after each step), as text, JSON and a
-PNG chart of size against accuracy."""
+PNG chart of size against accuracy. Every step is sized the same way: the bytes of its weights as
+stored (4 per float32 parameter; the int8 model's constant tensors: int8 weights, int32 biases)."""
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 class Step:
     name: str
     parameters: int
-    model_bytes: int          # float32 weights for float models, the .tflite file for int8
+    weight_bytes: int
     score: float              # accuracy (classifiers) or negative MSE (regression)
     note: str = ""
     size_reduction_pct: float = 0.0
@@ -20,7 +21,7 @@ def finish(steps: list[Step], classification: bool) -> list[Step]:
     """Fills in size reduction and quality retention relative to the teacher (first step)."""
     teacher = steps[0]
     for step in steps:
-        step.size_reduction_pct = 100.0 * (1 - step.model_bytes / teacher.model_bytes)
+        step.size_reduction_pct = 100.0 * (1 - step.weight_bytes / teacher.weight_bytes)
         if classification:
             step.retention_pct = 100.0 * step.score / teacher.score if teacher.score else 0.0
         else:   # scores are negative errors: smaller error, higher retention
@@ -29,9 +30,9 @@ def finish(steps: list[Step], classification: bool) -> list[Step]:
 
 
 def table(steps: list[Step], metric: str) -> str:
-    rows = [("step", "parameters", "bytes", metric, "size -%", "retained %", "note")]
+    rows = [("step", "parameters", "weight bytes", metric, "size -%", "retained %", "note")]
     for s in steps:
-        rows.append((s.name, f"{s.parameters:,}", f"{s.model_bytes:,}", f"{s.score:.4f}", f"{s.size_reduction_pct:.1f}",
+        rows.append((s.name, f"{s.parameters:,}", f"{s.weight_bytes:,}", f"{s.score:.4f}", f"{s.size_reduction_pct:.1f}",
                      f"{s.retention_pct:.1f}", s.note))
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
@@ -42,20 +43,29 @@ def as_json(steps: list[Step]) -> list[dict]:
 
 
 def chart(steps: list[Step], metric: str, path: Path) -> Path:
+    """Numbered points (a legend names them), so labels never overlap or leave the frame."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
-    figure, axes = plt.subplots(figsize=(6.5, 4))
-    axes.plot([s.model_bytes for s in steps], [s.score for s in steps], "o-", color="#3b75af")
-    for s in steps:
-        axes.annotate(s.name, (s.model_bytes, s.score), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    figure, axes = plt.subplots(figsize=(7, 4.2))
+    sizes, scores = [s.weight_bytes for s in steps], [s.score for s in steps]
+    axes.plot(sizes, scores, "-", color="#9bb8d3", zorder=1)
+    for number, step in enumerate(steps, start=1):
+        axes.scatter(step.weight_bytes, step.score, s=160, color="#3b75af", zorder=2,
+                     label=f"{number}  {step.name}: {step.weight_bytes / 1024:,.1f} KiB, {metric} {step.score:.4f}")
+        axes.annotate(str(number), (step.weight_bytes, step.score), ha="center", va="center", fontsize=8,
+                      color="white", zorder=3)
     axes.set_xscale("log")
-    axes.set_xlabel("model bytes (log)")
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1024:g} KiB"))
+    axes.xaxis.set_minor_formatter(NullFormatter())
+    axes.margins(x=0.15, y=0.2)
+    axes.set_xlabel("weight bytes as stored (log scale)")
     axes.set_ylabel(metric)
     axes.set_title("size against quality, step by step", fontsize=10)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=8, frameon=False, handletextpad=0.2)
+    figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(figure)
     return path

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..progress import progress_bar
 from .data import DataSet
 
 BATCH_SIZE = 32
@@ -39,8 +40,10 @@ def fit(model, data: DataSet, epochs: int, teacher_logits: np.ndarray | None = N
     else:
         targets, loss = data.y_train, keras.losses.MeanSquaredError()
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=loss)
-    model.fit(data.x_train, targets, epochs=epochs, batch_size=BATCH_SIZE, verbose=0, shuffle=True,
-              callbacks=list(callbacks))
+    with progress_bar(f"training {model.name}", epochs) as advance:
+        on_epoch = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: advance())
+        model.fit(data.x_train, targets, epochs=epochs, batch_size=BATCH_SIZE, verbose=0, shuffle=True,
+                  callbacks=[*callbacks, on_epoch])
 
 
 def score(outputs: np.ndarray, data: DataSet) -> float:
