@@ -9,6 +9,7 @@ import numpy as np
 
 from ..compiler.quantization import quantize_float_to_int8
 from ..model.tflite_importer import parse_tflite
+from ..quiet_tensorflow import native_stderr_captured
 from ..reference import TflmReference
 from .data import DataSet
 
@@ -25,7 +26,8 @@ def convert_int8(model, data: DataSet) -> bytes:
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
-    return bytes(converter.convert())
+    with native_stderr_captured():
+        return bytes(converter.convert())
 
 
 QAT_LAYERS = ("Conv2D", "DepthwiseConv2D", "Dense")

@@ -43,7 +43,8 @@ def as_json(steps: list[Step]) -> list[dict]:
 
 
 def chart(steps: list[Step], metric: str, path: Path) -> Path:
-    """Numbered points (a legend names them), so labels never overlap or leave the frame."""
+    """Numbered points named in a legend (steps on the same spot share one label), so labels never
+    overlap or leave the frame; the size axis is in powers of two KiB."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -51,14 +52,16 @@ def chart(steps: list[Step], metric: str, path: Path) -> Path:
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
     figure, axes = plt.subplots(figsize=(7, 4.2))
-    sizes, scores = [s.weight_bytes for s in steps], [s.score for s in steps]
-    axes.plot(sizes, scores, "-", color="#9bb8d3", zorder=1)
+    axes.plot([s.weight_bytes for s in steps], [s.score for s in steps], "-", color="#9bb8d3", zorder=1)
+    spots: dict[tuple[int, float], list[int]] = {}
     for number, step in enumerate(steps, start=1):
-        axes.scatter(step.weight_bytes, step.score, s=160, color="#3b75af", zorder=2,
+        spots.setdefault((step.weight_bytes, round(step.score, 4)), []).append(number)
+        axes.scatter(step.weight_bytes, step.score, s=200, color="#3b75af", zorder=2,
                      label=f"{number}  {step.name}: {step.weight_bytes / 1024:,.1f} KiB, {metric} {step.score:.4f}")
-        axes.annotate(str(number), (step.weight_bytes, step.score), ha="center", va="center", fontsize=8,
+    for (size, score), numbers in spots.items():
+        axes.annotate(",".join(map(str, numbers)), (size, score), ha="center", va="center", fontsize=7,
                       color="white", zorder=3)
-    axes.set_xscale("log")
+    axes.set_xscale("log", base=2)
     axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1024:g} KiB"))
     axes.xaxis.set_minor_formatter(NullFormatter())
     axes.margins(x=0.15, y=0.2)

@@ -40,7 +40,7 @@ def fit(model, data: DataSet, epochs: int, teacher_logits: np.ndarray | None = N
     else:
         targets, loss = data.y_train, keras.losses.MeanSquaredError()
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=loss)
-    with progress_bar(f"training {model.name}", epochs) as advance:
+    with progress_bar("training", epochs) as advance:
         on_epoch = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: advance())
         model.fit(data.x_train, targets, epochs=epochs, batch_size=BATCH_SIZE, verbose=0, shuffle=True,
                   callbacks=[*callbacks, on_epoch])
