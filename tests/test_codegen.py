@@ -9,9 +9,11 @@ import pytest
 from tinygen.cli import main
 from tinygen.compiler import compile_graph, compile_model
 from tinygen.compiler.codegen import render, write_atomically
+from tinygen.default_model import DEFAULT_MODEL_PATH
 from tinygen.model.tflite_importer import load_tflite
 from tinygen.validate import validate_host
 
+import tf_models
 from conftest import needs_shared_models, shared_model
 
 STRICT = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-c"]
@@ -39,6 +41,27 @@ def compile_c(compiler: list[str], folder: Path) -> None:
 def test_generated_c_compiles_without_warnings(tmp_path, model, compiler):
     write_atomically(render(compile_model(shared_model(model))), tmp_path / "gen")
     compile_c(COMPILERS[compiler], tmp_path / "gen")
+
+
+@pytest.fixture(scope="module")
+def float_io_model(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("models") / "float_io_conv.tflite"
+    path.write_bytes(tf_models.float_io_conv((9, 9, 3), 5))
+    return path
+
+
+@pytest.mark.parametrize("compiler", sorted(COMPILERS))
+def test_generated_c_for_self_made_models_compiles_without_warnings(tmp_path, compiler, float_io_model):
+    for model in (DEFAULT_MODEL_PATH, float_io_model):
+        write_atomically(render(compile_model(model)), tmp_path / model.stem)
+        compile_c(COMPILERS[compiler], tmp_path / model.stem)
+
+
+def test_default_model_gives_byte_identical_sources(tmp_path):
+    for name in ("a", "b"):
+        assert main(["compile", str(DEFAULT_MODEL_PATH), "-o", str(tmp_path / name)]) == 0
+    assert ({p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()} ==
+            {p.name: p.read_bytes() for p in (tmp_path / "b").iterdir()})
 
 
 @needs_shared_models
@@ -70,9 +93,8 @@ EVIL_NAMES = ["*/ int evil; /*", "../../etc/passwd", "name with spaces\nand newl
               "ünïcödé/名前", "a" * 300, "x;y/z", "return"]
 
 
-@needs_shared_models
 def test_hostile_tensor_names_never_reach_c_raw(tmp_path):
-    path = shared_model("tflm/hello_world_int8.tflite")
+    path = DEFAULT_MODEL_PATH
     graph = load_tflite(path)
     for tensor, name in zip(graph.tensors, EVIL_NAMES * 3):
         tensor.name = name
@@ -84,10 +106,9 @@ def test_hostile_tensor_names_never_reach_c_raw(tmp_path):
     compile_c(COMPILERS["host gcc"], tmp_path / "gen")
 
 
-@needs_shared_models
-def test_float_interface_model_keeps_float_io(tmp_path):
-    model = compile_model(shared_model("tflm/test_conv_model.tflite"))
+def test_float_interface_model_keeps_float_io(float_io_model):
+    model = compile_model(float_io_model)
     header = render(model)["model.h"]
     assert "void tg_model_run(const float *input0, float *output0);" in header
-    report = validate_host(shared_model("tflm/test_conv_model.tflite"), None, samples=50)
+    report = validate_host(float_io_model, None, samples=50)
     assert report.bit_exact, report

@@ -56,8 +56,8 @@ def check_fit(model: CompiledModel, board: Board) -> None:
                         f"{io_bytes:,} + other ~{RAM_BASE_BYTES} = ~{ram:,} bytes > {board.ram_size:,} on {board.id}")
     if problems:
         raise TinygenError(f"{model.name} does not fit {board.id} ({board.name}):\n  " + "\n  ".join(problems) +
-                           "\nTry a smaller model (fewer channels or layers, `tinygen optimize` once available), "
-                           "pruning, or a board with more memory (`tinygen boards`).")
+                           "\nTry a smaller model (fewer channels or layers; `tinygen optimize` with --flash-budget, "
+                           "--structured-prune or --sparsity for pruning), or a board with more memory (`tinygen boards`).")
 
 
 def embedded_input(model: CompiledModel, input_path: Path | None) -> list[np.ndarray]:
