@@ -16,6 +16,7 @@ from ..compiler import compile_model
 from ..compiler.compile import CompiledModel
 from ..compiler.codegen import kernel_sources, write_atomically
 from ..errors import TinygenError
+from ..install_hints import missing_python_package
 from ..samples import load_samples, random_samples
 from . import platformio_env
 from .project import project_files
@@ -65,7 +66,7 @@ def embedded_input(model: CompiledModel, input_path: Path | None) -> list[np.nda
 
 def run_platformio(project: Path) -> None:
     if importlib.util.find_spec("platformio") is None:
-        raise TinygenError("PlatformIO is not installed in this environment: run `bash .ci/install`")
+        raise missing_python_package("platformio")
     result = subprocess.run([sys.executable, "-m", "platformio", "run", "-d", str(project)], capture_output=True, text=True,
                             env=platformio_env.pio_environment(), timeout=600)
     (project / "build.log").write_text(result.stdout + result.stderr)
