@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -22,8 +23,8 @@ from tinygen.firmware.project import project_files
 OFFLINE = {"PLATFORMIO_SETTING_ENABLE_TELEMETRY": "No", "PLATFORMIO_DISABLE_UPGRADE_CHECK": "true"}
 
 
-def _pio(args: list[str], core, cwd) -> subprocess.CompletedProcess:
-    env = {**os.environ, **OFFLINE, "PLATFORMIO_CORE_DIR": str(core)}
+def _pio(args: list[str], core, cwd, **overrides) -> subprocess.CompletedProcess:
+    env = {**os.environ, **OFFLINE, "PLATFORMIO_CORE_DIR": str(core), **overrides}
     return subprocess.run([sys.executable, "-m", "platformio", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=180)
 
@@ -54,6 +55,10 @@ def test_offline_project_builds_with_a_fresh_platformio_core_after_moving(tmp_pa
     assert "tinygen-cortexm" in run.stdout
     firmware = moved / ".pio" / "build" / "nrf52840" / "firmware.bin"
     assert firmware.read_bytes() == (built / "firmware.bin").read_bytes()
+
+    without_compiler = _pio(["run", "-d", str(moved)], core, tmp_path, PATH=str(Path(sys.executable).parent))
+    assert without_compiler.returncode != 0
+    assert "arm-none-eabi-gcc is not on PATH" in without_compiler.stderr + without_compiler.stdout
 
 
 def test_registry_project_names_the_registry_platform_and_carries_no_platform():
