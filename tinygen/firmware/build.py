@@ -18,6 +18,7 @@ from ..compiler import compile_model
 from ..compiler.compile import CompiledModel
 from ..compiler.codegen import kernel_sources, write_files
 from ..errors import TinygenError
+from ..install_hints import missing_python_package
 from ..output_paths import check_output_folder, staged_output_folder
 from ..samples import load_samples, random_samples
 from . import platformio_env
@@ -68,7 +69,7 @@ def embedded_input(model: CompiledModel, input_path: Path | None) -> list[np.nda
 
 def run_platformio(project: Path) -> None:
     if importlib.util.find_spec("platformio") is None:
-        raise TinygenError("PlatformIO is not installed in this environment: run `bash .ci/install`")
+        raise missing_python_package("platformio")
     result = subprocess.run([sys.executable, "-m", "platformio", "run", "-d", str(project)], capture_output=True, text=True,
                             env=platformio_env.pio_environment(), timeout=600)
     log = result.stdout + result.stderr

@@ -1,18 +1,17 @@
-"""PlatformIO without its registry: an isolated core folder, the system's arm-none-eabi toolchain as
-a local package, SCons from PyPI as the core's tool-scons, and tinygen's own development platform.
-Everything is set up on first use under TINYGEN_HOME (default ~/.cache/tinygen)."""
+"""The PlatformIO core tinygen builds with, without PlatformIO's registry: an isolated core folder under
+TINYGEN_HOME (default ~/.cache/tinygen) whose one core package, tool-scons, is SCons from PyPI. The
+development platform travels inside each generated project (dev_platform.py) and the compiler is
+arm-none-eabi-gcc from PATH, so nothing else is set up here."""
 
+import contextlib
 import json
 import os
 import shutil
 from pathlib import Path
 
-from ..boards import Board, all_boards
-from ..errors import TinygenError
-from ..resources import templates_dir
+from ..install_hints import missing_python_package, missing_system_tool
 
 SCONS_PACKAGE_VERSION = "4.41101.0"   # what PlatformIO 6.2 asks for: SCons 4.11.1
-TOOLCHAIN_TOOLS = ("gcc", "g++", "as", "ld", "ar", "ranlib", "objcopy", "objdump", "size", "nm", "gdb", "strip")
 
 
 def tinygen_home() -> Path:
@@ -23,12 +22,8 @@ def core_dir() -> Path:
     return tinygen_home() / "platformio"
 
 
-def platform_dir() -> Path:
-    return tinygen_home() / "platform-tinygen"
-
-
-def toolchain_dir() -> Path:
-    return tinygen_home() / "toolchain-gccarmnoneeabi"
+def scons_package_dir() -> Path:
+    return core_dir() / "packages" / "tool-scons"
 
 
 def pio_environment() -> dict:
@@ -36,40 +31,30 @@ def pio_environment() -> dict:
     env = dict(os.environ)
     env.update(PLATFORMIO_CORE_DIR=str(core_dir()), PLATFORMIO_SETTING_ENABLE_TELEMETRY="No",
                PLATFORMIO_DISABLE_UPGRADE_CHECK="true", PLATFORMIO_NO_ANSI="true")
+    # It would override the project's platforms_dir, and PlatformIO would look for the platform in its registry.
+    env.pop("PLATFORMIO_PLATFORMS_DIR", None)
     return env
 
 
 def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=2) + "\n"
-    if not path.is_file() or path.read_text() != text:
-        path.write_text(text)
+    path.write_text(json.dumps(data, indent=2) + "\n")
 
 
-def _install_toolchain() -> None:
-    gcc = shutil.which("arm-none-eabi-gcc")
-    if gcc is None:
-        raise TinygenError("arm-none-eabi-gcc is not installed: run `bash .ci/install` or "
-                           "`apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi`")
-    bin_dir = toolchain_dir() / "bin"
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    system_bin = Path(gcc).resolve().parent
-    for tool in TOOLCHAIN_TOOLS:
-        source = system_bin / f"arm-none-eabi-{tool}"
-        link = bin_dir / source.name
-        if source.exists() and not link.is_symlink():
-            link.symlink_to(source)
-    _write_json(toolchain_dir() / "package.json", {
-        "name": "toolchain-gccarmnoneeabi", "version": "1.0.0",
-        "description": "the system's arm-none-eabi GCC, linked by tinygen"})
+def _check_toolchain() -> None:
+    if shutil.which("arm-none-eabi-gcc") is None:
+        raise missing_system_tool("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi")
 
 
 def _install_scons() -> None:
-    import SCons
+    try:
+        import SCons
+    except ImportError:
+        raise missing_python_package("scons") from None
 
-    target = core_dir() / "packages" / "tool-scons"
+    target = scons_package_dir()
     if (target / ".piopm").is_file():
         return
+    # Built aside and renamed into place, so a half-copied package is never taken for an installed one.
     staging = target.with_name("tool-scons.partial")
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(Path(SCons.__file__).parent, staging / "SCons",
@@ -89,31 +74,27 @@ def _install_scons() -> None:
     staging.rename(target)
 
 
-def _platform_board(board: Board) -> dict:
-    return {
-        "name": board.name, "vendor": board.data.get("vendor", board.data["mcu"]), "url": "",
-        "frameworks": [],
-        "build": {"cpu": board.core, "mcu": board.data["mcu"].lower(), "f_cpu": f"{board.data['clock_hz']}L",
-                  "machine_flags": board.machine_flags},
-        "upload": {"maximum_size": board.flash_size, "maximum_ram_size": board.ram_size,
-                   "protocol": board.data["flash_method"].get("pio_upload_protocol", "custom")},
-    }
+@contextlib.contextmanager
+def _exclusive(lock_file: Path):
+    """Holds an exclusive lock on `lock_file` (created if needed) for the duration of the block; the
+    operating system drops it when the file is closed, also when the process dies."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a+b") as handle:
+        if os.name == "nt":
+            import msvcrt
 
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+        else:
+            import fcntl
 
-def _install_platform() -> None:
-    source = templates_dir() / "platformio"
-    for relative in ("platform.json", "builder/main.py"):
-        target = platform_dir() / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        text = (source / relative).read_text()
-        if not target.is_file() or target.read_text() != text:
-            target.write_text(text)
-    for board in all_boards():
-        _write_json(platform_dir() / "boards" / f"{board.id}.json", _platform_board(board))
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def prepare() -> None:
-    """Makes the offline PlatformIO set-up complete; cheap when it already is."""
-    _install_toolchain()
-    _install_scons()
-    _install_platform()
+    """Makes tinygen's PlatformIO core complete; cheap when it already is. Several builds may start at
+    once on an empty TINYGEN_HOME: one sets up, the others wait for it."""
+    _check_toolchain()
+    with _exclusive(tinygen_home() / "setup.lock"):
+        _install_scons()

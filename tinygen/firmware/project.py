@@ -1,5 +1,6 @@
 """Generates a standard PlatformIO project for one board: the model, its kernels, the board layer
-(startup, UART, counter), a linker script from the board's memory map, and a main program."""
+(startup, UART, counter), a linker script from the board's memory map, a main program and, for the
+offline build, the development platform that builds it."""
 
 
 import numpy as np
@@ -11,7 +12,7 @@ from ..compiler.compile import CompiledModel
 from ..errors import TinygenError
 from ..protocol import DTYPE_CODES
 from ..resources import hal_dir
-from . import platformio_env
+from .dev_platform import PLATFORMS_DIR, platform_files, platform_name
 
 HAL_COMMON = ("tg_startup.c", "tg_print.c", "tg_stack.c")
 
@@ -62,12 +63,14 @@ def project_files(model: CompiledModel, board: Board, sample: list[np.ndarray] |
         "call_args": ", ".join([f"input{io.position}" for io in model.inputs] +
                                [f"output{io.position}" for io in model.outputs]),
         "registry": registry_target(board) if use_registry else None,
-        "platform_dir": platformio_env.platform_dir(), "toolchain_dir": platformio_env.toolchain_dir(),
+        "platforms_dir": PLATFORMS_DIR, "platform_name": platform_name(),
     }
     files["include/board.h"] = env.get_template("firmware/board.h.j2").render(context)
     main_template = {"oneshot": "firmware/main.c.j2", "serial": "firmware/main_serial.c.j2"}[app]
     files["src/main.c"] = env.get_template(main_template).render(context)
     files["linker/firmware.ld"] = env.get_template("firmware/firmware.ld.j2").render(context)
     files["platformio.ini"] = env.get_template("firmware/platformio.ini.j2").render(context)
+    if not use_registry:
+        files.update(platform_files(board))
     return files
 

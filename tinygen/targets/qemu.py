@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..boards import Board
 from ..errors import TinygenError
+from ..install_hints import missing_system_tool
 from .tcp_serial import connect, free_port
 
 EXIT_FAULT = 3
@@ -28,7 +29,7 @@ def qemu_command(board: Board, elf: Path) -> list[str]:
                            f"{board.data['emulation'].get('nearest')})")
     qemu = shutil.which("qemu-system-arm")
     if qemu is None:
-        raise TinygenError("qemu-system-arm is not installed: run `bash .ci/install` or `apt-get install qemu-system-arm`")
+        raise missing_system_tool("qemu-system-arm", "qemu-system-arm")
     return [qemu, "-M", board.qemu_machine, "-nographic", "-monitor", "none", "-serial", "stdio",
             "-semihosting-config", "enable=on,target=native",
             "-icount", f"shift={board.data['emulation']['icount_shift']}", "-kernel", str(elf)]

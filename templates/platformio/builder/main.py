@@ -1,5 +1,8 @@
 # SCons build script of tinygen's offline PlatformIO platform: compiles src/ with the board's
-# machine flags, links with the project's linker script, and makes .elf, .hex and .bin.
+# machine flags, links with the project's linker script, and makes .elf, .hex and .bin. The compiler is
+# arm-none-eabi-gcc from PATH, or from a toolchain package named in platform_packages (PlatformIO puts
+# its bin/ on PATH).
+import sys
 from os.path import join
 
 from SCons.Script import Builder, Default, DefaultEnvironment
@@ -27,6 +30,12 @@ env.Append(
         "ElfToHex": Builder(action="$OBJCOPY -O ihex $SOURCES $TARGET", suffix=".hex"),
     },
 )
+
+if not env.WhereIs("$CC"):
+    sys.stderr.write("Error: arm-none-eabi-gcc is not on PATH. Install the GNU Arm toolchain (Debian/Ubuntu: "
+                     "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi) or name a toolchain package in "
+                     "platformio.ini (platform_packages = platformio/toolchain-gccarmnoneeabi, needs internet).\n")
+    env.Exit(1)
 
 program = env.BuildProgram()
 Default([program, env.ElfToBin(join("$BUILD_DIR", "${PROGNAME}"), program),
