@@ -10,10 +10,11 @@ import serial
 
 from tinygen.compiler import compile_model
 from tinygen.default_model import DEFAULT_MODEL_PATH
+from tinygen.device_client import DeviceClient
 from tinygen.errors import TinygenError
 from tinygen.firmware_validation import validate_firmware
-from tinygen.protocol import (CMD_READY, SEQUENCE_NONE, DeviceClient, FrameError, FrameReader, ProtocolTimeout,
-                              TensorInfo, crc16, encode)
+from tinygen.protocol import (CMD_READY, SEQUENCE_NONE, FrameError, FrameReader, ProtocolTimeout, TensorInfo, crc16,
+                              encode)
 from tinygen.targets import host
 
 from fake_serial_device import BOOT_NOISE, FakeDevice

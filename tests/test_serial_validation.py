@@ -13,10 +13,11 @@ from tinygen.boards import get_board
 from tinygen.cli import main
 from tinygen.compiler import compile_model
 from tinygen.default_model import DEFAULT_MODEL_PATH
+from tinygen.device_client import DeviceClient
 from tinygen.errors import TinygenError
 from tinygen.firmware.build import build, run_platformio
 from tinygen.firmware_validation import check_device_model, validate_firmware
-from tinygen.protocol import DeviceClient, FrameError, ProtocolTimeout
+from tinygen.protocol import FrameError, ProtocolTimeout
 from tinygen.targets.qemu import QemuSerialSession
 
 from conftest import needs_shared_models, shared_model

@@ -14,10 +14,11 @@ from . import metrics, plots
 from .boards import Board, get_board
 from .compiler import compile_model
 from .compiler.compile import CompiledModel
+from .device_client import DeviceClient
 from .errors import TinygenError
 from .firmware.build import build
 from .power import energy_estimate
-from .protocol import DeviceClient, DeviceInfo, tensor_info
+from .protocol import DeviceInfo, tensor_info
 from .reference import TflmReference
 from .samples import load_labels, validation_samples
 from .targets.qemu import QemuSerialSession
