@@ -4,6 +4,7 @@ ends in a clear error, never in success."""
 
 import contextlib
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from tinygen.device_client import DeviceClient
 from tinygen.errors import TinygenError
 from tinygen.firmware.build import build, run_platformio
 from tinygen.firmware_validation import check_device_model, validate_firmware
-from tinygen.protocol import FrameError, ProtocolTimeout
+from tinygen.protocol import CMD_ERROR, CMD_PING, RESPONSE, SEQUENCE_NONE, FrameError, ProtocolTimeout, encode
 from tinygen.targets.qemu import QemuSerialSession
 
 from conftest import needs_shared_models, shared_model
@@ -144,6 +145,20 @@ def test_a_device_with_another_model_is_refused(tmp_path):
             pytest.skip("reference models are not here")
         with pytest.raises(TinygenError, match="runs another model"):
             check_device_model(info, compile_model(shared_model("tflm/hello_world_int8.tflite")))
+        client.exit()
+
+
+def test_the_firmware_finds_a_frame_inside_a_false_one(tmp_path):
+    """Noise towards the device: a start marker with an impossible length, then one whose plausible
+    length spans a real PING. The firmware refuses both false frames at once and, scanning again
+    what followed the false marker, still answers the PING inside."""
+    with serial_firmware(serial_elf(tmp_path)) as (session, client):
+        ping = encode(CMD_PING, 0x1234)
+        session.port.write(b"\xa5\x5a\xff\xa4" + b"\xa5\x5a\x0c\x00" + ping + bytes(5))
+        frames = [client.reader.read(time.monotonic() + 10, 1) for _ in range(3)]
+        assert [(f.command, f.sequence, f.payload) for f in frames] == [
+            (CMD_ERROR, SEQUENCE_NONE, b"\x02"), (CMD_ERROR, SEQUENCE_NONE, b"\x01"), (CMD_PING | RESPONSE, 0x1234, b"\x02")]
+        client.info()                                    # still in step
         client.exit()
 
 
