@@ -4,6 +4,7 @@ ends in a clear error, never in success."""
 
 import contextlib
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +14,11 @@ from tinygen.boards import get_board
 from tinygen.cli import main
 from tinygen.compiler import compile_model
 from tinygen.default_model import DEFAULT_MODEL_PATH
+from tinygen.device_client import DeviceClient
 from tinygen.errors import TinygenError
 from tinygen.firmware.build import build, run_platformio
 from tinygen.firmware_validation import check_device_model, validate_firmware
-from tinygen.protocol import DeviceClient, FrameError, FrameReader, ProtocolTimeout, crc16, encode
+from tinygen.protocol import CMD_ERROR, CMD_PING, RESPONSE, SEQUENCE_NONE, FrameError, ProtocolTimeout, encode
 from tinygen.targets.qemu import QemuSerialSession
 
 from conftest import needs_shared_models, shared_model
@@ -81,30 +83,6 @@ class DamagingPort:
         return data
 
 
-def test_frames_round_trip_and_crc_is_ccitt_false():
-    assert crc16(b"123456789") == 0x29B1
-    frame = encode(0x02, b"\x01\x02\x03")
-    assert frame[:2] == b"\xa5\x5a" and frame[2:4] == (4).to_bytes(2, "little")
-
-    class Bytes:
-        def __init__(self, data):
-            self.data = data
-
-        def read(self, count):
-            chunk, self.data = self.data[:count], self.data[count:]
-            return chunk
-
-    reader = FrameReader(Bytes(b"noise" + frame))
-    got = reader.read(1.0)
-    assert (got.command, got.payload) == (0x02, b"\x01\x02\x03") and bytes(reader.skipped) == b"noise"
-    damaged = bytearray(frame)
-    damaged[6] ^= 0xFF
-    with pytest.raises(FrameError, match="bad CRC"):
-        FrameReader(Bytes(bytes(damaged))).read(1.0)
-    with pytest.raises(ProtocolTimeout):
-        FrameReader(Bytes(frame[:5])).read(0.3)
-
-
 def test_default_model_on_nrf52840_runs_on_the_nearest_core(tmp_path):
     out = tmp_path / "report.json"
     assert main(["validate", "--board", "nrf52840", "--samples", "5", "--json", str(out)]) == 0
@@ -136,7 +114,7 @@ def _validate_with(factory, **kwargs):
 
 
 def test_damaged_frames_are_retried_then_succeed():
-    report = _validate_with(lambda port: DeviceClient(DamagingPort(port, damage_writes={2, 4}, damage_reads={40}),
+    report = _validate_with(lambda port: DeviceClient(DamagingPort(port, damage_writes={2, 4}, damage_reads={20}),
                                                       timeout=5))
     assert report["bit_exact"]
 
@@ -167,6 +145,20 @@ def test_a_device_with_another_model_is_refused(tmp_path):
             pytest.skip("reference models are not here")
         with pytest.raises(TinygenError, match="runs another model"):
             check_device_model(info, compile_model(shared_model("tflm/hello_world_int8.tflite")))
+        client.exit()
+
+
+def test_the_firmware_finds_a_frame_inside_a_false_one(tmp_path):
+    """Noise towards the device: a start marker with an impossible length, then one whose plausible
+    length spans a real PING. The firmware refuses both false frames at once and, scanning again
+    what followed the false marker, still answers the PING inside."""
+    with serial_firmware(serial_elf(tmp_path)) as (session, client):
+        ping = encode(CMD_PING, 0x1234)
+        session.port.write(b"\xa5\x5a\xff\xa4" + b"\xa5\x5a\x0c\x00" + ping + bytes(5))
+        frames = [client.reader.read(time.monotonic() + 10, 1) for _ in range(3)]
+        assert [(f.command, f.sequence, f.payload) for f in frames] == [
+            (CMD_ERROR, SEQUENCE_NONE, b"\x02"), (CMD_ERROR, SEQUENCE_NONE, b"\x01"), (CMD_PING | RESPONSE, 0x1234, b"\x02")]
+        client.info()                                    # still in step
         client.exit()
 
 

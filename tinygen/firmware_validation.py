@@ -14,10 +14,11 @@ from . import metrics, plots
 from .boards import Board, get_board
 from .compiler import compile_model
 from .compiler.compile import CompiledModel
+from .device_client import DeviceClient
 from .errors import TinygenError
 from .firmware.build import build
 from .power import energy_estimate
-from .protocol import CMD_PING, DeviceClient, DeviceInfo
+from .protocol import DeviceInfo, tensor_info
 from .reference import TflmReference
 from .samples import load_labels, validation_samples
 from .targets.qemu import QemuSerialSession
@@ -32,8 +33,14 @@ def check_device_model(info: DeviceInfo, model: CompiledModel) -> None:
         raise TinygenError(f"the device runs another model (sha256 {info.model_hash[:16]}), not "
                            f"{model.name} ({model.model_hash[:16]}): build and flash this model first")
     for kind, device, ours in (("input", info.inputs, model.inputs), ("output", info.outputs, model.outputs)):
-        if [(t.dtype, t.bytes) for t in device] != [(io.tensor.dtype, io.bytes) for io in ours]:
-            raise TinygenError(f"the device's {kind}s {device} do not match the model's")
+        expected = [tensor_info(io) for io in ours]
+        if len(device) != len(expected):
+            raise TinygenError(f"the device's model has {len(device)} {kind}s, {model.name} has {len(expected)}: "
+                               "build and flash this model first")
+        for position, (got, want) in enumerate(zip(device, expected)):
+            if got != want:
+                raise TinygenError(f"the device's {kind} {position} is {got}, {model.name}'s is {want}: "
+                                   "build and flash this model first")
 
 
 def input_bytes(model: CompiledModel, sample: list[np.ndarray]) -> bytes:
@@ -68,9 +75,9 @@ def first_diverging_layer(client: DeviceClient, model: CompiledModel, reference:
             continue
         tensor = model.graph.tensors[layer.op.outputs[0]]
         want = np.ascontiguousarray(reference.tensor(tensor.index)).tobytes()
-        got = client.dump(position, payload)
+        got = client.dump(position, payload, len(want))
         if got != want:
-            differing = sum(a != b for a, b in zip(got, want)) + abs(len(got) - len(want))
+            differing = sum(a != b for a, b in zip(got, want))
             return {"position": position, "op_index": layer.op.index, "op": layer.op.op_type,
                     "layer": layer.name, "tensor": tensor.name, "differing_bytes": differing}
     return None
@@ -112,8 +119,9 @@ def device_session(board: Board, model_path: Path, target: str, port: str | None
         except serial.SerialException as exc:
             raise TinygenError(f"cannot open {port}: {exc}") from None
         with link:
+            link.reset_input_buffer()   # bytes from before this session
             client = client_factory(link)
-            client.request(CMD_PING)   # a flashed device is already running
+            client.ping()   # a flashed device is running; one that restarts as the port opens sends READY first
             yield client, board, None
     else:
         raise TinygenError(f"target '{target}' is not available for firmware validation")
@@ -167,7 +175,7 @@ def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", por
     with device_session(board, model_path, target, port, client_factory, report) as (client, run_board, built):
         check_device_model(client.info(), model)
         actual, counts, stack = stream_samples(client, model, data)
-        layer_counts = client.profile(input_bytes(model, data[0]))
+        layer_counts = client.profile(input_bytes(model, data[0]), len(model.layers))
         mismatched_outputs, mismatched_samples, max_diff = compare(expected, actual)
         diverging = None
         if mismatched_samples:

@@ -1,14 +1,19 @@
-/* tinygen's serial protocol, device side.
+/* tinygen's serial protocol, version 2, device side (host side: tinygen/protocol.py).
  *
- * Frame: 0xA5 0x5A, length (u16 little-endian: command byte + payload), command (u8), payload,
- * CRC-16/CCITT-FALSE (u16 little-endian) over length, command and payload. Responses carry the
- * command | 0x80; the device announces itself with a READY frame at start-up. */
+ * Frame: 0xA5 0x5A | length (u16 LE) | command (u8) | sequence (u16 LE) | payload | CRC-16/CCITT-FALSE
+ * (u16 LE) over length .. payload; length = 3 + payload bytes. An answer carries its request's
+ * command | 0x80 and echoes its sequence number; READY (sent at start-up) and the errors about damaged
+ * frames carry TG_SEQUENCE_NONE. INFER, PROFILE and DUMP answers begin with the CRC-32 (zlib's) of the
+ * input bytes the model ran on, so the host can tell an answer for another input. */
 #ifndef TG_PROTOCOL_H
 #define TG_PROTOCOL_H
 
 #include <stdint.h>
 
-#define TG_PROTOCOL_VERSION 1u
+#define TG_PROTOCOL_VERSION 2u
+#define TG_SEQUENCE_NONE 0xFFFFu
+/* Bytes of a frame besides its payload, start marker excluded: length, command, sequence, CRC. */
+#define TG_FRAME_OVERHEAD 7u
 
 enum {
     TG_CMD_INFO = 0x01,
@@ -25,22 +30,35 @@ enum {
 
 enum {
     TG_ERR_BAD_CRC = 1,
-    TG_ERR_TOO_LONG = 2,
+    TG_ERR_FRAME_LENGTH = 2,
     TG_ERR_BAD_LENGTH = 3,
     TG_ERR_UNKNOWN_COMMAND = 4,
     TG_ERR_NO_SUCH_LAYER = 5,
 };
 
-enum { TG_FRAME_OK = 0, TG_FRAME_BAD_CRC = -1, TG_FRAME_TOO_LONG = -2 };
+enum { TG_FRAME_OK = 0, TG_FRAME_BAD_CRC = -1, TG_FRAME_BAD_LENGTH = -2 };
 
-/* Blocks until a whole frame arrives; the payload lands in `payload` (at most `capacity` bytes). */
-int tg_frame_read(uint8_t *command, uint8_t *payload, uint32_t capacity, uint32_t *length);
+typedef struct {
+    uint8_t command;
+    uint16_t sequence;
+    const uint8_t *payload; /* inside the receive buffer */
+    uint32_t length;
+} tg_frame;
+
+/* Blocks until a frame arrives. `buffer` holds a frame after its start marker: TG_FRAME_OVERHEAD +
+ * the longest payload accepted = `capacity` bytes. After a damaged frame (TG_FRAME_BAD_CRC, or
+ * TG_FRAME_BAD_LENGTH: a length this buffer cannot hold) the next call scans again every byte after
+ * the false start marker, so a real frame that began inside it is not lost. */
+int tg_frame_read(uint8_t *buffer, uint32_t capacity, tg_frame *frame);
 
 /* Sends a frame in pieces, so large outputs need no extra buffer. */
-void tg_frame_begin(uint8_t command, uint32_t payload_length);
+void tg_frame_begin(uint8_t command, uint16_t sequence, uint32_t payload_length);
 void tg_frame_bytes(const void *bytes, uint32_t count);
 void tg_frame_end(void);
 
-void tg_frame_error(uint8_t code);
+void tg_frame_error(uint8_t code, uint16_t sequence);
+
+/* CRC-32 as zlib computes it; chain calls by passing the previous result (start with 0). */
+uint32_t tg_crc32(uint32_t crc, const void *bytes, uint32_t count);
 
 #endif /* TG_PROTOCOL_H */

@@ -10,7 +10,7 @@ from ..boards import Board
 from ..compiler.codegen import array_body, environment, render
 from ..compiler.compile import CompiledModel
 from ..errors import TinygenError
-from ..protocol import DTYPE_CODES
+from ..protocol import tensor_info, tensor_layout
 from ..resources import hal_dir
 from .dev_platform import PLATFORMS_DIR, platform_files, platform_name
 
@@ -18,14 +18,8 @@ HAL_COMMON = ("tg_startup.c", "tg_print.c", "tg_stack.c")
 
 
 def _io_layout(model: CompiledModel) -> list[int]:
-    """INFO's description of the inputs and outputs: counts, then per tensor dtype, rank, dims, bytes."""
-    layout = [len(model.inputs), len(model.outputs)]
-    for io in model.inputs + model.outputs:
-        shape = io.tensor.shape or (1,)
-        layout += [DTYPE_CODES[io.tensor.dtype], len(shape)]
-        for value in (*shape, io.bytes):
-            layout += list(int(value).to_bytes(4, "little"))
-    return layout
+    """INFO's description of the inputs and outputs, as bytes for the generated C (protocol.tensor_layout)."""
+    return list(tensor_layout([tensor_info(io) for io in model.inputs], [tensor_info(io) for io in model.outputs]))
 
 
 def registry_target(board: Board) -> dict:
