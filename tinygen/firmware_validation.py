@@ -18,6 +18,7 @@ from .device_client import DeviceClient
 from .errors import TinygenError
 from .firmware.build import build
 from .power import energy_estimate
+from .progress import track
 from .protocol import DeviceInfo, tensor_info
 from .reference import TflmReference
 from .samples import load_labels, validation_samples
@@ -52,7 +53,7 @@ def stream_samples(client: DeviceClient, model: CompiledModel, samples: list[lis
     """Runs every sample on the device: (outputs per sample, counter values, stack high-water)."""
     output_bytes = sum(io.bytes for io in model.outputs)
     outputs, counts, stack = [], [], 0
-    for sample in samples:
+    for sample in track(samples, "inferences on the device"):
         result = client.infer(input_bytes(model, sample), output_bytes)
         position, sample_outputs = 0, []
         for io in model.outputs:
@@ -170,7 +171,7 @@ def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", por
     data, source = validation_samples(model, inputs, samples, seed)
     labels = load_labels(inputs, len(data)) if inputs is not None else None
     reference = TflmReference(model_path, len(model.outputs), keep_intermediates=True)
-    expected = [reference.run(sample) for sample in data]
+    expected = [reference.run(sample) for sample in track(data, "TFLM reference")]
     report = {"board": board.id, "target": target, "model": str(model_path), "samples": len(data), "inputs": source}
     with device_session(board, model_path, target, port, client_factory, report) as (client, run_board, built):
         check_device_model(client.info(), model)
@@ -198,13 +199,25 @@ def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", por
     if labels is not None:
         report["accuracy"] = _accuracy(model, labels, data, expected, actual, float_model)
     if plots_dir is not None:
-        plots_dir.mkdir(parents=True, exist_ok=True)
-        report["plots"] = [str(plots.per_layer_bars(report["per_layer"], unit, f"{model.name} on {run_board.id}: {unit} per layer",
-                                                   plots_dir / "per_layer.png"))]
-        if report.get("accuracy", {}).get("kind") == "classification":
-            report["plots"].append(str(plots.confusion_matrix_image(report["accuracy"]["confusion_matrix"],
-                                                                    f"{model.name} on {run_board.id}", plots_dir / "confusion.png")))
+        try:
+            report["plots"] = _plots(report, unit, f"{model.name} on {run_board.id}", plots_dir)
+        except OSError as exc:      # the run's results matter more than its pictures
+            report["plots_error"] = f"plots not written to {plots_dir}: {exc.strerror or exc}"
     return report
+
+
+def _plots(report: dict, unit: str, title: str, plots_dir: Path) -> list[str]:
+    plots_dir.mkdir(parents=True, exist_ok=True)
+    written = [plots.per_layer_bars(report["per_layer"], unit, f"{title}: {unit} per layer", plots_dir / "per_layer.png")]
+    if report.get("accuracy", {}).get("kind") == "classification":
+        written.append(plots.confusion_matrix_image(report["accuracy"]["confusion_matrix"], title,
+                                                    plots_dir / "confusion.png"))
+    return [str(path) for path in written]
+
+
+def _memory_line(name: str, memory: dict) -> str:
+    parts = ", ".join(f"{part} {size:,}" for part, size in memory.items() if part != "used")
+    return f"{name} {memory['used']:,} bytes ({parts})"
 
 
 def summary(report: dict) -> str:
@@ -222,7 +235,7 @@ def summary(report: dict) -> str:
     slowest = sorted(report["per_layer"], key=lambda row: -row["count"])[:3]
     lines.append("slowest layers: " + ", ".join(f"{row['position']} {row['op']} {row['count']:,}" for row in slowest))
     if "flash_bytes" in report:
-        lines.append(f"flash {report['flash_bytes']}; RAM {report['ram_bytes']}")
+        lines.append(f"{_memory_line('flash', report['flash_bytes'])}; {_memory_line('RAM', report['ram_bytes'])}")
     lines.append(f"stack high-water {report['stack_bytes']:,} bytes; arena {report['arena_bytes']:,} bytes")
     energy = report["energy_uj_estimate"]
     lines.append(f"energy per inference ~{energy:.2f} uJ ({report['assumptions']})" if energy is not None
@@ -233,4 +246,6 @@ def summary(report: dict) -> str:
                                                 for k, v in accuracy.items() if k not in ("confusion_matrix", "kind")))
     for path in report.get("plots", []):
         lines.append(f"plot: {path}")
+    if "plots_error" in report:
+        lines.append(report["plots_error"])
     return "\n".join(lines)
