@@ -19,7 +19,7 @@ from .errors import TinygenError
 from .firmware.build import build
 from .power import energy_estimate
 from .progress import track
-from .protocol import DeviceInfo, tensor_info
+from .protocol import INFER_TAIL, INPUT_CRC, MAX_PAYLOAD, DeviceInfo, tensor_info
 from .reference import TflmReference
 from .samples import load_labels, validation_samples
 from .targets.qemu import QemuSerialSession
@@ -42,6 +42,17 @@ def check_device_model(info: DeviceInfo, model: CompiledModel) -> None:
             if got != want:
                 raise TinygenError(f"the device's {kind} {position} is {got}, {model.name}'s is {want}: "
                                    "build and flash this model first")
+
+
+def check_frames_fit(model: CompiledModel) -> None:
+    """Refuses, before anything is built, a model whose inputs or answers cannot travel in one frame."""
+    messages = {"inputs": sum(io.bytes for io in model.inputs),
+                "outputs": INPUT_CRC.size + sum(io.bytes for io in model.outputs) + INFER_TAIL.size,
+                "per-layer profile": INPUT_CRC.size + 8 * len(model.layers)}
+    for what, size in messages.items():
+        if size > MAX_PAYLOAD:
+            raise TinygenError(f"{model.name}: the {what} take {size:,} bytes, more than one serial frame holds "
+                               f"({MAX_PAYLOAD:,}): validate this model with --target host")
 
 
 def input_bytes(model: CompiledModel, sample: list[np.ndarray]) -> bytes:
@@ -72,10 +83,10 @@ def first_diverging_layer(client: DeviceClient, model: CompiledModel, reference:
     reference.run(sample)
     payload = input_bytes(model, sample)
     for position, layer in enumerate(model.layers):
-        if layer.kernel is None:
-            continue
         tensor = model.graph.tensors[layer.op.outputs[0]]
         want = np.ascontiguousarray(reference.tensor(tensor.index)).tobytes()
+        if layer.kernel is None or INPUT_CRC.size + len(want) > MAX_PAYLOAD:
+            continue    # aliases compute nothing; an output too large for one frame cannot be compared
         got = client.dump(position, payload, len(want))
         if got != want:
             differing = sum(a != b for a, b in zip(got, want))
@@ -168,6 +179,7 @@ def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", por
                       client_factory=DeviceClient) -> dict:
     board = get_board(board_id)
     model = compile_model(model_path)
+    check_frames_fit(model)
     data, source = validation_samples(model, inputs, samples, seed)
     labels = load_labels(inputs, len(data)) if inputs is not None else None
     reference = TflmReference(model_path, len(model.outputs), keep_intermediates=True)

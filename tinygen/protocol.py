@@ -39,7 +39,7 @@ COMMAND_NAMES = {CMD_INFO: "INFO", CMD_INFER: "INFER", CMD_PROFILE: "PROFILE", C
 ERRORS = {1: "the device received a frame with a bad CRC",
           2: "the device received a frame whose length is impossible for it (damaged, or longer than its buffer)",
           3: "the input has the wrong number of bytes for this model", 4: "the device does not know the command",
-          5: "the model has no layer at that position"}
+          5: "the model has no layer at that position", 6: "the answer would not fit in one frame"}
 DTYPE_CODES = {"int8": 0, "float32": 1}     # INFO's tensor type byte
 DTYPES = {code: name for name, code in DTYPE_CODES.items()}
 

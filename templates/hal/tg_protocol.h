@@ -14,6 +14,7 @@
 #define TG_SEQUENCE_NONE 0xFFFFu
 /* Bytes of a frame besides its payload, start marker excluded: length, command, sequence, CRC. */
 #define TG_FRAME_OVERHEAD 7u
+#define TG_MAX_PAYLOAD (0xFFFFu - 3u) /* the length field counts command and sequence too */
 
 enum {
     TG_CMD_INFO = 0x01,
@@ -34,6 +35,7 @@ enum {
     TG_ERR_BAD_LENGTH = 3,
     TG_ERR_UNKNOWN_COMMAND = 4,
     TG_ERR_NO_SUCH_LAYER = 5,
+    TG_ERR_ANSWER_TOO_LONG = 6,
 };
 
 enum { TG_FRAME_OK = 0, TG_FRAME_BAD_CRC = -1, TG_FRAME_BAD_LENGTH = -2 };
