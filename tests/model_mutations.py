@@ -221,3 +221,17 @@ def mutants(data: bytes, rng: np.random.Generator, count: int) -> Iterator[tuple
             continue     # a value the field's type cannot hold: not a file anyone could write
         made += 1
         yield "; ".join(notes), packed
+
+
+def edited(data: bytes, change: Callable[[schema.ModelT], None]) -> bytes:
+    """`data` with `change` applied to its unpacked model (for hand-made malformed models)."""
+    model = unpack(data)
+    change(model)
+    return pack(model)
+
+
+def first_op(model: schema.ModelT, name: str):
+    """The first operator of the main graph whose builtin code is `name`."""
+    code = getattr(schema.BuiltinOperator, name)
+    indices = {i for i, c in enumerate(model.operatorCodes) if max(c.builtinCode, c.deprecatedBuiltinCode) == code}
+    return next(op for op in model.subgraphs[0].operators if op.opcodeIndex in indices)
