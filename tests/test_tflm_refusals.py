@@ -25,6 +25,7 @@ def models() -> dict[str, bytes]:
         "depthwise": tf_models.depthwise_conv2d((6, 6, 3), kernel=3, depth_multiplier=2),
         "conv": tf_models.conv2d((6, 6, 2), 3),
         "pool": tf_models.pool2d("AVG", (6, 6, 2)),
+        "pool_same": tf_models.pool2d("MAX", (6, 6, 2), size=3, stride=1, padding="SAME"),
         "softmax": tf_models.softmax((1, 6)),
         "fc": tf_models.fully_connected((1, 8), 4),
     }
@@ -81,6 +82,12 @@ def test_missing_options_table_reads_as_zeros_and_is_refused(tmp_path, models, m
     """TFLM zero-fills the parameters of an operator without options: strides, filters, beta 0."""
     message = refusal(tmp_path, edited(models[model], drop_options(op_name)))
     assert "0" in message and op_name in message
+
+
+def test_padding_beyond_int16_is_refused(tmp_path, models):
+    """A 2^30 filter with SAME padding pads by 2^29; TFLM keeps padding in int16 and would wrap it."""
+    message = refusal(tmp_path, edited(models["pool_same"], set_option("MAX_POOL_2D", filterHeight=1 << 30)))
+    assert "'pad_h': 536870911" in message and "int16" in message
 
 
 def test_options_table_of_another_type_is_ignored_as_tflm_does(tmp_path, models):

@@ -81,7 +81,7 @@ class TflmReference:
         else:
             how = f"exited with status {code}"
         return (f"the TFLM reference runtime crashed on {self.model_path.name}: its process {how} "
-                "(TFLM aborts on models its own checks reject)")
+                "(TFLM aborts or crashes, rather than reporting an error, on some models it rejects)")
 
 
 def _stop(process: subprocess.Popen) -> None:

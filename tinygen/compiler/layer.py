@@ -9,6 +9,7 @@ from ..model.graph import Graph, Operator, Tensor
 from . import quantization as q
 
 MAX_DIMS = 6   # matches TG_MAX_DIMS in tg_kernels.h
+INT16_MAX = (1 << 15) - 1
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,10 @@ def window(op: Operator, in_hw: tuple[int, int], filter_hw: tuple[int, int], out
         params.update(dilation_h=dilations[0], dilation_w=dilations[1])
     params["pad_h"] = q.leading_padding(strides[0], dilations[0], in_hw[0], filter_hw[0], out_hw[0])
     params["pad_w"] = q.leading_padding(strides[1], dilations[1], in_hw[1], filter_hw[1], out_hw[1])
+    too_big = {name: value for name, value in params.items() if value > INT16_MAX}
+    if too_big:
+        fail(op, f"window values {too_big} exceed {INT16_MAX}: TFLM's kernels hold strides, dilations and "
+                 "padding in int16")
     return params
 
 

@@ -2,7 +2,7 @@
 
 from ...model.graph import Graph, Operator
 from .. import quantization as q
-from ..layer import (Layer, TensorArg, channel_arrays, constant, fail, fused_activation, io_tensors,
+from ..layer import (INT16_MAX, Layer, TensorArg, channel_arrays, constant, fail, fused_activation, io_tensors,
                      optional_bias, per_tensor_quant, require_rank, weight_scales, window)
 
 
@@ -67,6 +67,8 @@ def lower_depthwise_conv_2d(graph: Graph, op: Operator, name: str) -> Layer:
     in_c = inp.shape[3]
     if in_c == 0 or out_c % in_c or out.shape[3] != out_c:
         fail(op, f"filter {flt.shape} does not match input {inp.shape} and output {out.shape}")
+    if out_c // in_c > INT16_MAX:
+        fail(op, f"depth multiplier {out_c // in_c} exceeds {INT16_MAX}: TFLM's kernel holds it in int16")
     if op.options["depth_multiplier"] != out_c // in_c:
         # TFLM's kernel loops over the option, so any other value computes other outputs than the shapes say.
         fail(op, f"depth_multiplier is {op.options['depth_multiplier']} but the filter's {out_c} channels for "
