@@ -12,6 +12,7 @@ from tinygen.errors import ModelFormatError, TinygenError, UnsupportedModelError
 from tinygen.model.tflite_importer import parse_tflite
 from tinygen.quiet_tensorflow import import_tensorflow
 
+import tf_models
 from conftest import needs_shared_models, shared_model
 
 
@@ -35,10 +36,18 @@ def test_missing_file_exits_2(tmp_path):
     assert main(["compile", str(tmp_path / "nope.tflite"), "-o", str(tmp_path / "out")]) == 2
 
 
-@needs_shared_models
-@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9, 0.99])
-def test_truncated_model_is_a_format_error(tmp_path, fraction):
-    data = shared_model("mlperf_tiny/kws_ref_model.tflite").read_bytes()
+@pytest.fixture(scope="module")
+def built_models() -> dict[str, bytes]:
+    """Small models the tests build themselves: a conv net with float edges and an FC + softmax."""
+    return {"conv": tf_models.float_io_conv((8, 8, 2), 4),
+            "fc_softmax": tf_models.fully_connected_stack(16, [(8, 0.0), (4, 0.5)])}
+
+
+def _shared_model_bytes(name: str) -> bytes:
+    return shared_model(name).read_bytes()
+
+
+def _truncation_is_a_format_error(tmp_path, data: bytes, fraction: float):
     truncated = data[:int(len(data) * fraction)]
     with pytest.raises(ModelFormatError, match="truncated or corrupt|corrupt"):
         parse_tflite(truncated, "truncated.tflite")
@@ -49,14 +58,22 @@ def test_truncated_model_is_a_format_error(tmp_path, fraction):
     assert "truncated or corrupt" in result.stderr
 
 
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9, 0.99])
+def test_truncated_model_is_a_format_error(tmp_path, built_models, fraction):
+    _truncation_is_a_format_error(tmp_path, built_models["conv"], fraction)
+
+
 @needs_shared_models
-@pytest.mark.parametrize("model", ["tflm/hello_world_int8.tflite", "mlperf_tiny/kws_ref_model.tflite"])
-def test_corrupted_bytes_never_crash_the_compiler(tmp_path, model):
+@pytest.mark.parametrize("fraction", [0.5, 0.99])
+def test_truncated_shared_model_is_a_format_error(tmp_path, fraction):
+    _truncation_is_a_format_error(tmp_path, _shared_model_bytes("mlperf_tiny/kws_ref_model.tflite"), fraction)
+
+
+def _corruption_never_crashes(tmp_path, data: bytes, trials: int):
     """Random byte damage either still compiles or gives a TinygenError: never another exception."""
-    data = bytearray(shared_model(model).read_bytes())
     rng = np.random.default_rng(7)
     outcomes = {"compiled": 0, "refused": 0}
-    for trial in range(400):
+    for trial in range(trials):
         damaged = bytearray(data)
         for position in rng.integers(8, len(data), size=rng.integers(1, 20)):
             damaged[position] = int(rng.integers(0, 256))
@@ -68,6 +85,17 @@ def test_corrupted_bytes_never_crash_the_compiler(tmp_path, model):
         except TinygenError:
             outcomes["refused"] += 1
     assert outcomes["refused"] > 0, outcomes
+
+
+@pytest.mark.parametrize("model", ["conv", "fc_softmax"])
+def test_corrupted_bytes_never_crash_the_compiler(tmp_path, built_models, model):
+    _corruption_never_crashes(tmp_path, built_models[model], 400)
+
+
+@needs_shared_models
+@pytest.mark.parametrize("model", ["tflm/hello_world_int8.tflite", "mlperf_tiny/kws_ref_model.tflite"])
+def test_corrupted_bytes_never_crash_the_compiler_on_shared_models(tmp_path, model):
+    _corruption_never_crashes(tmp_path, _shared_model_bytes(model), 100)
 
 
 @needs_shared_models

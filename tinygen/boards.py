@@ -1,6 +1,7 @@
 """Boards as data: one JSON file per board in boards/. Adding a board with known peripherals is
 adding a file; the drivers it names must exist among the firmware templates."""
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,12 @@ def _load(path: Path) -> Board:
 
 def all_boards() -> list[Board]:
     return [_load(path) for path in sorted(boards_dir().glob("*.json"))]
+
+
+@functools.cache
+def largest_ram_bytes() -> int:
+    """The most RAM any known board has: a model that needs more runs on none of them."""
+    return max(board.ram_size for board in all_boards())
 
 
 def get_board(board_id: str) -> Board:

@@ -60,7 +60,11 @@ def validate_host(model_path: Path, inputs: Path | None, samples: int | None, se
     model = compile_model(model_path)
     data, source = validation_samples(model, inputs, samples, seed)
     reference = TflmReference(model_path, len(model.outputs))
-    expected = [reference.run(sample) for sample in track(data, "TFLM reference")]
+    try:
+        expected = [reference.run(sample) for sample in track(data, "TFLM reference")]
+        tflm_arena_bytes = reference.arena_bytes()
+    finally:
+        reference.close()
     with tempfile.TemporaryDirectory(prefix="tinygen-host-") as work:
         executable = host.build(model, Path(work))
         actual = host.run(executable, model, data, Path(work))
@@ -69,4 +73,4 @@ def validate_host(model_path: Path, inputs: Path | None, samples: int | None, se
         model=str(model_path), target="host", samples=len(data), bit_exact=mismatched_samples == 0,
         mismatched_outputs=mismatched_outputs, mismatched_samples=mismatched_samples, max_abs_diff=max_diff,
         arena_bytes=model.arena_bytes, weights_bytes=model.weights_bytes,
-        tflm_arena_bytes=reference.arena_bytes(), macs=model.total_macs, layers=len(model.layers), inputs=source)
+        tflm_arena_bytes=tflm_arena_bytes, macs=model.total_macs, layers=len(model.layers), inputs=source)

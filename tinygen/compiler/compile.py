@@ -8,10 +8,11 @@ import numpy as np
 from ..errors import UnsupportedModelError
 from ..model.graph import Graph, Tensor
 from . import planner
-from .checks import check_supported
+from .checks import check_arena_fits, check_supported, tensor_bytes
 from .layer import ConstArray, Layer, TensorArg, TensorListArg
 from .names import IdentifierPool
 from .ops import LOWERINGS
+from .quantization import QuantizationRangeError
 from .sparse import sparsify
 
 C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t",
@@ -64,10 +65,6 @@ class CompiledModel:
         return sum(layer.sparse_saved_bytes for layer in self.layers)
 
 
-def tensor_bytes(tensor: Tensor) -> int:
-    return tensor.size * np.dtype(tensor.dtype).itemsize
-
-
 def compile_graph(graph: Graph, model_name: str, model_bytes: bytes, sparse: bool = True) -> CompiledModel:
     """sparse: store weights sparse where that saves flash (compiler/sparse.py); False keeps all dense."""
     check_supported(graph, model_name)
@@ -79,6 +76,9 @@ def compile_graph(graph: Graph, model_name: str, model_bytes: bytes, sparse: boo
             layer = LOWERINGS[op.op_type](graph, op, name)
         except UnsupportedModelError as exc:
             errors.append(str(exc))
+            continue
+        except QuantizationRangeError as exc:
+            errors.append(f"operator {op.index} ({op.op_type}): {exc}")
             continue
         layer.name = name
         layers.append(layer)
@@ -144,6 +144,7 @@ def _bind(graph: Graph, model_name: str, model_bytes: bytes, layers: list[Layer]
             scratch_buffers[position] = planner.PlannedBuffer(f"scratch of {layer.name}", layer.scratch_bytes,
                                                               position, position)
     arena_bytes = planner.plan(buffers + list(scratch_buffers.values()))
+    check_arena_fits(arena_bytes, model_name)
     for root, buf in group_buffer.items():
         group_storage[root] = Storage("arena", buf.offset)
 

@@ -9,6 +9,7 @@ from ..model.graph import Graph, Operator, Tensor
 from . import quantization as q
 
 MAX_DIMS = 6   # matches TG_MAX_DIMS in tg_kernels.h
+INT16_MAX = (1 << 15) - 1
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,17 @@ def fail(op: Operator, problem: str):
     raise UnsupportedModelError(f"operator {op.index} ({op.op_type}): {problem}")
 
 
-def io_tensors(graph: Graph, op: Operator, min_inputs: int) -> tuple[list[Tensor | None], Tensor]:
-    if len(op.inputs) < min_inputs or len(op.outputs) < 1:
-        fail(op, f"expects at least {min_inputs} inputs and one output")
+def io_tensors(graph: Graph, op: Operator, required: int, optional: int = 0) -> tuple[list[Tensor | None], Tensor]:
+    """The op's inputs (None for an omitted optional one, index -1) and its one output, with the
+    counts TFLM's Prepare insists on."""
+    if not required <= len(op.inputs) <= required + optional:
+        counts = f"{required}" if not optional else f"{required} to {required + optional}"
+        fail(op, f"has {len(op.inputs)} inputs; it takes {counts}")
+    if len(op.outputs) != 1 or op.outputs[0] < 0:
+        fail(op, f"has outputs {op.outputs}; it writes exactly one tensor")
+    missing = [position for position, index in enumerate(op.inputs[:required]) if index < 0]
+    if missing:
+        fail(op, f"input {missing[0]} is omitted (-1) but required")
     return [graph.tensor(i) for i in op.inputs], graph.tensors[op.outputs[0]]
 
 
@@ -100,6 +109,12 @@ def optional_bias(op: Operator, tensor: Tensor | None, channels: int):
     return TensorArg(bias.index)
 
 
+def require_same_size(op: Operator, inp: Tensor, out: Tensor) -> None:
+    """Element-wise kernels run over the input's elements: the output must hold exactly as many."""
+    if inp.size != out.size:
+        fail(op, f"input {inp.shape} and output {out.shape} differ in size")
+
+
 def require_rank(op: Operator, tensor: Tensor, rank: int, role: str) -> None:
     if len(tensor.shape) != rank:
         fail(op, f"{role} '{tensor.name}' has shape {tensor.shape}; expected rank {rank}")
@@ -122,3 +137,51 @@ def fused_activation(op: Operator, output_scale: float, output_zp: int) -> dict:
         fail(op, f"fused activation {activation} is not supported")
     act_min, act_max = q.activation_range(activation, output_scale, output_zp)
     return {"act_min": act_min, "act_max": act_max}
+
+
+def window(op: Operator, in_hw: tuple[int, int], filter_hw: tuple[int, int], out_hw: tuple[int, int]) -> dict:
+    """Checks a convolution or pooling window against the shapes as TFLM's Prepare computes it, and
+    returns its strides, dilations (convolutions only) and leading padding."""
+    o = op.options
+    if o["padding"] not in ("SAME", "VALID"):
+        fail(op, f"padding {o['padding']} is not SAME or VALID")
+    dilated = "dilation_h" in o
+    names = ("stride_h", "stride_w") + (("dilation_h", "dilation_w") if dilated else ())
+    for name in names:
+        if o[name] < 1:
+            fail(op, f"{name} is {o[name]}; it must be at least 1 (a missing option, or a missing options table, "
+                     "reads as 0)")
+    if min(filter_hw) < 1:
+        fail(op, f"filter size {filter_hw[0]}x{filter_hw[1]} must be at least 1x1")
+    strides = (o["stride_h"], o["stride_w"])
+    dilations = (o["dilation_h"], o["dilation_w"]) if dilated else (1, 1)
+    for axis, in_size, k, s, d, out in zip(("height", "width"), in_hw, filter_hw, strides, dilations, out_hw):
+        if q.window_overflows_int32(in_size, k, s, d, out):
+            fail(op, f"the {axis} window (input {in_size}, filter {k}, stride {s}, dilation {d}) overflows "
+                     "TFLM's int32 window arithmetic")
+    expected = tuple(q.output_size(o["padding"], *args) for args in zip(in_hw, filter_hw, strides, dilations))
+    if expected != tuple(out_hw):
+        fail(op, f"output is {out_hw[0]}x{out_hw[1]} but {o['padding']} padding with filter {filter_hw[0]}x"
+                 f"{filter_hw[1]}, strides {strides[0]}x{strides[1]} gives {expected[0]}x{expected[1]}")
+    params = {"stride_h": strides[0], "stride_w": strides[1]}
+    if dilated:
+        params.update(dilation_h=dilations[0], dilation_w=dilations[1])
+    params["pad_h"] = q.leading_padding(strides[0], dilations[0], in_hw[0], filter_hw[0], out_hw[0])
+    params["pad_w"] = q.leading_padding(strides[1], dilations[1], in_hw[1], filter_hw[1], out_hw[1])
+    too_big = {name: value for name, value in params.items() if value > INT16_MAX}
+    if too_big:
+        fail(op, f"window values {too_big} exceed {INT16_MAX}: TFLM's kernels hold strides, dilations and "
+                 "padding in int16")
+    return params
+
+
+def weight_scales(op: Operator, weights: Tensor, channels: int) -> tuple[float, ...]:
+    """The weights' scales: one, or one per output channel along the quantized dimension, as TFLM's
+    PopulateConvolutionQuantizationParams requires."""
+    quant = weights.quant
+    if len(quant.scale) not in (1, channels):
+        fail(op, f"weights '{weights.name}' have {len(quant.scale)} scales for {channels} output channels")
+    if quant.per_channel and not (0 <= quant.axis < len(weights.shape) and weights.shape[quant.axis] == channels):
+        fail(op, f"weights '{weights.name}' {weights.shape} are quantized per channel along dimension {quant.axis}, "
+                 f"which does not hold the {channels} output channels")
+    return quant.scale

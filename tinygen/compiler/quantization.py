@@ -9,6 +9,13 @@ import math
 import numpy as np
 
 INT8_MIN, INT8_MAX = -128, 127
+INT32_LIMIT = 1 << 31
+MAX_LEFT_SHIFT = 30    # x * 2^shift in TFLM's requantization overflows int32 beyond this
+
+
+class QuantizationRangeError(ArithmeticError):
+    """A model's scales make TFLM's integer arithmetic refuse, abort or overflow: tinygen refuses
+    the model (the compiler names the operator)."""
 
 
 def round_half_away(value: float) -> int:
@@ -19,8 +26,11 @@ def round_half_away(value: float) -> int:
     return integer
 
 
-def quantize_multiplier(real_multiplier: float) -> tuple[int, int]:
+def quantize_multiplier(real_multiplier: float, max_shift: int = MAX_LEFT_SHIFT) -> tuple[int, int]:
     """A real multiplier as a Q31 significand and a power-of-two exponent (TFLite QuantizeMultiplier)."""
+    if not math.isfinite(real_multiplier) or real_multiplier < 0:
+        raise QuantizationRangeError(f"the rescaling factor {real_multiplier:g} (from the tensors' scales) "
+                                     "is not a finite non-negative number")
     if real_multiplier == 0.0:
         return 0, 0
     significand, shift = math.frexp(real_multiplier)
@@ -30,6 +40,9 @@ def quantize_multiplier(real_multiplier: float) -> tuple[int, int]:
         shift += 1
     if shift < -31:
         return 0, 0
+    if shift > max_shift:
+        raise QuantizationRangeError(f"the rescaling factor {real_multiplier:g} (from the tensors' scales) is "
+                                     f"2^{shift - 1} or more; TFLM's integer rescaling overflows above 2^{max_shift}")
     return q_fixed, shift
 
 
@@ -42,6 +55,10 @@ def frexp_multiplier(real_multiplier: float) -> tuple[int, int]:
 
 def input_radius(integer_bits: int, left_shift: int, total_signed_bits: int = 31) -> int:
     """Largest input difference the fixed-point exp/logistic/tanh paths are fed (CalculateInputRadius)."""
+    if not 0 <= left_shift <= 31:
+        # TFLM computes 1 << left_shift in C: undefined for these, so no reference result exists.
+        raise QuantizationRangeError(f"the input scale gives a fixed-point shift of {left_shift}, outside the "
+                                     "0..31 that TFLM's input radius is defined for")
     max_input_rescaled = (1.0 * ((1 << integer_bits) - 1) * (1 << (total_signed_bits - integer_bits))
                           / (1 << left_shift))
     return int(math.floor(max_input_rescaled))
@@ -57,8 +74,12 @@ def quantize_float_to_int8(values, scale: float, zero_point: int) -> np.ndarray:
 
 
 def _quantize_float32(value: float, scale: float, zero_point: int) -> int:
-    # TFLite divides in float32 here, then rounds.
-    return zero_point + round_half_away(float(np.float32(value) / np.float32(scale)))
+    # TFLite divides in float32 here, then rounds; it refuses results outside int32.
+    quotient = float(np.float32(value) / np.float32(scale))
+    if not math.isfinite(quotient) or abs(quotient) >= INT32_LIMIT - 256:
+        raise QuantizationRangeError(f"{value:g} in the scale {scale:g} is {quotient:g}, outside int32 "
+                                     "(TFLM refuses such an activation range)")
+    return zero_point + round_half_away(quotient)
 
 
 def activation_range(activation: str, scale: float, zero_point: int) -> tuple[int, int]:
@@ -79,6 +100,13 @@ def activation_range(activation: str, scale: float, zero_point: int) -> tuple[in
 def float_to_int8(value: float, scale: float, zero_point: int) -> int:
     """FloatToQuantizedType<int8_t>: round(value / scale) + zero point, clamped."""
     return min(INT8_MAX, max(INT8_MIN, _quantize_float32(value, scale, zero_point)))
+
+
+def window_overflows_int32(in_size: int, filter_size: int, stride: int, dilation: int, out_size: int) -> bool:
+    """Whether TFLM's int window arithmetic (output size, padding) overflows for this axis."""
+    effective_filter = (filter_size - 1) * dilation + 1
+    largest = max(effective_filter, in_size + stride - 1, (out_size - 1) * stride + effective_filter)
+    return largest >= INT32_LIMIT
 
 
 def leading_padding(stride: int, dilation: int, in_size: int, filter_size: int, out_size: int) -> int:

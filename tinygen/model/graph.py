@@ -1,5 +1,6 @@
 """The graph IR: what the compiler knows about a model, independent of the file format."""
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +32,7 @@ class Tensor:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64)) if self.shape else 1
+        return math.prod(self.shape)     # exact for any dimensions (numpy's int64 product can wrap)
 
 
 @dataclass

@@ -86,13 +86,13 @@ class _Importer:
             return None
         scale = table.scalar_vector(fb.QUANT_SCALE, "f")
         zero_point = table.scalar_vector(fb.QUANT_ZERO_POINT, "q")
-        if not scale:
-            return None
+        if not scale or not zero_point:
+            return None        # TFLM treats a tensor without both as not quantized
         if not all(math.isfinite(s) and s >= 0 for s in scale):
             self.fail(f"quantization scales must be finite and non-negative, found {scale[:4]}")
-        if zero_point and len(zero_point) != len(scale):
+        if len(zero_point) != len(scale):
             self.fail(f"quantization has {len(scale)} scales but {len(zero_point)} zero points")
-        return Quantization(tuple(scale), tuple(zero_point or [0] * len(scale)),
+        return Quantization(tuple(scale), tuple(zero_point),
                             table.scalar(fb.QUANT_DIMENSION, "i"))
 
     def _constant(self, tensor: Tensor, buffer_index: int) -> np.ndarray | None:
@@ -129,11 +129,13 @@ class _Importer:
         return Operator(index, op_type, inputs, outputs, self._options(op_type, table))
 
     def _options(self, op_type: str, table: Table) -> dict:
-        fields = fb.OPTION_FIELDS.get(op_type, [])
+        table_type, fields = fb.OPTION_FIELDS.get(op_type, (None, []))
         options_table = table.table(fb.OPERATOR_BUILTIN_OPTIONS)
-        options = {}
-        for name, field_index, fmt, default in fields:
-            options[name] = default if options_table is None else options_table.scalar(field_index, fmt, default)
+        if table.scalar(fb.OPERATOR_BUILTIN_OPTIONS_TYPE, "B") != (table_type and fb.options_type_code(table_type)):
+            options_table = None      # TFLM ignores a table of another type, as if it were missing
+        # Without its table TFLM leaves every parameter at 0 (not at the schema's defaults).
+        options = {name: type(default)(0) if options_table is None else options_table.scalar(index, fmt, default)
+                   for name, index, fmt, default in fields}
         if "padding" in options:
             options["padding"] = fb.PADDING.get(options["padding"], f"padding_{options['padding']}")
         if "activation" in options:

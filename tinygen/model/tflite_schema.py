@@ -14,7 +14,8 @@ SUBGRAPH_TENSORS, SUBGRAPH_INPUTS, SUBGRAPH_OUTPUTS, SUBGRAPH_OPERATORS = 0, 1, 
 TENSOR_SHAPE, TENSOR_TYPE, TENSOR_BUFFER, TENSOR_NAME, TENSOR_QUANTIZATION = 0, 1, 2, 3, 4
 TENSOR_SPARSITY = 6
 QUANT_SCALE, QUANT_ZERO_POINT, QUANT_DIMENSION = 2, 3, 6
-OPERATOR_OPCODE_INDEX, OPERATOR_INPUTS, OPERATOR_OUTPUTS, OPERATOR_BUILTIN_OPTIONS = 0, 1, 2, 4
+OPERATOR_OPCODE_INDEX, OPERATOR_INPUTS, OPERATOR_OUTPUTS = 0, 1, 2
+OPERATOR_BUILTIN_OPTIONS_TYPE, OPERATOR_BUILTIN_OPTIONS = 3, 4
 BUFFER_DATA, BUFFER_OFFSET, BUFFER_SIZE = 0, 1, 2
 
 _BUILTIN_NAMES = {
@@ -33,26 +34,33 @@ NUMPY_DTYPES = {
 PADDING = {0: "SAME", 1: "VALID"}
 ACTIVATION = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
 
-# Builtin options: per op, (option name, field index, struct format, default). Only the ops
-# tinygen lowers are listed; others are imported without options.
-_POOL = [("padding", 0, "b", 0), ("stride_w", 1, "i", 1), ("stride_h", 2, "i", 1),
-         ("filter_w", 3, "i", 1), ("filter_h", 4, "i", 1), ("activation", 5, "b", 0)]
+# Builtin options: per op, the options table type and its fields as (option name, field index,
+# struct format, schema default). Only the ops tinygen lowers are listed; others are imported without
+# options. The defaults are the schema's (0 for strides, filter sizes and depth_multiplier), because
+# TFLM reads the file as written; a missing table, or one of another type, leaves every field at 0.
+_POOL = ("Pool2DOptions", [("padding", 0, "b", 0), ("stride_w", 1, "i", 0), ("stride_h", 2, "i", 0),
+                           ("filter_w", 3, "i", 0), ("filter_h", 4, "i", 0), ("activation", 5, "b", 0)])
 OPTION_FIELDS = {
-    "CONV_2D": [("padding", 0, "b", 0), ("stride_w", 1, "i", 1), ("stride_h", 2, "i", 1),
-                ("activation", 3, "b", 0), ("dilation_w", 4, "i", 1), ("dilation_h", 5, "i", 1)],
-    "DEPTHWISE_CONV_2D": [("padding", 0, "b", 0), ("stride_w", 1, "i", 1), ("stride_h", 2, "i", 1),
-                          ("depth_multiplier", 3, "i", 0), ("activation", 4, "b", 0),
-                          ("dilation_w", 5, "i", 1), ("dilation_h", 6, "i", 1)],
+    "CONV_2D": ("Conv2DOptions", [("padding", 0, "b", 0), ("stride_w", 1, "i", 0), ("stride_h", 2, "i", 0),
+                                  ("activation", 3, "b", 0), ("dilation_w", 4, "i", 1), ("dilation_h", 5, "i", 1),
+                                  ("quantized_bias_type", 6, "b", 0)]),
+    "DEPTHWISE_CONV_2D": ("DepthwiseConv2DOptions", [
+        ("padding", 0, "b", 0), ("stride_w", 1, "i", 0), ("stride_h", 2, "i", 0), ("depth_multiplier", 3, "i", 0),
+        ("activation", 4, "b", 0), ("dilation_w", 5, "i", 1), ("dilation_h", 6, "i", 1)]),
     "AVERAGE_POOL_2D": _POOL,
     "MAX_POOL_2D": _POOL,
-    "FULLY_CONNECTED": [("activation", 0, "b", 0), ("weights_format", 1, "b", 0),
-                        ("keep_num_dims", 2, "?", False)],
-    "SOFTMAX": [("beta", 0, "f", 0.0)],
-    "CONCATENATION": [("axis", 0, "i", 0), ("activation", 1, "b", 0)],
-    "ADD": [("activation", 0, "b", 0)],
-    "MUL": [("activation", 0, "b", 0)],
-    "MEAN": [("keep_dims", 0, "?", False)],
+    "FULLY_CONNECTED": ("FullyConnectedOptions", [("activation", 0, "b", 0), ("weights_format", 1, "b", 0),
+                                                  ("keep_num_dims", 2, "?", False), ("quantized_bias_type", 4, "b", 0)]),
+    "SOFTMAX": ("SoftmaxOptions", [("beta", 0, "f", 0.0)]),
+    "CONCATENATION": ("ConcatenationOptions", [("axis", 0, "i", 0), ("activation", 1, "b", 0)]),
+    "ADD": ("AddOptions", [("activation", 0, "b", 0)]),
+    "MUL": ("MulOptions", [("activation", 0, "b", 0)]),
+    "MEAN": ("ReducerOptions", [("keep_dims", 0, "?", False)]),
 }
+
+
+def options_type_code(table_name: str) -> int:
+    return getattr(_schema.BuiltinOptions, table_name)
 
 
 def builtin_name(code: int) -> str:

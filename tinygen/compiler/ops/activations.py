@@ -2,29 +2,35 @@
 
 from ...model.graph import Graph, Operator
 from .. import quantization as q
-from ..layer import Layer, TensorArg, fail, io_tensors, per_tensor_quant
+from ..layer import Layer, TensorArg, fail, io_tensors, per_tensor_quant, require_same_size
 
 SOFTMAX_DIFF_INTEGER_BITS = 5
 SIGMOID_INPUT_INTEGER_BITS = 4
 
 
 def _unary(graph: Graph, op: Operator):
-    (inp, *_), out = io_tensors(graph, op, 1)
-    if inp.size != out.size:
-        fail(op, f"input {inp.shape} and output {out.shape} differ in size")
+    (inp,), out = io_tensors(graph, op, 1)
+    require_same_size(op, inp, out)
     return inp, out, per_tensor_quant(op, inp, "input"), per_tensor_quant(op, out, "output")
 
 
 def lower_softmax(graph: Graph, op: Operator, name: str) -> Layer:
     inp, out, (in_scale, _), (out_scale, out_zp) = _unary(graph, op)
+    if not inp.shape or inp.shape != out.shape:
+        # TFLM's kernel takes the rows from the input's last dimension and assumes the output's shape matches.
+        fail(op, f"input {inp.shape} and output {out.shape} must have the same shape, of rank 1 or more")
     if (out_scale, out_zp) != (1.0 / 256, -128):
         fail(op, f"int8 output must have scale 1/256 and zero point -128 (has {out_scale}, {out_zp})")
     beta = float(op.options["beta"])
-    real_multiplier = min(beta * in_scale * (1 << (31 - SOFTMAX_DIFF_INTEGER_BITS)), (1 << 31) - 1.0)
-    multiplier, left_shift = q.quantize_multiplier(real_multiplier)
-    depth = inp.shape[-1] if inp.shape else 1
+    scaled_beta = beta * in_scale * (1 << (31 - SOFTMAX_DIFF_INTEGER_BITS))
+    if not scaled_beta > 1.0:     # also NaN; TFLM's Prepare aborts (QuantizeMultiplierGreaterThanOne)
+        fail(op, f"beta {beta:g} times the input scale {in_scale:g} times 2^26 is {scaled_beta:g}; TFLM needs it "
+                 "above 1 (a positive beta; a missing SoftmaxOptions table means beta 0)")
+    # TFLM caps the multiplier below 2^31, so its shift may reach 31.
+    multiplier, left_shift = q.quantize_multiplier(min(scaled_beta, (1 << 31) - 1.0), max_shift=31)
+    depth = inp.shape[-1]
     params = {
-        "outer_size": inp.size // depth if depth else 0, "depth": depth,
+        "outer_size": inp.size // depth, "depth": depth,
         "input_multiplier": multiplier, "input_left_shift": left_shift,
         "diff_min": -q.input_radius(SOFTMAX_DIFF_INTEGER_BITS, left_shift),
     }

@@ -26,7 +26,7 @@ def _broadcast(op: Operator, a: Tensor, b: Tensor, out: Tensor) -> dict:
 
 
 def lower_add(graph: Graph, op: Operator, name: str) -> Layer:
-    (a, b, *_), out = io_tensors(graph, op, 2)
+    (a, b), out = io_tensors(graph, op, 2)
     a_scale, a_zp = per_tensor_quant(op, a, "input 1")
     b_scale, b_zp = per_tensor_quant(op, b, "input 2")
     out_scale, out_zp = per_tensor_quant(op, out, "output")
@@ -48,7 +48,7 @@ def lower_add(graph: Graph, op: Operator, name: str) -> Layer:
 
 
 def lower_mul(graph: Graph, op: Operator, name: str) -> Layer:
-    (a, b, *_), out = io_tensors(graph, op, 2)
+    (a, b), out = io_tensors(graph, op, 2)
     a_scale, a_zp = per_tensor_quant(op, a, "input 1")
     b_scale, b_zp = per_tensor_quant(op, b, "input 2")
     out_scale, out_zp = per_tensor_quant(op, out, "output")

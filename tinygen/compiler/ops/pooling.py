@@ -1,12 +1,11 @@
 """AVERAGE_POOL_2D and MAX_POOL_2D: windows and clamps fixed at generation; no requantization."""
 
 from ...model.graph import Graph, Operator
-from .. import quantization as q
-from ..layer import Layer, TensorArg, fail, fused_activation, io_tensors, per_tensor_quant, require_rank
+from ..layer import Layer, TensorArg, fail, fused_activation, io_tensors, per_tensor_quant, require_rank, window
 
 
 def _lower_pool(graph: Graph, op: Operator, kernel: str) -> Layer:
-    (inp, *_), out = io_tensors(graph, op, 1)
+    (inp,), out = io_tensors(graph, op, 1)
     in_quant = per_tensor_quant(op, inp, "input")
     out_scale, out_zp = per_tensor_quant(op, out, "output")
     if in_quant != (out_scale, out_zp):
@@ -16,19 +15,13 @@ def _lower_pool(graph: Graph, op: Operator, kernel: str) -> Layer:
     o = op.options
     batches, in_h, in_w, channels = inp.shape
     _, out_h, out_w, _ = out.shape
-    if o["padding"] not in ("SAME", "VALID") or min(o["stride_h"], o["stride_w"], o["filter_h"], o["filter_w"]) < 1:
-        fail(op, f"unsupported window: {o}")
-    expected = (q.output_size(o["padding"], in_h, o["filter_h"], o["stride_h"], 1),
-                q.output_size(o["padding"], in_w, o["filter_w"], o["stride_w"], 1))
-    if expected != (out_h, out_w) or out.shape[3] != channels or out.shape[0] != batches:
-        fail(op, f"output shape {out.shape} does not follow from input {inp.shape} and the window")
+    if out.shape[3] != channels or out.shape[0] != batches:
+        fail(op, f"output shape {out.shape} does not keep the batches and channels of input {inp.shape}")
     params = {
         "batches": batches, "input_h": in_h, "input_w": in_w, "channels": channels,
         "output_h": out_h, "output_w": out_w,
         "filter_h": o["filter_h"], "filter_w": o["filter_w"],
-        "stride_h": o["stride_h"], "stride_w": o["stride_w"],
-        "pad_h": q.leading_padding(o["stride_h"], 1, in_h, o["filter_h"], out_h),
-        "pad_w": q.leading_padding(o["stride_w"], 1, in_w, o["filter_w"], out_w),
+        **window(op, (in_h, in_w), (o["filter_h"], o["filter_w"]), (out_h, out_w)),
         **fused_activation(op, out_scale, out_zp),
     }
     return Layer(op, kernel, "tg_pool_params_t", params, [TensorArg(inp.index), TensorArg(out.index)])

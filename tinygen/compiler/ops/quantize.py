@@ -2,11 +2,12 @@
 
 from ...model.graph import Graph, Operator
 from .. import quantization as q
-from ..layer import Layer, TensorArg, fail, io_tensors, per_tensor_quant
+from ..layer import Layer, TensorArg, fail, io_tensors, per_tensor_quant, require_same_size
 
 
 def lower_quantize(graph: Graph, op: Operator, name: str) -> Layer:
-    (inp, *_), out = io_tensors(graph, op, 1)
+    (inp,), out = io_tensors(graph, op, 1)
+    require_same_size(op, inp, out)
     out_scale, out_zp = per_tensor_quant(op, out, "output")
     args = [TensorArg(inp.index), TensorArg(out.index)]
     if inp.dtype == "float32":
@@ -25,7 +26,8 @@ def lower_quantize(graph: Graph, op: Operator, name: str) -> Layer:
 
 
 def lower_dequantize(graph: Graph, op: Operator, name: str) -> Layer:
-    (inp, *_), out = io_tensors(graph, op, 1)
+    (inp,), out = io_tensors(graph, op, 1)
+    require_same_size(op, inp, out)
     in_scale, in_zp = per_tensor_quant(op, inp, "input")
     if out.dtype != "float32":
         fail(op, f"dequantizing to {out.dtype} is not supported (float32 output)")

@@ -24,7 +24,7 @@ def _folded_multiplier(multiplier: int, shift: int, count: int) -> tuple[int, in
 
 
 def lower_mean(graph: Graph, op: Operator, name: str) -> Layer:
-    (inp, axes, *_), out = io_tensors(graph, op, 2)
+    (inp, axes), out = io_tensors(graph, op, 2)
     in_scale, in_zp = per_tensor_quant(op, inp, "input")
     out_scale, out_zp = per_tensor_quant(op, out, "output")
     axes = constant(op, axes, "axes", ("int32", "int64"))

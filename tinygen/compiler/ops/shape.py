@@ -10,7 +10,7 @@ from ..layer import (MAX_DIMS, ConstArray, Layer, TensorArg, TensorListArg, cons
 
 def lower_alias(graph: Graph, op: Operator, name: str) -> Layer:
     """RESHAPE: the output is the input's bytes under another shape, so it shares the buffer."""
-    (inp, *_), out = io_tensors(graph, op, 1)
+    (inp, *_), out = io_tensors(graph, op, 1, optional=1)    # the shape input, if any, is the output's shape
     if inp.size != out.size or inp.dtype != out.dtype:
         fail(op, f"input {inp.shape} {inp.dtype} and output {out.shape} {out.dtype} differ")
     if inp.dtype == "int8" and per_tensor_quant(op, inp, "input") != per_tensor_quant(op, out, "output"):
@@ -19,7 +19,9 @@ def lower_alias(graph: Graph, op: Operator, name: str) -> Layer:
 
 
 def lower_pad(graph: Graph, op: Operator, name: str) -> Layer:
-    (inp, paddings, *_), out = io_tensors(graph, op, 2)
+    (inp, paddings, *constant_values), out = io_tensors(graph, op, 2, optional=1)
+    if constant_values and constant_values[0] is not None:
+        fail(op, "a constant_values input (PADV2) is not supported")
     in_quant = per_tensor_quant(op, inp, "input")
     out_scale, out_zp = per_tensor_quant(op, out, "output")
     if in_quant != (out_scale, out_zp):
@@ -44,7 +46,7 @@ def lower_pad(graph: Graph, op: Operator, name: str) -> Layer:
 
 
 def lower_concatenation(graph: Graph, op: Operator, name: str) -> Layer:
-    inputs, out = io_tensors(graph, op, 1)
+    inputs, out = io_tensors(graph, op, max(len(op.inputs), 1))
     out_quant = per_tensor_quant(op, out, "output")
     if op.options["activation"] != "NONE":
         fail(op, f"fused activation {op.options['activation']} is not supported")
