@@ -1,12 +1,12 @@
 """The `tinygen` command line."""
 
-import argparse
 import json
 import shlex
 import sys
 import tempfile
 from pathlib import Path
 
+from .cli_parser import build_parser
 from .errors import TinygenError
 
 
@@ -102,48 +102,6 @@ def _cmd_optimize(args) -> int:
     return 0
 
 
-def _add_optimize_arguments(command) -> None:
-    command.add_argument("--data", type=Path, help="npz with x_train, y_train, x_test, y_test (or x, y)")
-    command.add_argument("--student", help="width:0.5 (teacher at a width multiplier), cnn:8, mlp:64,32, or a model file")
-    command.add_argument("--flash-budget", help="size the built-in student family to this budget, e.g. 256k")
-    command.add_argument("--distill-temperature", type=_positive_float, default=4.0,
-                         help="softens teacher and student outputs in the distillation loss; higher passes more of "
-                              "the teacher's ranking of the wrong classes")
-    command.add_argument("--distill-alpha", type=_fraction, default=0.1,
-                         help="weight of the hard labels in the distillation loss (0..1; the rest is the teacher's)")
-    command.add_argument("--sparsity", type=_fraction, help="magnitude pruning to this fraction of zero weights (0..1)")
-    command.add_argument("--structured-prune", type=_fraction, help="remove this fraction of filters/units (0..1)")
-    command.add_argument("--qat", action="store_true", help="quantization-aware training instead of post-training")
-    command.add_argument("--epochs", type=_positive_int, default=20, help="training epochs per step")
-
-
-def _output_path(text: str) -> Path:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("is empty: give a path")
-    return Path(text)
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be a fraction from 0 up to (not including) 1, not {text}")
-    return value
-
-
 def _cmd_boards(args) -> int:
     from .boards import boards_table
 
@@ -195,88 +153,14 @@ def _cmd_flash(args) -> int:
     return 0
 
 
-EXIT_CODES = """exit codes:
-  0  success (validate: every output equal to TFLM's)
-  1  an error the message explains, or validate found outputs that differ from TFLM's
-  2  the model file is unreadable or not TFLite, or the command line is wrong
-  3  the model is valid but refused (unsupported operator, type or option, too big for any board)
-  130  interrupted"""
-
-
-class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Shows real defaults (not None or off switches), and keeps the exit-code table's line breaks."""
-
-    def _get_help_string(self, action):
-        if action.default in (None, False):
-            return action.help
-        return super()._get_help_string(action)
-
-
-def _add_command(commands, name: str, help: str) -> argparse.ArgumentParser:
-    return commands.add_parser(name, help=help, description=help, epilog=EXIT_CODES, formatter_class=_HelpFormatter)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tinygen", description="TinyML firmware generator for microcontrollers",
-                                     epilog=EXIT_CODES, formatter_class=_HelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    compile_cmd = _add_command(commands, "compile", help="turn an int8 .tflite model into C sources")
-    compile_cmd.add_argument("model", type=Path, help="int8 .tflite model")
-    compile_cmd.add_argument("-o", "--output", type=_output_path, required=True, help="folder for the generated C")
-    compile_cmd.add_argument("--no-sparse", action="store_true", help="keep every weight tensor dense")
-    compile_cmd.set_defaults(run=_cmd_compile)
-
-    validate_cmd = _add_command(commands, "validate", help="prove generated code bit-exact against TFLM")
-    validate_cmd.add_argument("--board", help="board id: build its firmware and run it (see `tinygen boards`)")
-    validate_cmd.add_argument("--target", choices=["host", "qemu", "device", "renode"],
-                              help="where the code runs (default: qemu with --board, else host)")
-    validate_cmd.add_argument("--model", type=Path, help="int8 .tflite model (default with --board: tinygen's default model)")
-    validate_cmd.add_argument("--port", help="serial port of a flashed device for --target device (/dev/ttyACM0, COM3)")
-    validate_cmd.add_argument("--inputs", "--data", dest="inputs", type=Path, help="samples as .npy (one input) or .npz")
-    validate_cmd.add_argument("--samples", type=_positive_int, help="number of samples (random ones when no data is given; default 10)")
-    validate_cmd.add_argument("--seed", type=int, default=0, help="seed for random samples")
-    validate_cmd.add_argument("--json", type=_output_path, help="write the report as JSON here")
-    validate_cmd.add_argument("--float-model", type=Path,
-                              help="the float model (.tflite, .keras, .h5) to compare accuracy with (needs labels y)")
-    validate_cmd.add_argument("--plots", type=_output_path, help="folder for PNG plots (default: beside --json)")
-    validate_cmd.set_defaults(run=_cmd_validate)
-
-    boards_cmd = _add_command(commands, "boards", help="list the boards tinygen builds for")
-    boards_cmd.set_defaults(run=_cmd_boards)
-
-    build_cmd = _add_command(commands, "build", help="build firmware for a board with PlatformIO (offline)")
-    build_cmd.add_argument("--board", required=True, help="board id (see `tinygen boards`)")
-    build_cmd.add_argument("--model", type=Path,
-                           help="int8 .tflite model, or a float Keras model (.keras, .h5, SavedModel folder; told apart "
-                                "by content) that --data optimizes first (default: the model shipped with tinygen)")
-    build_cmd.add_argument("--out", type=_output_path, help="project folder (default: firmware_out/BOARD)")
-    build_cmd.add_argument("--input", type=Path, help="input embedded in the firmware: .npy/.npz, first sample "
-                                                       "(default: a seeded random input, or a test digit for the default model)")
-    build_cmd.add_argument("--pio-registry", action="store_true",
-                           help="use the board's PlatformIO registry platform instead of the offline one (needs internet)")
-    build_cmd.add_argument("--no-sparse", action="store_true", help="keep every weight tensor dense")
-    _add_optimize_arguments(build_cmd)
-    build_cmd.set_defaults(run=_cmd_build)
-
-    optimize_cmd = _add_command(commands, "optimize", help="distill, prune and INT8-quantize a float Keras model")
-    optimize_cmd.add_argument("--model", type=Path, required=True, help="teacher: .keras, .h5 or SavedModel folder")
-    optimize_cmd.add_argument("-o", "--output", type=_output_path, required=True, help="the int8 .tflite to write")
-    _add_optimize_arguments(optimize_cmd)
-    optimize_cmd.set_defaults(run=_cmd_optimize)
-
-    flash_cmd = _add_command(commands, "flash", help="write a built firmware to a board through its debug probe")
-    flash_cmd.add_argument("--board", required=True, help="board id")
-    flash_cmd.add_argument("--dir", type=Path, help="built project (default: firmware_out/BOARD)")
-    flash_cmd.add_argument("--dry-run", action="store_true", help="print the exact command and stop")
-    flash_cmd.set_defaults(run=_cmd_flash)
-    return parser
+COMMANDS = {"compile": _cmd_compile, "validate": _cmd_validate, "boards": _cmd_boards, "build": _cmd_build,
+            "optimize": _cmd_optimize, "flash": _cmd_flash}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        return COMMANDS[args.command](args)
     except TinygenError as exc:
         print(f"tinygen: error: {exc}", file=sys.stderr)
         return exc.exit_code
