@@ -6,6 +6,7 @@ long work starts."""
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import secrets
@@ -44,18 +45,17 @@ def _write_manifest(folder: Path, kind: str) -> None:
 
 
 def _foreign_files(folder: Path) -> list[str]:
-    """Files in a tinygen folder that tinygen did not write as they are now (all of them without a manifest)."""
+    """Files in a folder that tinygen did not write as they are now. Without a manifest, the folder's
+    own entries: a user's folder (a home directory, say) is never walked."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
-        written = manifest["files"] if manifest.get("generator") == "tinygen" else {}
+        written = manifest["files"] if manifest.get("generator") == "tinygen" else None
     except (OSError, ValueError, KeyError, AttributeError):
-        written = {}
-    foreign = []
-    for relative in _owned_files(folder):
-        key = relative.as_posix()
-        if key not in written or written[key] != _digest(folder / relative):
-            foreign.append(key)
-    return foreign
+        written = None
+    if not isinstance(written, dict):
+        return sorted(entry.name for entry in itertools.islice(os.scandir(folder), 6))
+    return [relative.as_posix() for relative in _owned_files(folder)
+            if written.get(relative.as_posix()) != _digest(folder / relative)]
 
 
 def _is_inside(path: Path, folder: Path) -> bool:
@@ -78,7 +78,7 @@ def check_output_folder(out_dir: Path, inputs: Iterable[Path] = ()) -> Path:
                                   "never replaces a file; choose another output folder")
         foreign = _foreign_files(target)
         if foreign:
-            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            shown = ", ".join(foreign[:5]) + (" and more" if len(foreign) > 5 else "")
             raise OutputPathError(
                 f"{out_dir} holds files that tinygen did not write or that changed since ({shown}): tinygen "
                 "only replaces a folder it generated itself; choose another output folder, or move those files away")
