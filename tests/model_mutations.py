@@ -68,20 +68,23 @@ def _option_field(model, rng) -> str | None:
     return f"option {name} of operator {_graph(model).operators.index(op)}: {old} -> {value}"
 
 
-def _drop_options(model, rng) -> str | None:
+def _op_with_options(model, rng):
     ops = [op for op in _graph(model).operators if op.builtinOptions is not None]
-    if not ops:
+    return _pick(rng, ops) if ops else None
+
+
+def _drop_options(model, rng) -> str | None:
+    op = _op_with_options(model, rng)
+    if op is None:
         return None
-    op = _pick(rng, ops)
     op.builtinOptions, op.builtinOptionsType = None, 0
     return f"options of operator {_graph(model).operators.index(op)} removed"
 
 
 def _options_type(model, rng) -> str | None:
-    ops = [op for op in _graph(model).operators if op.builtinOptions is not None]
-    if not ops:
+    op = _op_with_options(model, rng)
+    if op is None:
         return None
-    op = _pick(rng, ops)
     op.builtinOptionsType = int(rng.integers(1, 40))
     return f"options type of operator {_graph(model).operators.index(op)} -> {op.builtinOptionsType}"
 
