@@ -139,6 +139,28 @@ def _cmd_build(args) -> int:
     return 0
 
 
+def _cmd_bench(args) -> int:
+    from .bench.benchmark import bench, describe, table
+    from .output_paths import check_output_file, write_file_atomically
+
+    if args.json:
+        check_output_file(args.json, "--json")
+    if not args.models:
+        from .default_model import DEFAULT_MODEL_PATH
+
+        args.models = [DEFAULT_MODEL_PATH]
+    results = []
+    for model in args.models:
+        results.append(bench(model, args.board, args.samples))
+        print(describe(results[-1]))
+    if len(results) > 1:
+        print(table(results))
+    if args.json:
+        data = {"board": args.board, "models": [result.to_json() for result in results]}
+        write_file_atomically(args.json, (json.dumps(data, indent=2) + "\n").encode())
+    return 0 if all(result.bit_exact for result in results) else 1
+
+
 def _cmd_flash(args) -> int:
     from .boards import get_board
     from .targets.flash import flash, flash_command
@@ -154,7 +176,7 @@ def _cmd_flash(args) -> int:
 
 
 COMMANDS = {"compile": _cmd_compile, "validate": _cmd_validate, "boards": _cmd_boards, "build": _cmd_build,
-            "optimize": _cmd_optimize, "flash": _cmd_flash}
+            "optimize": _cmd_optimize, "bench": _cmd_bench, "flash": _cmd_flash}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -70,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     optimize_cmd.add_argument("-o", "--output", type=_output_path, required=True, help="the int8 .tflite to write")
     add_optimize_arguments(optimize_cmd)
 
+    bench_cmd = _add_command(commands, "bench", help="exact instructions per inference on an emulated board, "
+                                                     "against the TFLM + CMSIS-NN reference figures")
+    bench_cmd.add_argument("models", type=Path, nargs="*",
+                           help="int8 .tflite models (default: tinygen's default model)")
+    bench_cmd.add_argument("--board", default="netduinoplus2",
+                           help="board to run on (the reference figures were measured on netduinoplus2)")
+    bench_cmd.add_argument("--samples", type=_positive_int, default=3, help="inferences per model (median reported)")
+    bench_cmd.add_argument("--json", type=_output_path, help="write the figures as JSON here")
+
     flash_cmd = _add_command(commands, "flash", help="write a built firmware to a board through its debug probe")
     flash_cmd.add_argument("--board", required=True, help="board id")
     flash_cmd.add_argument("--dir", type=Path, help="built project (default: firmware_out/BOARD)")
