@@ -2,7 +2,6 @@
 instructions per inference and per layer (with each layer's kernel), flash, RAM, and the ratio to the
 reference figure when the model and board are the reference's."""
 
-import statistics
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
