@@ -3,8 +3,6 @@
  * For each output pixel (and group) the input window is first copied into `patch` in the filter's
  * HWI order, so that a weight's bitmap position is also its input's position; taps outside the
  * input hold the input zero point, which contributes 0 as the dense kernel's skipped taps do. */
-#include <string.h>
-
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 #include "tg_sparse.h"
@@ -18,10 +16,16 @@ static void gather_patch(const tg_conv_params_t *p, const int8_t *input, int32_t
         for (int32_t fx = 0; fx < p->filter_w; ++fx) {
             const int32_t in_x = in_x_origin + p->dilation_w * fx;
             int8_t *tap = patch + (fy * p->filter_w + fx) * p->filter_c;
+            /* Byte loops: a tap is often a single channel, too short to pay for a memcpy call. */
             if (in_y < 0 || in_y >= p->input_h || in_x < 0 || in_x >= p->input_w) {
-                memset(tap, zero_point, (size_t)p->filter_c);
+                for (int32_t c = 0; c < p->filter_c; ++c) {
+                    tap[c] = zero_point;
+                }
             } else {
-                memcpy(tap, input + (in_y * p->input_w + in_x) * p->input_c, (size_t)p->filter_c);
+                const int8_t *in = input + (in_y * p->input_w + in_x) * p->input_c;
+                for (int32_t c = 0; c < p->filter_c; ++c) {
+                    tap[c] = in[c];
+                }
             }
         }
     }
@@ -39,10 +43,14 @@ void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const
             for (int32_t out_x = 0; out_x < p->output_w; ++out_x) {
                 const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
                 const int8_t *values = filter_values;
-                for (int32_t out_c = 0; out_c < p->output_c; ++out_c) {
-                    if (out_c % filters_per_group == 0) {
-                        const int32_t group_first_channel = (out_c / filters_per_group) * p->filter_c;
-                        gather_patch(p, image + group_first_channel, in_y_origin, in_x_origin, patch);
+                const int8_t *group = image;
+                for (int32_t out_c = 0, in_group = 0; out_c < p->output_c; ++out_c, ++in_group) {
+                    if (in_group == filters_per_group) {
+                        in_group = 0;
+                        group += p->filter_c;
+                    }
+                    if (in_group == 0) {
+                        gather_patch(p, group, in_y_origin, in_x_origin, patch);
                     }
                     int32_t acc = tg_sparse_dot_s8(filter_bitmap + out_c * bitmap_bytes, bitmap_bytes, &values, patch,
                                                    p->input_offset);
