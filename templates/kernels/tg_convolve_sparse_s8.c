@@ -36,6 +36,9 @@ void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const
 {
     const int32_t filters_per_group = p->output_c / (p->input_c / p->filter_c);
     const int32_t bitmap_bytes = (p->filter_h * p->filter_w * p->filter_c + 7) / 8;
+    const int32_t input_offset = p->input_offset, output_offset = p->output_offset;
+    const int32_t act_min = p->act_min, act_max = p->act_max;
+    int8_t *out = output;
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
         for (int32_t out_y = 0; out_y < p->output_h; ++out_y) {
@@ -43,6 +46,7 @@ void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const
             for (int32_t out_x = 0; out_x < p->output_w; ++out_x) {
                 const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
                 const int8_t *values = filter_values;
+                const uint8_t *bitmap = filter_bitmap;
                 const int8_t *group = image;
                 for (int32_t out_c = 0, in_group = 0; out_c < p->output_c; ++out_c, ++in_group) {
                     if (in_group == filters_per_group) {
@@ -52,14 +56,13 @@ void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const
                     if (in_group == 0) {
                         gather_patch(p, group, in_y_origin, in_x_origin, patch);
                     }
-                    int32_t acc = tg_sparse_dot_s8(filter_bitmap + out_c * bitmap_bytes, bitmap_bytes, &values, patch,
-                                                   p->input_offset);
+                    int32_t acc = tg_sparse_dot_s8(bitmap, bitmap_bytes, &values, patch, input_offset);
+                    bitmap += bitmap_bytes;
                     if (bias) {
                         acc += bias[out_c];
                     }
                     acc = tg_multiply_by_quantized_multiplier(acc, p->multipliers[out_c], p->shifts[out_c]);
-                    acc = tg_clamp_i32(acc + p->output_offset, p->act_min, p->act_max);
-                    output[((b * p->output_h + out_y) * p->output_w + out_x) * p->output_c + out_c] = (int8_t)acc;
+                    *out++ = (int8_t)tg_clamp_i32(acc + output_offset, act_min, act_max);
                 }
             }
         }
