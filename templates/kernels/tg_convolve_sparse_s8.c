@@ -3,8 +3,6 @@
  * For each output pixel (and group) the input window is first copied into `patch` in the filter's
  * HWI order, so that a weight's bitmap position is also its input's position; taps outside the
  * input hold the input zero point, which contributes 0 as the dense kernel's skipped taps do. */
-#include <string.h>
-
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 #include "tg_sparse.h"
@@ -18,10 +16,16 @@ static void gather_patch(const tg_conv_params_t *p, const int8_t *input, int32_t
         for (int32_t fx = 0; fx < p->filter_w; ++fx) {
             const int32_t in_x = in_x_origin + p->dilation_w * fx;
             int8_t *tap = patch + (fy * p->filter_w + fx) * p->filter_c;
+            /* Byte loops: a tap is often a single channel, too short to pay for a memcpy call. */
             if (in_y < 0 || in_y >= p->input_h || in_x < 0 || in_x >= p->input_w) {
-                memset(tap, zero_point, (size_t)p->filter_c);
+                for (int32_t c = 0; c < p->filter_c; ++c) {
+                    tap[c] = zero_point;
+                }
             } else {
-                memcpy(tap, input + (in_y * p->input_w + in_x) * p->input_c, (size_t)p->filter_c);
+                const int8_t *in = input + (in_y * p->input_w + in_x) * p->input_c;
+                for (int32_t c = 0; c < p->filter_c; ++c) {
+                    tap[c] = in[c];
+                }
             }
         }
     }
@@ -32,6 +36,9 @@ void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const
 {
     const int32_t filters_per_group = p->output_c / (p->input_c / p->filter_c);
     const int32_t bitmap_bytes = (p->filter_h * p->filter_w * p->filter_c + 7) / 8;
+    const int32_t input_offset = p->input_offset, output_offset = p->output_offset;
+    const int32_t act_min = p->act_min, act_max = p->act_max;
+    int8_t *out = output;
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
         for (int32_t out_y = 0; out_y < p->output_h; ++out_y) {
@@ -39,19 +46,23 @@ void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const
             for (int32_t out_x = 0; out_x < p->output_w; ++out_x) {
                 const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
                 const int8_t *values = filter_values;
-                for (int32_t out_c = 0; out_c < p->output_c; ++out_c) {
-                    if (out_c % filters_per_group == 0) {
-                        const int32_t group_first_channel = (out_c / filters_per_group) * p->filter_c;
-                        gather_patch(p, image + group_first_channel, in_y_origin, in_x_origin, patch);
+                const uint8_t *bitmap = filter_bitmap;
+                const int8_t *group = image;
+                for (int32_t out_c = 0, in_group = 0; out_c < p->output_c; ++out_c, ++in_group) {
+                    if (in_group == filters_per_group) {
+                        in_group = 0;
+                        group += p->filter_c;
                     }
-                    int32_t acc = tg_sparse_dot_s8(filter_bitmap + out_c * bitmap_bytes, bitmap_bytes, &values, patch,
-                                                   p->input_offset);
+                    if (in_group == 0) {
+                        gather_patch(p, group, in_y_origin, in_x_origin, patch);
+                    }
+                    int32_t acc = tg_sparse_dot_s8(bitmap, bitmap_bytes, &values, patch, input_offset);
+                    bitmap += bitmap_bytes;
                     if (bias) {
                         acc += bias[out_c];
                     }
                     acc = tg_multiply_by_quantized_multiplier(acc, p->multipliers[out_c], p->shifts[out_c]);
-                    acc = tg_clamp_i32(acc + p->output_offset, p->act_min, p->act_max);
-                    output[((b * p->output_h + out_y) * p->output_w + out_x) * p->output_c + out_c] = (int8_t)acc;
+                    *out++ = (int8_t)tg_clamp_i32(acc + output_offset, act_min, act_max);
                 }
             }
         }

@@ -12,11 +12,16 @@ void tg_mean_s8(const tg_mean_params_t *p, const int8_t *input, int32_t *scratch
     for (int d = 0; d < TG_MAX_DIMS; ++d) {
         input_size *= p->input_shape[d];
     }
+    /* The innermost axis is a tight loop; the index walk over the outer axes runs once per row. */
+    const int32_t row = p->input_shape[TG_MAX_DIMS - 1], row_stride = p->output_strides[TG_MAX_DIMS - 1];
     int32_t index[TG_MAX_DIMS] = {0};
     int32_t out = 0;
-    for (int32_t i = 0; i < input_size; ++i) {
-        scratch_sums[out] = (int32_t)((uint32_t)scratch_sums[out] + (uint32_t)(int32_t)input[i]);
-        for (int d = TG_MAX_DIMS - 1; d >= 0; --d) {
+    for (int32_t i = 0; i < input_size; i += row) {
+        int32_t *sum = scratch_sums + out;
+        for (int32_t k = 0; k < row; ++k, sum += row_stride) {
+            *sum = (int32_t)((uint32_t)*sum + (uint32_t)(int32_t)input[i + k]);
+        }
+        for (int d = TG_MAX_DIMS - 2; d >= 0; --d) {
             out += p->output_strides[d];
             if (++index[d] < p->input_shape[d]) {
                 break;
@@ -25,8 +30,10 @@ void tg_mean_s8(const tg_mean_params_t *p, const int8_t *input, int32_t *scratch
             index[d] = 0;
         }
     }
+    /* The zero point's share of every sum, wrapped to 32 bits as the int32 subtraction below wraps. */
+    const uint32_t zero_point_sum = (uint32_t)((int64_t)p->input_zero_point * p->num_reduced);
     for (int32_t o = 0; o < p->output_size; ++o) {
-        const int32_t centered = (int32_t)((int64_t)scratch_sums[o] - (int64_t)p->input_zero_point * p->num_reduced);
+        const int32_t centered = (int32_t)((uint32_t)scratch_sums[o] - zero_point_sum);
         const int32_t mean = tg_multiply_by_quantized_multiplier(centered, p->multiplier, p->shift);
         output[o] = (int8_t)tg_clamp_i32(mean + p->output_zero_point, INT8_MIN, INT8_MAX);
     }
