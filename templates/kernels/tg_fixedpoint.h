@@ -21,15 +21,31 @@ static inline int32_t tg_sat_rounding_doubling_high_mul(int32_t a, int32_t b)
     if (a == INT32_MIN && b == INT32_MIN) {
         return INT32_MAX;
     }
+#if defined(__ARM_ARCH_6M__)
+    const uint32_t al = (uint32_t)a & 0xFFFFu, bl = (uint32_t)b & 0xFFFFu;
+    const int32_t ah = a >> 16, bh = b >> 16;
+    uint32_t lo = al * bl;
+    int32_t hi = ah * bh;
+    const int32_t cross1 = ah * (int32_t)bl, cross2 = (int32_t)al * bh;
+    uint32_t add = (uint32_t)cross1 << 16;
+    lo += add;
+    hi += (cross1 >> 16) + (lo < add);
+    add = (uint32_t)cross2 << 16;
+    lo += add;
+    hi += (cross2 >> 16) + (lo < add);
+    lo += 1u << 30;
+    hi += lo < (1u << 30);
+    return (int32_t)(((uint32_t)hi << 1) | (lo >> 31));
+#else
     const int64_t ab = (int64_t)a * (int64_t)b;
-    const int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
-    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+    return (int32_t)((ab + (1 << 30)) >> 31);
+#endif
 }
 
 /* x / 2^exponent, rounded half away from zero. */
 static inline int32_t tg_rounding_divide_by_pot(int32_t x, int exponent)
 {
-    const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+    const int32_t mask = (int32_t)((1u << exponent) - 1u);
     const int32_t remainder = x & mask;
     const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
     return (x >> exponent) + (remainder > threshold ? 1 : 0);
