@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tinygen.cli import main
-from tinygen.compiler import compile_graph, compile_model
+from tinygen.compiler import Target, compile_graph, compile_model
 from tinygen.compiler.codegen import render, write_atomically
 from tinygen.default_model import DEFAULT_MODEL_PATH
 from tinygen.model.tflite_importer import load_tflite
@@ -22,6 +22,7 @@ COMPILERS = {
     "arm-none-eabi-gcc cortex-m4": ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb"],
     "arm-none-eabi-gcc cortex-m0": ["arm-none-eabi-gcc", "-mcpu=cortex-m0", "-mthumb"],
 }
+TARGETS = {"portable": Target(), "dsp": Target(dsp=True)}    # the DSP variants compile on every core too
 WARNING_MODELS = ["mlperf_tiny/pretrainedResnet_quant.tflite", "tflm/person_detect.tflite",
                   "tflm/test_conv_model.tflite", "tflm/micro_speech_quantized.tflite"]
 
@@ -38,8 +39,9 @@ def compile_c(compiler: list[str], folder: Path) -> None:
 @needs_shared_models
 @pytest.mark.parametrize("model", WARNING_MODELS)
 @pytest.mark.parametrize("compiler", sorted(COMPILERS))
-def test_generated_c_compiles_without_warnings(tmp_path, model, compiler):
-    write_atomically(render(compile_model(shared_model(model))), tmp_path / "gen")
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_generated_c_compiles_without_warnings(tmp_path, model, compiler, target):
+    write_atomically(render(compile_model(shared_model(model), target=TARGETS[target])), tmp_path / "gen")
     compile_c(COMPILERS[compiler], tmp_path / "gen")
 
 
@@ -50,10 +52,20 @@ def float_io_model(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def pointwise_model(tmp_path_factory) -> Path:
+    """A 1x1 convolution with a depth tail: the DSP variant's matrix product."""
+    path = tmp_path_factory.mktemp("models") / "pointwise_conv.tflite"
+    path.write_bytes(tf_models.conv2d((5, 7, 9), 6, 1))
+    return path
+
+
 @pytest.mark.parametrize("compiler", sorted(COMPILERS))
-def test_generated_c_for_self_made_models_compiles_without_warnings(tmp_path, compiler, float_io_model):
-    for model in (DEFAULT_MODEL_PATH, float_io_model):
-        write_atomically(render(compile_model(model)), tmp_path / model.stem)
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_generated_c_for_self_made_models_compiles_without_warnings(tmp_path, compiler, target, float_io_model,
+                                                                    pointwise_model):
+    for model in (DEFAULT_MODEL_PATH, float_io_model, pointwise_model):
+        write_atomically(render(compile_model(model, target=TARGETS[target])), tmp_path / model.stem)
         compile_c(COMPILERS[compiler], tmp_path / model.stem)
 
 

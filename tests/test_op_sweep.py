@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 import tf_models
-from tinygen.compiler import compile_model
+from tinygen.compiler import Target, compile_model
+from tinygen.compiler.variants import MATMUL_DSP
 from tinygen.validate import validate_host
 
 SAMPLES = 20
@@ -212,6 +213,13 @@ conv((11, 5, 3), 5, 3, 3, "VALID", 1, "RELU_N1_TO_1", True)
 conv((3, 4, 3), 5, 5, 1, "SAME", 1, "RELU", True)             # kernel larger than the input
 conv((9, 11, 3), 5, (3, 2), 2, "SAME", 2, "NONE", True)       # stride and dilation together (TFLite allows it)
 conv((8, 8, 4), 8, 3, 2, "SAME", 1, "RELU", True)             # even size: asymmetric SAME padding
+# 1x1 convolutions over at least 4 channels (the DSP variant's matrix product): odd pixel and channel
+# counts, depths with and without a tail of 1..3, strides (also unequal) with SAME and VALID.
+conv((7, 9, 5), 7, 1, 1, "SAME", 1, "NONE", True)
+conv((8, 9, 16), 6, 1, 2, "VALID", 1, "RELU", False)
+conv((9, 11, 18), 3, 1, (2, 3), "SAME", 1, "RELU6", True)
+conv((5, 5, 8), 16, 1, 1, "VALID", 1, "RELU_N1_TO_1", False)
+conv((6, 7, 7), 9, 1, (3, 1), "SAME", 1, "RELU", True)
 
 # DEPTHWISE_CONV_2D: the same axes plus depth multipliers 1, 2, 3.
 depthwise((7, 9, 3), 1, 1, "SAME", 1, 1, "NONE", True)
@@ -239,6 +247,8 @@ fully_connected((1, 10), 3, "RELU6", True)
 fully_connected((1, 5), 17, "RELU_N1_TO_1", False)
 fully_connected((1, 3, 5, 4), 7, "RELU", True)
 fully_connected((1, 5, 7, 3), 10, "NONE", False)
+fully_connected((3, 20), 9, "RELU", True)                   # a pair of batches and an odd one
+fully_connected((4, 8), 2, "NONE", False)
 
 # Pooling: windows 2..3 (also non-square), strides 1..3, SAME/VALID, odd sizes.
 pool("AVG", (7, 9, 3), 2, 2, "VALID")
@@ -353,6 +363,30 @@ def test_op_bit_exact(case: Case, tmp_path):
     _check_structure(case, compile_model(path))
     report = validate_host(path, None, samples=SAMPLES)
     assert report.bit_exact, f"{case.id} ({case.build}): not bit-exact with TFLM: {report.as_dict()}"
+
+
+DSP = Target(dsp=True)
+DSP_CASES = [case for case in CASES if case.id.startswith("fc-") or "-k1x1-" in case.id]
+
+
+def _matrix_depth(layer) -> int:
+    return layer.params["accum_depth"] if layer.op.op_type == "FULLY_CONNECTED" else layer.params["input_c"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", DSP_CASES, ids=[case.id for case in DSP_CASES])
+def test_dsp_variant_bit_exact(case: Case, tmp_path):
+    """The DSP variant, compiled for the host on the C models of its instructions (tg_acle.h)."""
+    path = tmp_path / f"{case.id}.tflite"
+    path.write_bytes(case.build())
+    portable, dsp = compile_model(path), compile_model(path, target=DSP)
+    for before, after in zip(portable.layers, dsp.layers):
+        if before.kernel in ("tg_fully_connected_s8", "tg_convolve_s8"):
+            # Every such layer here has symmetric weights: a depth of one word is all the variant needs.
+            assert (after.kernel == MATMUL_DSP) == (_matrix_depth(before) >= 4), (case.id, after.kernel)
+            assert after.variant == ("dsp" if after.kernel == MATMUL_DSP else "portable")
+    report = validate_host(path, None, samples=SAMPLES, target=DSP)
+    assert report.bit_exact, f"{case.id} ({case.build}), DSP variant: not bit-exact with TFLM: {report.as_dict()}"
 
 
 def test_case_ids_are_unique():

@@ -183,7 +183,9 @@ def tinygen_home(tmp_path_factory):
 
 @pytest.mark.parametrize("case", ["conv-10x10x16-o32-k3-s1-pc", "fc-1x256-u32-relu-pc"])
 def test_sparse_firmware_is_smaller_faster_and_equal_to_tflm_in_qemu(case, model_path, tmp_path, tinygen_home):
-    board = get_board("mps2-an386")
+    # A core without the DSP extension: the dense side runs the portable kernels too, so the comparison
+    # is of the weights' storage alone (on DSP cores the dense FC runs the faster DSP variant).
+    board = get_board("lm3s6965evb")
     path = model_path(case)
     model = compile_model(path)
     expected = TflmReference(path, len(model.outputs)).run(embedded_input(model, None))

@@ -9,6 +9,9 @@ from pathlib import Path
 from .errors import TinygenError
 from .resources import boards_dir, hal_dir
 
+# Cores with the Armv7E-M/Armv8-M DSP extension (SMLAD, SXTB16: gcc defines __ARM_FEATURE_DSP for them);
+# Cortex-M0/M0+/M3 lack it. The compiler gives their layers the DSP kernel variants (compiler/variants.py).
+DSP_CORES = frozenset({"cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"})
 REQUIRED = ("name", "mcu", "core", "clock_hz", "flash", "ram", "uart", "counter", "emulation",
             "flash_method", "power", "stack_bytes")
 
@@ -25,6 +28,10 @@ class Board:
     @property
     def core(self) -> str:
         return self.data["core"]
+
+    @property
+    def dsp(self) -> bool:
+        return self.core in DSP_CORES
 
     @property
     def flash_origin(self) -> int:
@@ -102,11 +109,12 @@ def get_board(board_id: str) -> Board:
 
 
 def boards_table() -> str:
-    rows = [("board", "core", "FPU", "flash", "RAM", "clock", "emulated by")]
+    rows = [("board", "core", "DSP", "FPU", "flash", "RAM", "clock", "emulated by")]
     for board in all_boards():
         emulation = board.qemu_machine and f"QEMU {board.qemu_machine}" or \
             f"none (nearest: {board.data['emulation'].get('nearest', '-')})"
-        rows.append((board.id, board.core, board.data.get("fpu") or "-", f"{board.flash_size // 1024} KB",
+        rows.append((board.id, board.core, "yes" if board.dsp else "-", board.data.get("fpu") or "-",
+                     f"{board.flash_size // 1024} KB",
                      f"{board.ram_size // 1024} KB", f"{board.data['clock_hz'] / 1e6:g} MHz", emulation))
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)

@@ -11,13 +11,19 @@ from .errors import TinygenError
 
 
 def _cmd_compile(args) -> int:
-    from .compiler import compile_model
+    from .compiler import Target, compile_model
     from .compiler.codegen import render, write_atomically
     from .output_paths import check_output_folder
     from .report import layer_table
 
     check_output_folder(args.output, [args.model])
-    model = compile_model(args.model, sparse=not args.no_sparse)
+    target = Target()
+    if args.board:
+        from .boards import get_board
+        from .compiler.variants import board_target
+
+        target = board_target(get_board(args.board))
+    model = compile_model(args.model, sparse=not args.no_sparse, target=target)
     files = render(model)
     write_atomically(files, args.output, [args.model])
     print(layer_table(model))

@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     compile_cmd.add_argument("model", type=Path, help="int8 .tflite model")
     compile_cmd.add_argument("-o", "--output", type=_output_path, required=True, help="folder for the generated C")
     compile_cmd.add_argument("--no-sparse", action="store_true", help="keep every weight tensor dense")
+    compile_cmd.add_argument("--board", help="board id: choose each layer's kernel variant for its core (default: "
+                                             "portable C, as the host validation runs)")
 
     validate_cmd = _add_command(commands, "validate", help="prove generated code bit-exact against TFLM")
     validate_cmd.add_argument("--board", help="board id: build its firmware and run it (see `tinygen boards`)")

@@ -13,6 +13,7 @@ import serial
 from . import metrics, plots
 from .boards import Board, get_board
 from .compiler import compile_model
+from .compiler.variants import board_target
 from .compiler.compile import CompiledModel
 from .device_client import DeviceClient
 from .errors import TinygenError
@@ -178,7 +179,7 @@ def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", por
                       float_model: Path | None = None, plots_dir: Path | None = None,
                       client_factory=DeviceClient) -> dict:
     board = get_board(board_id)
-    model = compile_model(model_path)
+    model = compile_model(model_path, target=board_target(board))
     check_frames_fit(model)
     data, source = validation_samples(model, inputs, samples, seed)
     labels = load_labels(inputs, len(data)) if inputs is not None else None

@@ -34,4 +34,5 @@ def layer_table(model: CompiledModel) -> str:
     lines.insert(1, "-" * len(lines[0]))
     lines.insert(len(lines) - 1, "-" * len(lines[0]))
     lines.append(f"arena: {model.arena_bytes:,} bytes (static, alignment 16); weights: {model.weights_bytes:,} bytes (flash)")
+    lines.append(f"kernels for: {model.target.description}")
     return "\n".join(line.rstrip() for line in lines)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .compiler import compile_model
+from .compiler import Target, compile_model
 from .progress import track
 from .reference import TflmReference
 from .samples import validation_samples
@@ -56,8 +56,10 @@ def compare(expected: list[list[np.ndarray]], actual: list[list[np.ndarray]]) ->
     return mismatched_outputs, mismatched_samples, max_diff
 
 
-def validate_host(model_path: Path, inputs: Path | None, samples: int | None, seed: int = 0) -> ValidationReport:
-    model = compile_model(model_path)
+def validate_host(model_path: Path, inputs: Path | None, samples: int | None, seed: int = 0,
+                  target: Target = Target()) -> ValidationReport:
+    """target: the kernel variants to run; the DSP ones run on C models of their instructions (tg_acle.h)."""
+    model = compile_model(model_path, target=target)
     data, source = validation_samples(model, inputs, samples, seed)
     reference = TflmReference(model_path, len(model.outputs))
     try:
@@ -70,7 +72,7 @@ def validate_host(model_path: Path, inputs: Path | None, samples: int | None, se
         actual = host.run(executable, model, data, Path(work))
     mismatched_outputs, mismatched_samples, max_diff = compare(expected, actual)
     return ValidationReport(
-        model=str(model_path), target="host", samples=len(data), bit_exact=mismatched_samples == 0,
+        model=str(model_path), target="host" + (" (DSP variants on C models of the instructions)" if target.dsp else ""), samples=len(data), bit_exact=mismatched_samples == 0,
         mismatched_outputs=mismatched_outputs, mismatched_samples=mismatched_samples, max_abs_diff=max_diff,
         arena_bytes=model.arena_bytes, weights_bytes=model.weights_bytes,
         tflm_arena_bytes=tflm_arena_bytes, macs=model.total_macs, layers=len(model.layers), inputs=source)

@@ -60,6 +60,28 @@ static inline int32_t tg_multiply_by_quantized_multiplier(int32_t x, int32_t mul
                                      right_shift);
 }
 
+
+/* tg_multiply_by_quantized_multiplier for the multipliers tinygen generates (0 <= multiplier), in
+ * fewer instructions and with the same result: the doubling high multiply cannot saturate (that needs
+ * both factors INT32_MIN), and its division of ab + nudge by 2^31 rounding toward zero equals
+ * floor((ab + 2^30) / 2^31) for either sign of ab (for ab < 0: trunc((ab + 1 - 2^30) / 2^31) is
+ * ceil of that quotient, which is floor((ab + 1 - 2^30 + 2^31 - 1) / 2^31)). */
+static inline int32_t tg_multiply_by_nonnegative_quantized_multiplier(int32_t x, int32_t multiplier, int shift)
+{
+    const int64_t ab = (int64_t)tg_shift_left_i32(x, shift > 0 ? shift : 0) * multiplier;
+    const int32_t high = (int32_t)((ab + (1 << 30)) >> 31);
+    return shift < 0 ? tg_rounding_divide_by_pot(high, -shift) : high;
+}
+
+/* An accumulator to int8: requantized (multiplier >= 0), moved to the output zero point and clamped to
+ * the activation. */
+static inline int8_t tg_requantize_clamp_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t output_offset,
+                                            int32_t act_min, int32_t act_max)
+{
+    acc = tg_multiply_by_nonnegative_quantized_multiplier(acc, multiplier, shift);
+    return (int8_t)tg_clamp_i32(acc + output_offset, act_min, act_max);
+}
+
 /* x * 2^exponent: saturating for exponent > 0, rounding for exponent < 0. */
 static inline int32_t tg_saturating_rounding_mul_by_pot(int32_t x, int exponent)
 {

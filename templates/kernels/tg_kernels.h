@@ -48,6 +48,27 @@ typedef struct {
     const int32_t *shifts;
 } tg_fully_connected_params_t;
 
+/* Requantization of int32 accumulators to int8 outputs, and the fused activation's clamp. */
+typedef struct {
+    const int32_t *multipliers; /* per output channel, or one for all when per_channel is 0 */
+    const int32_t *shifts;
+    int32_t per_channel;
+    int32_t output_offset;
+    int32_t act_min, act_max;
+} tg_requant_t;
+
+/* An int8 matrix product: output[pixel][channel] = requant(bias[channel] + sum over d < depth of
+ * input[pixel][d] * filter[channel][d]), the input offset folded into the bias at generation time.
+ * Serves FULLY_CONNECTED (pixels = batches) and 1x1 CONV_2D (pixels = output positions; with strides
+ * the input pixels of one output row are input_pixel_step bytes apart). Output pixels are visited as
+ * batches x rows x row_pixels and written contiguously, output_c = channels bytes each. */
+typedef struct {
+    int32_t batches, rows, row_pixels;
+    int32_t input_batch_step, input_row_step, input_pixel_step; /* bytes */
+    int32_t depth, channels;
+    tg_requant_t requant;
+} tg_matmul_params_t;
+
 typedef struct {
     int32_t batches, input_h, input_w, channels;
     int32_t output_h, output_w;
@@ -146,6 +167,11 @@ void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const
 void tg_fully_connected_sparse_s8(const tg_fully_connected_params_t *p, const int8_t *input,
                                   const uint8_t *filter_bitmap, const int8_t *filter_values, const int32_t *bias,
                                   int8_t *output);
+/* Cores with the DSP extension (tg_acle.h); folded_bias: bias + input_offset * sum of the channel's weights;
+ * scratch: tg_matmul_s8_dsp_scratch_bytes(depth) bytes, 4-byte aligned. */
+void tg_matmul_s8_dsp(const tg_matmul_params_t *p, const int8_t *input, const int8_t *filter,
+                      const int32_t *folded_bias, uint32_t *scratch, int8_t *output);
+int32_t tg_matmul_s8_dsp_scratch_bytes(int32_t depth);
 void tg_avgpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_maxpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_add_s8(const tg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);

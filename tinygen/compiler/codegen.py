@@ -13,8 +13,10 @@ from . import planner
 from .compile import C_TYPES, CompiledModel, ModelIO, tensor_bytes
 from .layer import NULL_ARG, ConstArray, ScratchArg, TensorArg, TensorListArg
 from .names import comment_text
+from .variants import DSP
 
 HEADERS = ("tg_kernels.h", "tg_fixedpoint.h", "tg_broadcast.h", "tg_sparse.h")
+DSP_HEADERS = ("tg_acle.h",)     # the DSP variants' instructions, with their C models for the host
 VALUES_PER_LINE = 16
 
 
@@ -143,7 +145,8 @@ def render(model: CompiledModel) -> dict[str, str]:
     env = environment()
     context = _Renderer(model).context()
     files = {name: env.get_template(f"{name}.j2").render(context) for name in ("model.h", "model.c", "weights.c")}
-    for name in HEADERS + tuple(kernel_sources(model)):
+    headers = HEADERS + (DSP_HEADERS if any(layer.variant == DSP for layer in model.layers) else ())
+    for name in headers + tuple(kernel_sources(model)):
         files[name] = (kernels_dir() / name).read_text()
     return files
 

@@ -14,6 +14,7 @@ from .names import IdentifierPool
 from .ops import LOWERINGS
 from .quantization import QuantizationRangeError
 from .sparse import sparsify
+from .variants import Target, choose_variants
 
 C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t",
            "int64": "int64_t", "float32": "float"}
@@ -51,6 +52,7 @@ class CompiledModel:
     inputs: list[ModelIO]
     outputs: list[ModelIO]
     output_copies: list[tuple[int, int]] = field(default_factory=list)   # (output position, tensor)
+    target: Target = Target()
 
     @property
     def weights_bytes(self) -> int:
@@ -65,8 +67,10 @@ class CompiledModel:
         return sum(layer.sparse_saved_bytes for layer in self.layers)
 
 
-def compile_graph(graph: Graph, model_name: str, model_bytes: bytes, sparse: bool = True) -> CompiledModel:
-    """sparse: store weights sparse where that saves flash (compiler/sparse.py); False keeps all dense."""
+def compile_graph(graph: Graph, model_name: str, model_bytes: bytes, sparse: bool = True,
+                  target: Target = Target()) -> CompiledModel:
+    """sparse: store weights sparse where that saves flash (compiler/sparse.py); False keeps all dense.
+    target: the core's features, which choose each layer's kernel variant (compiler/variants.py)."""
     check_supported(graph, model_name)
     pool = IdentifierPool()
     layers, errors = [], []
@@ -91,7 +95,8 @@ def compile_graph(graph: Graph, model_name: str, model_bytes: bytes, sparse: boo
                 f"{graph.tensors[io].dtype}; tinygen supports int8 or float32 interfaces")
     if sparse:
         sparsify(graph, layers)
-    return _bind(graph, model_name, model_bytes, layers, pool)
+    choose_variants(graph, layers, target)
+    return _bind(graph, model_name, model_bytes, layers, pool, target)
 
 
 def _alias_groups(graph: Graph, layers: list[Layer]) -> dict[int, int]:
@@ -112,7 +117,7 @@ def _alias_groups(graph: Graph, layers: list[Layer]) -> dict[int, int]:
 
 
 def _bind(graph: Graph, model_name: str, model_bytes: bytes, layers: list[Layer],
-          pool: IdentifierPool) -> CompiledModel:
+          pool: IdentifierPool, target: Target) -> CompiledModel:
     group = _alias_groups(graph, layers)
     members: dict[int, list[int]] = {}
     for tensor_index, root in group.items():
@@ -155,7 +160,7 @@ def _bind(graph: Graph, model_name: str, model_bytes: bytes, layers: list[Layer]
         storage=storage, weights=weights, arrays=[a for layer in layers for a in layer.arrays],
         buffers=buffers + list(scratch_buffers.values()), arena_bytes=arena_bytes,
         scratch_offsets={p: b.offset for p, b in scratch_buffers.items()},
-        inputs=io(graph.inputs), outputs=io(graph.outputs), output_copies=output_copies)
+        inputs=io(graph.inputs), outputs=io(graph.outputs), output_copies=output_copies, target=target)
 
 
 def _lifetimes(graph, layers, group, group_storage):

@@ -54,6 +54,7 @@ class Layer:
     name: str = ""                     # C identifier, set by the compiler
     weight_form: str | None = None     # "dense" or "sparse" for layers with an int8 weight tensor
     sparse_saved_bytes: int = 0        # flash the sparse form saves over the dense array
+    variant: str = "portable"          # "portable" C or "dsp" (compiler/variants.py)
 
 
 def fail(op: Operator, problem: str):

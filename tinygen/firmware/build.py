@@ -17,6 +17,7 @@ from ..boards import Board
 from ..compiler import compile_model
 from ..compiler.compile import CompiledModel
 from ..compiler.codegen import kernel_sources, write_files
+from ..compiler.variants import board_target
 from ..errors import TinygenError
 from ..install_hints import missing_python_package
 from ..output_paths import check_output_folder, staged_output_folder
@@ -90,7 +91,7 @@ def build(board: Board, model_path: Path, out_dir: Path, input_path: Path | None
     started = time.monotonic()
     inputs = [Path(model_path)] + ([Path(input_path)] if input_path is not None else [])
     check_output_folder(out_dir, inputs)
-    model = compile_model(model_path, sparse)
+    model = compile_model(model_path, sparse, board_target(board))
     check_fit(model, board)
     if sample is None and app == "oneshot":
         sample = embedded_input(model, input_path)

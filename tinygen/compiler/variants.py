@@ -1,0 +1,96 @@
+"""Kernel variants: which implementation of a layer's kernel the target's core runs, chosen per layer
+at generation time. Lowering produces the portable kernels (plain C, any core); on a core with the
+DSP extension, FULLY_CONNECTED and 1x1 CONV_2D layers move to the int8 matrix product that uses its
+instructions (templates/kernels/tg_matmul_s8_dsp.c), with the work that does not depend on the data
+done here: the input offset folded into the bias, strides turned into byte steps."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..boards import Board
+from ..model.graph import Graph
+from .layer import NULL_ARG, ConstArray, Layer, ScratchArg, TensorArg
+
+MATMUL_DSP = "tg_matmul_s8_dsp"
+PORTABLE, DSP = "portable", "dsp"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the generated code may assume about the core. The default, portable C, runs anywhere
+    (host validation, Cortex-M0/M3)."""
+    dsp: bool = False       # Armv7E-M DSP extension: SMLAD, SXTB16 (Cortex-M4, M7, M33, M55)
+
+    @property
+    def description(self) -> str:
+        return "DSP extension" if self.dsp else "portable C"
+
+
+def board_target(board: Board) -> Target:
+    return Target(dsp=board.dsp)
+
+
+def matmul_scratch_bytes(depth: int) -> int:
+    """tg_matmul_s8_dsp_scratch_bytes(depth): two pixels' inputs split into halfword pairs."""
+    return 16 * (depth // 4)
+
+
+def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
+    """Moves each layer the target runs faster with another variant to it (after sparse encoding,
+    which keeps the layers it moved on their sparse kernels)."""
+    if not target.dsp:
+        return
+    for layer in layers:
+        shape = _matmul_shape(graph, layer)
+        if shape is not None:
+            _use_matmul_dsp(graph, layer, shape)
+
+
+def _matmul_shape(graph: Graph, layer: Layer) -> dict | None:
+    """The matrix product a dense FULLY_CONNECTED or 1x1 CONV_2D layer computes, or None for others.
+    Needs symmetric weights (their zero point would multiply the input at run time) and a depth of at
+    least one word."""
+    p = layer.params
+    if layer.kernel == "tg_fully_connected_s8" and p["filter_offset"] == 0 and p["accum_depth"] >= 4:
+        return {"batches": 1, "rows": 1, "row_pixels": p["batches"], "input_batch_step": 0, "input_row_step": 0,
+                "input_pixel_step": p["accum_depth"], "depth": p["accum_depth"], "channels": p["output_depth"],
+                "per_channel": p["per_channel"]}
+    if (layer.kernel == "tg_convolve_s8" and p["filter_h"] == p["filter_w"] == 1 and p["filter_c"] == p["input_c"]
+            and p["pad_h"] == p["pad_w"] == 0 and p["input_c"] >= 4):
+        in_c = p["input_c"]
+        pixel_steps = {"input_batch_step": p["input_h"] * p["input_w"] * in_c,
+                       "input_row_step": p["stride_h"] * p["input_w"] * in_c, "input_pixel_step": p["stride_w"] * in_c}
+        if p["stride_h"] == p["stride_w"] == 1:     # the input is one [pixels][channels] matrix
+            runs = {"batches": 1, "rows": 1, "row_pixels": p["batches"] * p["output_h"] * p["output_w"],
+                    "input_batch_step": 0, "input_row_step": 0, "input_pixel_step": in_c}
+        else:
+            runs = {"batches": p["batches"], "rows": p["output_h"], "row_pixels": p["output_w"], **pixel_steps}
+        return {**runs, "depth": in_c, "channels": p["output_c"], "per_channel": 1}
+    return None
+
+
+def folded_bias(weights: np.ndarray, bias: np.ndarray | None, input_offset: int) -> np.ndarray:
+    """bias + input_offset * (sum of each output channel's weights), in int32 arithmetic modulo 2^32
+    as TFLM's accumulation is: the kernel's sum of weight * input then equals TFLM's sum of
+    weight * (input + input_offset) plus bias, bit for bit."""
+    sums = weights.reshape(weights.shape[0], -1).astype(np.int64).sum(axis=1)
+    total = sums * input_offset + (0 if bias is None else bias.astype(np.int64))
+    return ((total + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
+
+
+def _use_matmul_dsp(graph: Graph, layer: Layer, shape: dict) -> None:
+    inp, weights_arg, bias_arg, out = layer.args
+    p = layer.params
+    weights = graph.tensors[weights_arg.index].data
+    bias = graph.tensors[bias_arg.index].data if isinstance(bias_arg, TensorArg) else None
+    assert bias_arg == NULL_ARG or bias is not None
+    bias_array = ConstArray(f"{layer.name}_folded_bias", "int32_t", folded_bias(weights, bias, p["input_offset"]))
+    per_channel = shape.pop("per_channel")
+    layer.params = {**shape, "requant": {"multipliers": p["multipliers"], "shifts": p["shifts"],
+                                         "per_channel": per_channel, "output_offset": p["output_offset"],
+                                         "act_min": p["act_min"], "act_max": p["act_max"]}}
+    layer.kernel, layer.params_type, layer.variant = MATMUL_DSP, "tg_matmul_params_t", DSP
+    layer.args = [inp, weights_arg, bias_array, ScratchArg("uint32_t"), out]
+    layer.arrays.append(bias_array)
+    layer.scratch_bytes = matmul_scratch_bytes(shape["depth"])
