@@ -19,7 +19,7 @@ import pytest
 
 import tf_models
 from tinygen.compiler import Target, compile_model
-from tinygen.compiler.variants import MATMUL_DSP
+from tinygen.compiler.variants import CONV_DSP, MATMUL_DSP
 from tinygen.validate import validate_host
 
 SAMPLES = 20
@@ -366,11 +366,20 @@ def test_op_bit_exact(case: Case, tmp_path):
 
 
 DSP = Target(dsp=True)
-DSP_CASES = [case for case in CASES if case.id.startswith("fc-") or "-k1x1-" in case.id]
+DSP_CASES = [case for case in CASES if case.id.startswith(("fc-", "conv-"))]
 
 
-def _matrix_depth(layer) -> int:
-    return layer.params["accum_depth"] if layer.op.op_type == "FULLY_CONNECTED" else layer.params["input_c"]
+def _dsp_kernel(layer) -> str:
+    """The kernel the DSP target gives a portable FULLY_CONNECTED or CONV_2D layer (all weights here are
+    symmetric): the matrix product over a depth of at least one word, for convolutions a 1x1 without
+    padding; other convolutions without groups or dilation over a field of at least one word, im2col."""
+    p = layer.params
+    if layer.op.op_type == "FULLY_CONNECTED":
+        return MATMUL_DSP if p["accum_depth"] >= 4 else layer.kernel
+    if p["filter_h"] == p["filter_w"] == 1 and p["pad_h"] == p["pad_w"] == 0 and p["input_c"] >= 4:
+        return MATMUL_DSP
+    plain = p["dilation_h"] == p["dilation_w"] == 1 and p["filter_c"] == p["input_c"]
+    return CONV_DSP if plain and p["filter_h"] * p["filter_w"] * p["input_c"] >= 4 else layer.kernel
 
 
 @pytest.mark.slow
@@ -382,9 +391,8 @@ def test_dsp_variant_bit_exact(case: Case, tmp_path):
     portable, dsp = compile_model(path), compile_model(path, target=DSP)
     for before, after in zip(portable.layers, dsp.layers):
         if before.kernel in ("tg_fully_connected_s8", "tg_convolve_s8"):
-            # Every such layer here has symmetric weights: a depth of one word is all the variant needs.
-            assert (after.kernel == MATMUL_DSP) == (_matrix_depth(before) >= 4), (case.id, after.kernel)
-            assert after.variant == ("dsp" if after.kernel == MATMUL_DSP else "portable")
+            assert after.kernel == _dsp_kernel(before), (case.id, after.kernel)
+            assert after.variant == ("portable" if after.kernel == before.kernel else "dsp")
     report = validate_host(path, None, samples=SAMPLES, target=DSP)
     assert report.bit_exact, f"{case.id} ({case.build}), DSP variant: not bit-exact with TFLM: {report.as_dict()}"
 

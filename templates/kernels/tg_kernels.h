@@ -57,17 +57,35 @@ typedef struct {
     int32_t act_min, act_max;
 } tg_requant_t;
 
-/* An int8 matrix product: output[pixel][channel] = requant(bias[channel] + sum over d < depth of
- * input[pixel][d] * filter[channel][d]), the input offset folded into the bias at generation time.
- * Serves FULLY_CONNECTED (pixels = batches) and 1x1 CONV_2D (pixels = output positions; with strides
- * the input pixels of one output row are input_pixel_step bytes apart). Output pixels are visited as
- * batches x rows x row_pixels and written contiguously, output_c = channels bytes each. */
+/* An int8 product: output[pixel][channel] = requant(bias[channel] + sum over d < depth of
+ * input[pixel][d] * filter[channel][d]), the input offset folded into the bias at generation time. */
+typedef struct {
+    int32_t depth, channels;
+    tg_requant_t requant;
+} tg_product_t;
+
+/* The product as a matrix product. Serves FULLY_CONNECTED (pixels = batches) and 1x1 CONV_2D (pixels =
+ * output positions; with strides the input pixels of one output row are input_pixel_step bytes apart).
+ * Output pixels are visited as batches x rows x row_pixels and written contiguously, channels bytes each. */
 typedef struct {
     int32_t batches, rows, row_pixels;
     int32_t input_batch_step, input_row_step, input_pixel_step; /* bytes */
-    int32_t depth, channels;
-    tg_requant_t requant;
+    tg_product_t product;
 } tg_matmul_params_t;
+
+/* The product over each output pixel's receptive field (im2col), for CONV_2D with filter_c = input_c
+ * and no dilation: depth = filter_h * filter_w * input_c. Taps in the padding read pad_value, the input
+ * zero point, which adds 0 to the sum with the input offset folded into the bias. */
+typedef struct {
+    int32_t batches;
+    int32_t input_h, input_w, input_c;
+    int32_t filter_h, filter_w;
+    int32_t output_h, output_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_h, pad_w;
+    int32_t pad_value;
+    tg_product_t product;
+} tg_conv_dsp_params_t;
 
 typedef struct {
     int32_t batches, input_h, input_w, channels;
@@ -172,6 +190,10 @@ void tg_fully_connected_sparse_s8(const tg_fully_connected_params_t *p, const in
 void tg_matmul_s8_dsp(const tg_matmul_params_t *p, const int8_t *input, const int8_t *filter,
                       const int32_t *folded_bias, uint32_t *scratch, int8_t *output);
 int32_t tg_matmul_s8_dsp_scratch_bytes(int32_t depth);
+/* scratch: tg_conv_s8_dsp_scratch_bytes(depth) bytes, 4-byte aligned. */
+void tg_conv_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const int8_t *filter,
+                    const int32_t *folded_bias, uint32_t *scratch, int8_t *output);
+int32_t tg_conv_s8_dsp_scratch_bytes(int32_t depth);
 void tg_avgpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_maxpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_add_s8(const tg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);

@@ -1,8 +1,9 @@
 """Kernel variants: which implementation of a layer's kernel the target's core runs, chosen per layer
 at generation time. Lowering produces the portable kernels (plain C, any core); on a core with the
 DSP extension, FULLY_CONNECTED and 1x1 CONV_2D layers move to the int8 matrix product that uses its
-instructions (templates/kernels/tg_matmul_s8_dsp.c), with the work that does not depend on the data
-done here: the input offset folded into the bias, strides turned into byte steps."""
+instructions (templates/kernels/tg_matmul_s8_dsp.c), other CONV_2D layers to the same product over
+gathered receptive fields (tg_conv_s8_dsp.c), with the work that does not depend on the data done
+here: the input offset folded into the bias, strides turned into byte steps."""
 
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from ..model.graph import Graph
 from .layer import NULL_ARG, ConstArray, Layer, ScratchArg, TensorArg
 
 MATMUL_DSP = "tg_matmul_s8_dsp"
+CONV_DSP = "tg_conv_s8_dsp"
 PORTABLE, DSP = "portable", "dsp"
 
 
@@ -36,6 +38,11 @@ def matmul_scratch_bytes(depth: int) -> int:
     return 16 * (depth // 4)
 
 
+def conv_scratch_bytes(depth: int) -> int:
+    """tg_conv_s8_dsp_scratch_bytes(depth): the matrix product's, then two gathered receptive fields."""
+    return matmul_scratch_bytes(depth) + 2 * (-(-depth // 4) * 4)
+
+
 def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
     """Moves each layer the target runs faster with another variant to it (after sparse encoding,
     which keeps the layers it moved on their sparse kernels)."""
@@ -44,7 +51,8 @@ def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
     for layer in layers:
         shape = _matmul_shape(graph, layer)
         if shape is not None:
-            _use_matmul_dsp(graph, layer, shape)
+            _use_product_dsp(graph, layer, shape, MATMUL_DSP, "tg_matmul_params_t", matmul_scratch_bytes)
+        _use_conv_dsp_if_fit(graph, layer)
 
 
 def _matmul_shape(graph: Graph, layer: Layer) -> dict | None:
@@ -79,18 +87,34 @@ def folded_bias(weights: np.ndarray, bias: np.ndarray | None, input_offset: int)
     return ((total + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
 
 
-def _use_matmul_dsp(graph: Graph, layer: Layer, shape: dict) -> None:
+def _use_conv_dsp_if_fit(graph: Graph, layer: Layer) -> None:
+    """Moves a CONV_2D layer the matrix product did not take to im2col + the product, if its filter covers
+    all input channels (grouped convolutions stay portable), without dilation (which the gather would
+    have to step over), over a field of at least one word."""
+    p = layer.params
+    depth = p["filter_h"] * p["filter_w"] * p["input_c"] if layer.kernel == "tg_convolve_s8" else 0
+    if depth < 4 or p["filter_c"] != p["input_c"] or (p["dilation_h"], p["dilation_w"]) != (1, 1):
+        return
+    # The input zero point, -input_offset, is an int8 value: padded taps read it, adding 0.
+    shape = {name: p[name] for name in ("batches", "input_h", "input_w", "input_c", "filter_h", "filter_w",
+                                        "output_h", "output_w", "stride_h", "stride_w", "pad_h", "pad_w")}
+    shape.update(pad_value=-p["input_offset"], depth=depth, channels=p["output_c"], per_channel=1)
+    _use_product_dsp(graph, layer, shape, CONV_DSP, "tg_conv_dsp_params_t", conv_scratch_bytes)
+
+
+def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, params_type: str, scratch_bytes) -> None:
+    """shape: the kernel's own parameters, then depth, channels and per_channel for the product."""
     inp, weights_arg, bias_arg, out = layer.args
     p = layer.params
     weights = graph.tensors[weights_arg.index].data
     bias = graph.tensors[bias_arg.index].data if isinstance(bias_arg, TensorArg) else None
     assert bias_arg == NULL_ARG or bias is not None
     bias_array = ConstArray(f"{layer.name}_folded_bias", "int32_t", folded_bias(weights, bias, p["input_offset"]))
-    per_channel = shape.pop("per_channel")
-    layer.params = {**shape, "requant": {"multipliers": p["multipliers"], "shifts": p["shifts"],
-                                         "per_channel": per_channel, "output_offset": p["output_offset"],
-                                         "act_min": p["act_min"], "act_max": p["act_max"]}}
-    layer.kernel, layer.params_type, layer.variant = MATMUL_DSP, "tg_matmul_params_t", DSP
+    own = {name: value for name, value in shape.items() if name not in ("depth", "channels", "per_channel")}
+    requant = {"multipliers": p["multipliers"], "shifts": p["shifts"], "per_channel": shape["per_channel"],
+               "output_offset": p["output_offset"], "act_min": p["act_min"], "act_max": p["act_max"]}
+    layer.params = {**own, "product": {"depth": shape["depth"], "channels": shape["channels"], "requant": requant}}
+    layer.kernel, layer.params_type, layer.variant = kernel, params_type, DSP
     layer.args = [inp, weights_arg, bias_array, ScratchArg("uint32_t"), out]
     layer.arrays.append(bias_array)
-    layer.scratch_bytes = matmul_scratch_bytes(shape["depth"])
+    layer.scratch_bytes = scratch_bytes(shape["depth"])
