@@ -68,5 +68,6 @@ def test_a_reference_model_is_recognised_by_content(tmp_path):
 def test_bench_gives_the_ratio_on_the_reference_board(capsys):
     result = bench(shared_model("mlperf_tiny/kws_ref_model.tflite"), "netduinoplus2", samples=1)
     assert result.bit_exact and result.macs == result.reference.macs
+    assert any((row["kernel"] or "").endswith("_dsp") for row in result.per_layer)   # the M4's own kernels
     assert result.ratio == pytest.approx(result.instructions["median"] / 7_696_723)
     assert bench(shared_model("mlperf_tiny/kws_ref_model.tflite"), "mps2-an386", samples=1).ratio is None

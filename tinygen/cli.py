@@ -1,6 +1,7 @@
 """The `tinygen` command line."""
 
 import json
+import os
 import shlex
 import sys
 import tempfile
@@ -195,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tinygen: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:     # the reader went away (`| head`): stop quietly, as shell tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -203,8 +203,8 @@ def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", por
         **{f"{unit}_per_inference": {"min": min(work), "median": statistics.median(work), "max": max(work),
                                      "unit": unit + (" (exact, QEMU -icount)" if target == "qemu" else "")}},
         per_layer=[{"position": p, "op_index": layer.op.index, "op": layer.op.op_type, "layer": layer.name,
-                    "count": per_layer_work[p]} for p, layer in enumerate(model.layers)],
-        stack_bytes=stack, arena_bytes=model.arena_bytes, weights_bytes=model.weights_bytes)
+                    "kernel": layer.kernel, "count": per_layer_work[p]} for p, layer in enumerate(model.layers)],
+        stack_bytes=stack, arena_bytes=model.arena_bytes, weights_bytes=model.weights_bytes, macs=model.total_macs)
     if built is not None:
         report["flash_bytes"] = {"used": built.report["flash"]["used"], **built.report["flash"]["parts"]}
         report["ram_bytes"] = {"used": built.report["ram"]["used"], **built.report["ram"]["parts"]}

@@ -63,7 +63,7 @@ class BenchResult:
 
 
 def bench(model_path: Path, board_id: str, samples: int = REFERENCE_SAMPLES) -> BenchResult:
-    model = compile_model(model_path)
+    model = compile_model(model_path)      # for its inputs; the firmware's own kernels come from the report
     with tempfile.TemporaryDirectory(prefix="tinygen-bench-") as work:
         inputs = reference_inputs(model, samples, Path(work))
         report = validate_firmware(board_id, model_path, inputs=inputs, samples=samples)
@@ -73,8 +73,8 @@ def bench(model_path: Path, board_id: str, samples: int = REFERENCE_SAMPLES) -> 
         model=Path(model_path).name, board=board_id, ran_on=report.get("emulated_core", board_id),
         bit_exact=report["bit_exact"], samples=report["samples"],
         inputs="default_rng(0).integers(-128, 128) as int8" if inputs else report["inputs"],
-        macs=model.total_macs, instructions={k: work_counts[k] for k in ("min", "median", "max")},
-        per_layer=[{"position": row["position"], "op": row["op"], "kernel": model.layers[row["position"]].kernel,
+        macs=report["macs"], instructions={k: work_counts[k] for k in ("min", "median", "max")},
+        per_layer=[{"position": row["position"], "op": row["op"], "kernel": row["kernel"],
                     "instructions": row["count"]} for row in report["per_layer"]],
         flash_bytes=report["flash_bytes"]["used"], ram_bytes=ram["used"] - ram["stack"] + report["stack_bytes"],
         stack_bytes=report["stack_bytes"], arena_bytes=report["arena_bytes"], reference=reference_for(model_path))
