@@ -1,8 +1,10 @@
 """Kernel variants: which boards get the DSP kernels, the C contracts the planner relies on, and the
 cheaper requantization the DSP kernel uses, against the TFLM-exact one (on the host, real gcc)."""
 
+import copy
 import subprocess
 
+import numpy as np
 import pytest
 
 import tf_models
@@ -11,6 +13,7 @@ from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
 from tinygen.compiler.variants import (CONV_DSP, MATMUL_DSP, board_target, conv_scratch_bytes,
                                        matmul_scratch_bytes)
+from tinygen.compiler.requant_dsp import dsp_requant
 from tinygen.resources import kernels_dir
 from tinygen.targets.host import CFLAGS, host_compiler
 
@@ -51,6 +54,39 @@ int main(void)
 """
 
 
+# The DSP requantization against TFLM's, over the accumulators and constants the generator admits.
+DSP_REQUANTIZE_PROGRAM = """#include <stdio.h>
+#include "tg_requant_dsp.h"
+static uint64_t state = 88172645463325252u;
+static uint32_t next(void) { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return (uint32_t)state; }
+int main(void)
+{
+    const int32_t edges[] = {0, 1, -1, (1 << 30) - 1, -(1 << 30) + 1, 1 << 20, -(1 << 20), 3};
+    long differ = 0, checked = 0;
+    for (long i = 0; i < 2000000; ++i) {
+        const int32_t acc = i < 8 * 30 ? edges[i % 8] : (int32_t)next() >> (2 + next() % 30);
+        const int32_t multiplier = i % 97 == 0 ? 0 : (int32_t)((next() >> 1) | (i % 2 ? 1u << 30 : 0));
+        const int right_shift = i < 8 * 30 ? (int)(i / 8) + 1 : 1 + (int)(next() % 30);
+        const int32_t output_offset = (int32_t)(next() % 256) - 128;
+        const int64_t rounding = ((int64_t)1 << (right_shift - 1)) + (int64_t)output_offset * ((int64_t)1 << right_shift);
+        const int64_t magnitude = (rounding < 0 ? -rounding : rounding) + (acc < 0 ? -(int64_t)acc : acc) + 1;
+        if (magnitude >= ((int64_t)1 << 31)) {
+            continue;       /* refused at generation time (tinygen/compiler/requant_dsp.py) */
+        }
+        const int32_t act_min = -128 + (int32_t)(i % 3) * 50, act_max = 127 - (int32_t)(i % 5) * 20;
+        const int8_t right = (int8_t)right_shift;
+        const int32_t rounding32 = (int32_t)rounding;
+        const tg_requant_t r = {&multiplier, &rounding32, &right, 0, act_min, act_max};
+        differ += tg_requantize_dsp(acc, &r, 0) !=
+                  tg_requantize_clamp_s8(acc, multiplier, -right_shift, output_offset, act_min, act_max);
+        ++checked;
+    }
+    printf("%ld %ld\\n", differ, checked);
+    return 0;
+}
+"""
+
+
 def _run_c(tmp_path, source: str, *kernel_files: str) -> str:
     (tmp_path / "main.c").write_text(source)
     executable = tmp_path / "main"
@@ -83,6 +119,27 @@ def test_the_planned_scratch_is_the_kernels(tmp_path):
 
 def test_fast_requantization_equals_tflms(tmp_path):
     assert _run_c(tmp_path, REQUANTIZE_PROGRAM).strip() == "0"
+
+
+def test_dsp_requantization_equals_tflms(tmp_path):
+    differ, checked = map(int, _run_c(tmp_path, DSP_REQUANTIZE_PROGRAM).split())
+    assert differ == 0 and checked > 1_000_000
+
+
+def test_the_dsp_requantization_refuses_what_it_cannot_compute_exactly(tmp_path):
+    """No right shift (a scale of at least 1/2), or accumulators that could reach 2^30: refused, and
+    the layer left as lowering made it."""
+    path = tmp_path / "fc.tflite"
+    path.write_bytes(tf_models.fully_connected((3, 21), 5))
+    layer = compile_model(path).layers[0]
+    shifts = next(array for array in layer.arrays if array.name == layer.params["shifts"])
+    arrays_before = list(layer.arrays)
+    small = np.full(5, 1000)
+    assert dsp_requant(copy.deepcopy(layer), small, True) is not None
+    assert dsp_requant(layer, np.full(5, 1 << 30), True) is None
+    shifts.values[2] = 0
+    assert dsp_requant(layer, small, True) is None
+    assert layer.arrays == arrays_before
 
 
 @pytest.mark.parametrize("board,kernel", [("netduinoplus2", MATMUL_DSP), ("microbit", "tg_convolve_s8"), (None, "tg_convolve_s8")])

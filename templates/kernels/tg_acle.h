@@ -42,6 +42,14 @@ static inline int32_t tg_smlad(uint32_t x, uint32_t y, int32_t acc)
     return __smlad((int32_t)x, (int32_t)y, acc);
 }
 
+/* SMMLAR: acc + the high word of a * b, rounded: (acc * 2^32 + a * b + 2^31) >> 32. Not in ACLE. */
+static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
+{
+    int32_t result;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(result) : "r"(a), "r"(b), "r"(acc));
+    return result;
+}
+
 #else
 
 static inline uint32_t tg_sign_extend_byte_to_halfword(uint32_t byte)
@@ -62,6 +70,12 @@ static inline int32_t tg_smlad(uint32_t x, uint32_t y, int32_t acc)
     const int32_t high = (int32_t)(int16_t)(uint16_t)(x >> 16) * (int32_t)(int16_t)(uint16_t)(y >> 16);
     /* Each product fits int32; the sum wraps as the instruction's does (it only sets the Q flag). */
     return (int32_t)((uint32_t)acc + (uint32_t)low + (uint32_t)high);
+}
+
+static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
+{
+    const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) + (1u << 31);
+    return (int32_t)(uint32_t)(sum >> 32);
 }
 
 #endif /* __ARM_FEATURE_DSP */

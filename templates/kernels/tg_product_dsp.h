@@ -9,13 +9,13 @@
  * keep their layout: no shuffles. Register blocking: 2 pixels x 2 channels per pass over the depth,
  * 4 accumulators, each split weight word used by both pixels. Tails: a last odd pixel or channel, and
  * the last depth % 4 values (plain multiply-adds on the int8 data). The bias is the folded one
- * (bias + input_offset * sum of the channel's weights), the requantization TFLM's (tg_fixedpoint.h). */
+ * (bias + input_offset * sum of the channel's weights), the requantization TFLM's (tg_requant_dsp.h). */
 #ifndef TG_PRODUCT_DSP_H
 #define TG_PRODUCT_DSP_H
 
 #include "tg_acle.h"
-#include "tg_fixedpoint.h"
 #include "tg_kernels.h"
+#include "tg_requant_dsp.h"
 
 /* Two pixels, each depth / 4 words as two words of halfword pairs. */
 static inline int32_t tg_product_split_bytes(int32_t depth)
@@ -127,10 +127,8 @@ static inline run_t run_of(const tg_product_t *p, const int32_t *folded_bias)
 /* The output of `channel` for a pixel: acc (the words' products) plus the depth's tail, requantized. */
 static inline int8_t output_value(const run_t *run, const int8_t *in, const int8_t *w, int32_t channel, int32_t acc)
 {
-    const tg_requant_t *r = &run->requant;
-    const int32_t q = r->per_channel ? channel : 0;
     acc += dot_tail(in, w, run->tail_from, run->depth) + run->folded_bias[channel];
-    return tg_requantize_clamp_s8(acc, r->multipliers[q], r->shifts[q], r->output_offset, r->act_min, r->act_max);
+    return tg_requantize_dsp(acc, &run->requant, run->requant.per_channel ? channel : 0);
 }
 
 /* Output pixels px and px + 1 of a run: all channels. */

@@ -12,6 +12,7 @@ import numpy as np
 from ..boards import Board
 from ..model.graph import Graph
 from .layer import NULL_ARG, ConstArray, Layer, ScratchArg, TensorArg
+from .requant_dsp import dsp_requant, product_accumulator_bounds
 
 MATMUL_DSP = "tg_matmul_s8_dsp"
 CONV_DSP = "tg_conv_s8_dsp"
@@ -110,9 +111,11 @@ def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, param
     bias = graph.tensors[bias_arg.index].data if isinstance(bias_arg, TensorArg) else None
     assert bias_arg == NULL_ARG or bias is not None
     bias_array = ConstArray(f"{layer.name}_folded_bias", "int32_t", folded_bias(weights, bias, p["input_offset"]))
+    bounds = product_accumulator_bounds(weights, bias_array.values)
+    requant = dsp_requant(layer, bounds, bool(shape["per_channel"]))
+    if requant is None:
+        return
     own = {name: value for name, value in shape.items() if name not in ("depth", "channels", "per_channel")}
-    requant = {"multipliers": p["multipliers"], "shifts": p["shifts"], "per_channel": shape["per_channel"],
-               "output_offset": p["output_offset"], "act_min": p["act_min"], "act_max": p["act_max"]}
     layer.params = {**own, "product": {"depth": shape["depth"], "channels": shape["channels"], "requant": requant}}
     layer.kernel, layer.params_type, layer.variant = kernel, params_type, DSP
     layer.args = [inp, weights_arg, bias_array, ScratchArg("uint32_t"), out]

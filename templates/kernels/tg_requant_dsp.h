@@ -1,0 +1,27 @@
+/* TFLM's requantization of an int32 accumulator to int8 (tg_requant_t), in the fewest instructions
+ * the DSP extension allows, for the accumulators the generator has bounded (tinygen/compiler/
+ * requant_dsp.py decides, per layer, that these conditions hold, or keeps the layer portable).
+ *
+ * TFLM computes round_half_away(srdhm(acc, m) / 2^r) + output_offset with
+ * srdhm(acc, m) = floor((acc * m + 2^30) / 2^31) (for m >= 0; tg_fixedpoint.h) and r >= 1 here. With
+ * |acc| < 2^30, SMMLAR(2 * acc, m, n) = n + floor((2 * acc * m + 2^31) / 2^32) is srdhm + n in one
+ * instruction. Rounding half away from zero is floor((h + 2^(r-1) - [h < 0]) / 2^r); h < 0 implies
+ * acc < 0, and when acc < 0 but h = 0 subtracting 1 changes nothing (2^(r-1) - 1 < 2^r), so the sign
+ * of acc can stand in for h's. The output offset times 2^r joins the rounding constant n, exact
+ * because the shift floors. */
+#ifndef TG_REQUANT_DSP_H
+#define TG_REQUANT_DSP_H
+
+#include "tg_acle.h"
+#include "tg_fixedpoint.h"
+#include "tg_kernels.h"
+
+/* The accumulator of output channel q requantized, moved to the output zero point and clamped. */
+static inline int8_t tg_requantize_dsp(int32_t acc, const tg_requant_t *r, int32_t q)
+{
+    const int32_t high = tg_smmlar(tg_shift_left_i32(acc, 1), r->multipliers[q], r->roundings[q]);
+    const int32_t value = (high + (acc >> 31)) >> r->right_shifts[q];
+    return (int8_t)tg_clamp_i32(value, r->act_min, r->act_max);
+}
+
+#endif /* TG_REQUANT_DSP_H */

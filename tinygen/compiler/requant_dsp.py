@@ -1,0 +1,38 @@
+"""The DSP kernels' requantization (templates/kernels/tg_requant_dsp.h): TFLM's multipliers and shifts
+turned into the constants that code needs, for layers where its conditions provably hold: every right
+shift at least 1, and accumulators bounded so that doubling them, and adding the rounding constant to
+the scaled value, stays inside int32. A layer that fails them keeps its portable kernel."""
+
+import numpy as np
+
+from .layer import ConstArray, Layer
+
+INT32_LIMIT = 1 << 31
+ACCUMULATOR_LIMIT = 1 << 30     # the accumulator is doubled before the multiply
+
+
+def product_accumulator_bounds(weights: np.ndarray, folded_bias: np.ndarray) -> np.ndarray:
+    """Per output channel, the largest |folded bias + sum of weight * input| over int8 inputs."""
+    weight_sums = np.abs(weights.reshape(weights.shape[0], -1).astype(np.int64)).sum(axis=1)
+    return np.abs(folded_bias.astype(np.int64)) + 128 * weight_sums
+
+
+def dsp_requant(layer: Layer, accumulator_bounds: np.ndarray, per_channel: bool) -> dict | None:
+    """The tg_requant_t of a lowered layer (its params name its multiplier and shift arrays), its new
+    arrays added to the layer and its shift array dropped; None, with the layer unchanged, when the
+    conditions fail for some channel."""
+    p = layer.params
+    arrays = {array.name: array for array in layer.arrays}
+    multipliers, shifts = arrays[p["multipliers"]].values, arrays[p["shifts"]].values.astype(np.int64)
+    right_shifts = -shifts
+    bounds = accumulator_bounds if per_channel else accumulator_bounds.max(initial=0)
+    if (right_shifts < 1).any() or (right_shifts > 30).any() or (multipliers < 0).any():
+        return None
+    roundings = (1 << (right_shifts - 1)) + p["output_offset"] * (1 << right_shifts)
+    if (bounds >= ACCUMULATOR_LIMIT).any() or (np.abs(roundings) + bounds + 1 >= INT32_LIMIT).any():
+        return None
+    rounding_array = ConstArray(f"{layer.name}_roundings", "int32_t", roundings.astype(np.int32))
+    shift_array = ConstArray(f"{layer.name}_right_shifts", "int8_t", right_shifts.astype(np.int8))
+    layer.arrays = [array for array in layer.arrays if array.name != p["shifts"]] + [rounding_array, shift_array]
+    return {"multipliers": p["multipliers"], "roundings": rounding_array.name, "right_shifts": shift_array.name,
+            "per_channel": int(per_channel), "act_min": p["act_min"], "act_max": p["act_max"]}
