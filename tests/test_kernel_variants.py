@@ -13,6 +13,7 @@ from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
 from tinygen.compiler.variants import (CONV_DSP, MATMUL_DSP, board_target, conv_scratch_bytes,
                                        matmul_scratch_bytes)
+from tinygen.compiler.ops.reduce import mean_scratch_bytes
 from tinygen.compiler.requant_dsp import dsp_requant
 from tinygen.resources import kernels_dir
 from tinygen.targets.host import CFLAGS, host_compiler
@@ -25,8 +26,8 @@ int main(void)
 {
     const int depths[] = {%s};
     for (unsigned i = 0; i < sizeof depths / sizeof depths[0]; ++i) {
-        printf("%%ld %%ld\\n", (long)tg_matmul_s8_dsp_scratch_bytes(depths[i]),
-               (long)tg_conv_s8_dsp_scratch_bytes(depths[i]));
+        printf("%%ld %%ld %%ld\\n", (long)tg_matmul_s8_dsp_scratch_bytes(depths[i]),
+               (long)tg_conv_s8_dsp_scratch_bytes(depths[i]), (long)tg_mean_s8_scratch_bytes(depths[i]));
     }
     return 0;
 }
@@ -103,8 +104,9 @@ def test_cores_with_the_dsp_extension_get_the_dsp_variants():
 
 def test_scratch_bytes_in_c_equal_the_planners(tmp_path):
     program = SCRATCH_PROGRAM % ", ".join(map(str, DEPTHS))
-    printed = _run_c(tmp_path, program, f"{MATMUL_DSP}.c", f"{CONV_DSP}.c").splitlines()
-    assert printed == [f"{matmul_scratch_bytes(depth)} {conv_scratch_bytes(depth)}" for depth in DEPTHS]
+    printed = _run_c(tmp_path, program, f"{MATMUL_DSP}.c", f"{CONV_DSP}.c", "tg_mean_s8.c").splitlines()
+    assert printed == [f"{matmul_scratch_bytes(size)} {conv_scratch_bytes(size)} {mean_scratch_bytes(size)}"
+                       for size in DEPTHS]
 
 
 def test_the_planned_scratch_is_the_kernels(tmp_path):

@@ -210,7 +210,9 @@ void tg_quantize_f32_s8(const tg_affine_params_t *p, const float *input, int8_t 
 void tg_dequantize_s8_f32(const tg_affine_params_t *p, const int8_t *input, float *output);
 void tg_pad_s8(const tg_pad_params_t *p, const int8_t *input, int8_t *output);
 void tg_concatenation_s8(const tg_concatenation_params_t *p, const int8_t *const *inputs, int8_t *output);
+/* scratch_sums: tg_mean_s8_scratch_bytes(output_size) bytes, 4-byte aligned. */
 void tg_mean_s8(const tg_mean_params_t *p, const int8_t *input, int32_t *scratch_sums, int8_t *output);
+int32_t tg_mean_s8_scratch_bytes(int32_t output_size);
 void tg_copy(const void *source, void *destination, int32_t bytes);
 
 #endif /* TG_KERNELS_H */

@@ -3,6 +3,12 @@
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 
+/* One int32 sum per output. */
+int32_t tg_mean_s8_scratch_bytes(int32_t output_size)
+{
+    return 4 * output_size;
+}
+
 void tg_mean_s8(const tg_mean_params_t *p, const int8_t *input, int32_t *scratch_sums, int8_t *output)
 {
     for (int32_t o = 0; o < p->output_size; ++o) {

@@ -55,4 +55,9 @@ def lower_mean(graph: Graph, op: Operator, name: str) -> Layer:
     }
     return Layer(op, "tg_mean_s8", "tg_mean_params_t", params,
                  [TensorArg(inp.index), ScratchArg("int32_t"), TensorArg(out.index)],
-                 scratch_bytes=4 * output_size)
+                 scratch_bytes=mean_scratch_bytes(output_size))
+
+
+def mean_scratch_bytes(output_size: int) -> int:
+    """tg_mean_s8_scratch_bytes(output_size): one int32 sum per output."""
+    return 4 * output_size
