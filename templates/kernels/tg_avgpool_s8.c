@@ -1,5 +1,6 @@
 /* AVERAGE_POOL_2D, int8: the mean over the part of the window inside the image, rounded half away
- * from zero (TFLM reference arithmetic; input and output share scale and zero point). */
+ * from zero (TFLM reference arithmetic; input and output share scale and zero point).
+ * Portable C, the only variant: chosen on every core. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 

@@ -1,5 +1,6 @@
 /* CONCATENATION, int8 (all inputs share the output's quantization): for each step of the axes
- * before the concatenation axis, copies one block from each input in turn. */
+ * before the concatenation axis, copies one block from each input in turn.
+ * Portable C, the only variant: chosen on every core. */
 #include <string.h>
 
 #include "tg_kernels.h"

@@ -1,4 +1,5 @@
-/* Copies a tensor where two model outputs (or an input and an output) would share storage. */
+/* Copies a tensor where two model outputs (or an input and an output) would share storage.
+ * Portable C, the only variant: chosen on every core. */
 #include <string.h>
 
 #include "tg_kernels.h"

@@ -1,5 +1,6 @@
 /* DEQUANTIZE from int8 to float32: scale * (q - zero point), computed in double then narrowed, as in
- * TFLM's reference kernel. */
+ * TFLM's reference kernel.
+ * Portable C, the only variant: chosen on every core. */
 #include "tg_kernels.h"
 
 void tg_dequantize_s8_f32(const tg_affine_params_t *p, const int8_t *input, float *output)

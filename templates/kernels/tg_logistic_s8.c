@@ -1,5 +1,6 @@
 /* LOGISTIC, int8 in, int8 out (scale 1/256, zero point -128): the input scaled to q4, the gemmlowp
- * fixed-point logistic, rounded to q8 (TFLM reference arithmetic). */
+ * fixed-point logistic, rounded to q8 (TFLM reference arithmetic).
+ * Portable C, the only variant: chosen on every core. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 

@@ -1,5 +1,6 @@
 /* MAX_POOL_2D, int8: the maximum over the part of the window inside the image, then the fused
- * activation's clamp (input and output share scale and zero point). */
+ * activation's clamp (input and output share scale and zero point).
+ * Portable C, the only variant: chosen on every core. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 

@@ -1,5 +1,6 @@
 /* MEAN, int8: sums over the reduced axes in int32 scratch, then one requantization per output
- * with the division by the element count folded into the multiplier (TFLM reference arithmetic). */
+ * with the division by the element count folded into the multiplier (TFLM reference arithmetic).
+ * Portable C, the only variant: chosen on every core. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 

@@ -1,5 +1,6 @@
 /* PAD, int8: fills the output with the pad value (the output zero point), then copies each
- * innermost row of the input to its place. */
+ * innermost row of the input to its place.
+ * Portable C, the only variant: chosen on every core. */
 #include <string.h>
 
 #include "tg_kernels.h"

@@ -1,5 +1,6 @@
 /* QUANTIZE from float32 to int8: round(x / scale) + zero point, the division done in double as in
- * TFLM's reference kernel. */
+ * TFLM's reference kernel.
+ * Portable C, the only variant: chosen on every core. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 

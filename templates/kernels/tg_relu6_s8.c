@@ -1,5 +1,6 @@
 /* RELU6, int8: a clamp between the quantized 0 and 6 of the input scale (TFLM keeps the input's
- * quantization for the output). */
+ * quantization for the output).
+ * Portable C, the only variant: chosen on every core. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 

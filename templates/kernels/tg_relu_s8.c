@@ -1,4 +1,5 @@
-/* RELU, int8: requantize from the input's to the output's scale, then clamp at the quantized zero. */
+/* RELU, int8: requantize from the input's to the output's scale, then clamp at the quantized zero.
+ * Portable C, the only variant: chosen on every core. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 

@@ -1,4 +1,5 @@
-/* QUANTIZE from int8 to int8: moves values to the output's scale and zero point. */
+/* QUANTIZE from int8 to int8: moves values to the output's scale and zero point.
+ * Portable C, the only variant: chosen on every core. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 

@@ -1,6 +1,7 @@
 /* SOFTMAX, int8 in, int8 out (scale 1/256, zero point -128), in the fixed-point arithmetic TFLM's
  * reference kernel uses: exp of the scaled differences to the row maximum in q5, their sum in q12,
- * one reciprocal per row. */
+ * one reciprocal per row.
+ * Portable C, the only variant: chosen on every core. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 

@@ -1,5 +1,6 @@
 /* TANH, int8 in, int8 out (scale 1/128, zero point 0): the input scaled to q4, the gemmlowp
- * fixed-point tanh, rounded to q7 (TFLM reference arithmetic). */
+ * fixed-point tanh, rounded to q7 (TFLM reference arithmetic).
+ * Portable C, the only variant: chosen on every core. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 
