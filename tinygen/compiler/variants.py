@@ -3,7 +3,8 @@ at generation time. Lowering produces the portable kernels (plain C, any core); 
 DSP extension, FULLY_CONNECTED and 1x1 CONV_2D layers move to the int8 matrix product that uses its
 instructions (templates/kernels/tg_matmul_s8_dsp.c), other CONV_2D layers to the same product over
 gathered receptive fields (tg_conv_s8_dsp.c), with the work that does not depend on the data done
-here: the input offset folded into the bias, strides turned into byte steps."""
+here: the input offset folded into the bias, strides turned into byte steps. DEPTHWISE_CONV_2D layers
+with depth multiplier 1 move to a kernel that computes 4 channels per word (tg_depthwise_conv_s8_dsp.c)."""
 
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from .layer import NULL_ARG, ConstArray, Layer, ScratchArg, TensorArg
 
 MATMUL_DSP = "tg_matmul_s8_dsp"
 CONV_DSP = "tg_conv_s8_dsp"
+DEPTHWISE_DSP = "tg_depthwise_conv_s8_dsp"
 PORTABLE, DSP = "portable", "dsp"
 
 
@@ -53,6 +55,7 @@ def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
         if shape is not None:
             _use_product_dsp(graph, layer, shape, MATMUL_DSP, "tg_matmul_params_t", matmul_scratch_bytes)
         _use_conv_dsp_if_fit(graph, layer)
+        _use_depthwise_dsp_if_fit(layer)
 
 
 def _matmul_shape(graph: Graph, layer: Layer) -> dict | None:
@@ -111,10 +114,31 @@ def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, param
     assert bias_arg == NULL_ARG or bias is not None
     bias_array = ConstArray(f"{layer.name}_folded_bias", "int32_t", folded_bias(weights, bias, p["input_offset"]))
     own = {name: value for name, value in shape.items() if name not in ("depth", "channels", "per_channel")}
-    requant = {"multipliers": p["multipliers"], "shifts": p["shifts"], "per_channel": shape["per_channel"],
-               "output_offset": p["output_offset"], "act_min": p["act_min"], "act_max": p["act_max"]}
-    layer.params = {**own, "product": {"depth": shape["depth"], "channels": shape["channels"], "requant": requant}}
+    product = {"depth": shape["depth"], "channels": shape["channels"], "requant": _requant(p, shape["per_channel"])}
+    layer.params = {**own, "product": product}
     layer.kernel, layer.params_type, layer.variant = kernel, params_type, DSP
     layer.args = [inp, weights_arg, bias_array, ScratchArg("uint32_t"), out]
     layer.arrays.append(bias_array)
     layer.scratch_bytes = scratch_bytes(shape["depth"])
+
+
+def _requant(params: dict, per_channel: int) -> dict:
+    """A portable layer's requantization and clamp, as the DSP kernels' tg_requant_t."""
+    return {"multipliers": params["multipliers"], "shifts": params["shifts"], "per_channel": per_channel,
+            "output_offset": params["output_offset"], "act_min": params["act_min"], "act_max": params["act_max"]}
+
+
+def _use_depthwise_dsp_if_fit(layer: Layer) -> None:
+    """Moves a DEPTHWISE_CONV_2D layer with depth multiplier 1, without dilation (whose taps the kernel would
+    have to step over apart from the weights'), over at least one word of channels to the kernel that
+    computes 4 channels per word. Its bias stays the model's: the kernel adds the input offset to the taps
+    inside the image and skips the padding, as TFLM does."""
+    p = layer.params
+    if (layer.kernel != "tg_depthwise_conv_s8" or p["depth_multiplier"] != 1 or p["input_c"] < 4
+            or (p["dilation_h"], p["dilation_w"]) != (1, 1)):
+        return
+    window = {name: p[name] for name in ("filter_h", "filter_w", "output_h", "output_w", "stride_h", "stride_w",
+                                         "pad_h", "pad_w")}
+    layer.params = {"batches": p["batches"], "input_h": p["input_h"], "input_w": p["input_w"], "channels": p["input_c"],
+                    **window, "input_offset": p["input_offset"], "requant": _requant(p, per_channel=1)}
+    layer.kernel, layer.params_type, layer.variant = DEPTHWISE_DSP, "tg_depthwise_dsp_params_t", DSP

@@ -1,0 +1,134 @@
+/* DEPTHWISE_CONV_2D with depth multiplier 1 (tg_depthwise_dsp_params_t), variant "dsp".
+ *
+ * Chosen at generation time (tinygen/compiler/variants.py) for cores with the DSP extension when each
+ * output channel reads its own input channel (depth multiplier 1) and there are at least 4 channels;
+ * other depthwise layers keep the portable kernel. Bit-exact with TFLM's reference kernel: an output is
+ * bias + the sum of weight * (input + input_offset) over the window's taps inside the image, in int32
+ * arithmetic modulo 2^32, requantized as TFLM does (tg_fixedpoint.h). The host build runs this same
+ * source on exact C models of the instructions (tg_acle.h).
+ *
+ * Channels lie contiguous in the image (NHWC) and in the filter (1HWC), so one word holds 4 channels of
+ * a tap, and 4 channels are computed at once: SXTAB16 adds the input offset to the even and (rotated by
+ * 8) the odd input bytes as halfwords (input + offset fits one), SXTB16 splits the weight word alike, and
+ * SMLABB / SMLATT accumulate the 4 channels apart. The weights stay int8 as stored. Since the offset is
+ * added to real taps only, taps in the padding are left out instead of tested: each output pixel's window
+ * is clipped to the image once, so border pixels cost what inner ones do. The last channels % 4
+ * channels: plain C over the same clipped window. */
+#include "tg_acle.h"
+#include "tg_fixedpoint.h"
+#include "tg_kernels.h"
+
+/* The window's taps inside the image along one axis: [first, last). */
+typedef struct {
+    int32_t first, last;
+} tap_span_t;
+
+/* origin: the image coordinate of tap 0; the image `size` long. */
+static inline tap_span_t taps_inside(int32_t origin, int32_t taps, int32_t size)
+{
+    const int32_t first = tg_max_i32(0, -origin);
+    const tap_span_t span = {first, tg_max_i32(first, tg_min_i32(taps, size - origin))};
+    return span;
+}
+
+/* How the taps of a window lie in memory, and the offset added to each input: fixed for a layer. */
+typedef struct {
+    int32_t channels;               /* the bytes from one tap to the next, in the image as in the filter */
+    int32_t in_row_step, w_row_step;
+    int32_t input_offset;
+    uint32_t offset_pair;           /* input_offset in both halfwords */
+    const int32_t *bias;
+    tg_requant_t requant;
+} layout_t;
+
+/* One output pixel's window clipped to the image: rows of row_bytes / channels taps, the first at in
+ * (input) and w (weights). */
+typedef struct {
+    const int8_t *in, *w;
+    int32_t rows, row_bytes;
+} window_t;
+
+/* acc[k] += w[k] * (x[k] + input_offset) for the 4 channels of one tap, held by x_word and w_word. */
+static inline void mac_tap(uint32_t offset_pair, uint32_t x_word, uint32_t w_word, int32_t acc[4])
+{
+    const uint32_t x_even = tg_sxtab16(offset_pair, x_word), x_odd = tg_sxtab16_ror8(offset_pair, x_word);
+    const uint32_t w_even = tg_sxtb16(w_word), w_odd = tg_sxtb16_ror8(w_word);
+    acc[0] = tg_smlabb(x_even, w_even, acc[0]);
+    acc[1] = tg_smlabb(x_odd, w_odd, acc[1]);
+    acc[2] = tg_smlatt(x_even, w_even, acc[2]);
+    acc[3] = tg_smlatt(x_odd, w_odd, acc[3]);
+}
+
+/* acc[k] += w[k] * (in[k] + input_offset) over the window's taps, for the 4 channels at in and w. A tap's
+ * input and weights lie the same bytes on from the row's first, so one index serves both. */
+static inline void accumulate_4_channels(const layout_t *l, const window_t *win, const int8_t *in,
+                                         const int8_t *w, int32_t acc[4])
+{
+    for (int32_t row = 0; row < win->rows; ++row, in += l->in_row_step, w += l->w_row_step) {
+        for (int32_t k = 0; k < win->row_bytes; k += l->channels) {
+            mac_tap(l->offset_pair, tg_load_u32(in + k), tg_load_u32(w + k), acc);
+        }
+    }
+}
+
+/* sum of w * (in + input_offset) over the window's taps, for the one channel at in and w. */
+static int32_t accumulate_1_channel(const layout_t *l, const window_t *win, const int8_t *in, const int8_t *w)
+{
+    int32_t acc = 0;
+    for (int32_t row = 0; row < win->rows; ++row, in += l->in_row_step, w += l->w_row_step) {
+        for (int32_t k = 0; k < win->row_bytes; k += l->channels) {
+            acc += w[k] * (in[k] + l->input_offset);
+        }
+    }
+    return acc;
+}
+
+static inline int32_t bias_of(const layout_t *l, int32_t channel) { return l->bias ? l->bias[channel] : 0; }
+
+static inline int8_t requantize(const layout_t *l, int32_t channel, int32_t acc)
+{
+    const tg_requant_t *r = &l->requant;
+    const int32_t q = r->per_channel ? channel : 0;
+    return tg_requantize_clamp_s8(acc, r->multipliers[q], r->shifts[q], r->output_offset, r->act_min, r->act_max);
+}
+
+/* All channels of one output pixel. */
+static void output_pixel(const layout_t *l, const window_t *win, int8_t *out)
+{
+    int32_t c = 0;
+    for (; c + 4 <= l->channels; c += 4) {
+        int32_t acc[4] = {bias_of(l, c), bias_of(l, c + 1), bias_of(l, c + 2), bias_of(l, c + 3)};
+        accumulate_4_channels(l, win, win->in + c, win->w + c, acc);
+        out[c] = requantize(l, c, acc[0]);
+        out[c + 1] = requantize(l, c + 1, acc[1]);
+        out[c + 2] = requantize(l, c + 2, acc[2]);
+        out[c + 3] = requantize(l, c + 3, acc[3]);
+    }
+    for (; c < l->channels; ++c) {
+        out[c] = requantize(l, c, bias_of(l, c) + accumulate_1_channel(l, win, win->in + c, win->w + c));
+    }
+}
+
+void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *input, const int8_t *filter,
+                              const int32_t *bias, int8_t *output)
+{
+    const int32_t c = p->channels;
+    /* On the stack: the int8 output stores cannot change it, so it stays in registers across them. */
+    const layout_t layout = {c, p->input_w * c, p->filter_w * c, p->input_offset,
+                             ((uint32_t)p->input_offset & 0xFFFFu) * 0x10001u, bias, p->requant};
+    for (int32_t b = 0; b < p->batches; ++b) {
+        const int8_t *image = input + b * p->input_h * p->input_w * c;
+        for (int32_t out_y = 0; out_y < p->output_h; ++out_y) {
+            const int32_t in_y = out_y * p->stride_h - p->pad_h;
+            const tap_span_t rows = taps_inside(in_y, p->filter_h, p->input_h);
+            for (int32_t out_x = 0; out_x < p->output_w; ++out_x, output += c) {
+                const int32_t in_x = out_x * p->stride_w - p->pad_w;
+                const tap_span_t cols = taps_inside(in_x, p->filter_w, p->input_w);
+                const window_t window = {image + ((in_y + rows.first) * p->input_w + in_x + cols.first) * c,
+                                         filter + (rows.first * p->filter_w + cols.first) * c,
+                                         rows.last - rows.first, (cols.last - cols.first) * c};
+                output_pixel(&layout, &window, output);
+            }
+        }
+    }
+}
