@@ -9,8 +9,8 @@ import tf_models
 from tinygen.boards import all_boards, get_board
 from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
-from tinygen.compiler.variants import (CONV_DSP, MATMUL_DSP, board_target, conv_scratch_bytes,
-                                       matmul_scratch_bytes)
+from tinygen.compiler.variants import (CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP, board_target, conv_scratch_bytes,
+                                       depthwise_scratch_bytes, matmul_scratch_bytes)
 from tinygen.resources import kernels_dir
 from tinygen.targets.host import CFLAGS, host_compiler
 
@@ -22,8 +22,8 @@ int main(void)
 {
     const int depths[] = {%s};
     for (unsigned i = 0; i < sizeof depths / sizeof depths[0]; ++i) {
-        printf("%%ld %%ld\\n", (long)tg_matmul_s8_dsp_scratch_bytes(depths[i]),
-               (long)tg_conv_s8_dsp_scratch_bytes(depths[i]));
+        printf("%%ld %%ld %%ld\\n", (long)tg_matmul_s8_dsp_scratch_bytes(depths[i]),
+               (long)tg_conv_s8_dsp_scratch_bytes(depths[i]), (long)tg_depthwise_conv_s8_dsp_scratch_bytes(depths[i]));
     }
     return 0;
 }
@@ -67,8 +67,9 @@ def test_cores_with_the_dsp_extension_get_the_dsp_variants():
 
 def test_scratch_bytes_in_c_equal_the_planners(tmp_path):
     program = SCRATCH_PROGRAM % ", ".join(map(str, DEPTHS))
-    printed = _run_c(tmp_path, program, f"{MATMUL_DSP}.c", f"{CONV_DSP}.c").splitlines()
-    assert printed == [f"{matmul_scratch_bytes(depth)} {conv_scratch_bytes(depth)}" for depth in DEPTHS]
+    printed = _run_c(tmp_path, program, f"{MATMUL_DSP}.c", f"{CONV_DSP}.c", f"{DEPTHWISE_DSP}.c").splitlines()
+    assert printed == [f"{matmul_scratch_bytes(depth)} {conv_scratch_bytes(depth)} {depthwise_scratch_bytes(depth)}"
+                       for depth in DEPTHS]
 
 
 def test_the_planned_scratch_is_the_kernels(tmp_path):
@@ -79,6 +80,9 @@ def test_the_planned_scratch_is_the_kernels(tmp_path):
     path.write_bytes(tf_models.conv2d((5, 7, 3), 4, 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
     assert layer.kernel == CONV_DSP and layer.scratch_bytes == conv_scratch_bytes(3 * 3 * 3) > 0
+    path.write_bytes(tf_models.depthwise_conv2d((5, 7, 6), 3))
+    layer = compile_model(path, target=Target(dsp=True)).layers[0]
+    assert layer.kernel == DEPTHWISE_DSP and layer.scratch_bytes == depthwise_scratch_bytes(6) > 0
 
 
 def test_fast_requantization_equals_tflms(tmp_path):

@@ -1,22 +1,29 @@
 /* DEPTHWISE_CONV_2D with depth multiplier 1 (tg_depthwise_dsp_params_t), variant "dsp".
  *
  * Chosen at generation time (tinygen/compiler/variants.py) for cores with the DSP extension when each
- * output channel reads its own input channel (depth multiplier 1) and there are at least 4 channels;
- * other depthwise layers keep the portable kernel. Bit-exact with TFLM's reference kernel: an output is
- * bias + the sum of weight * (input + input_offset) over the window's taps inside the image, in int32
- * arithmetic modulo 2^32, requantized as TFLM does (tg_fixedpoint.h). The host build runs this same
+ * output channel reads its own input channel (depth multiplier 1), without dilation, over at least 4
+ * channels; other depthwise layers keep the portable kernel. Bit-exact with TFLM's reference kernel: an
+ * output is bias + the sum of weight * (input + input_offset) over the window's taps inside the image, in
+ * int32 arithmetic modulo 2^32, requantized as TFLM does (tg_fixedpoint.h). The host build runs this same
  * source on exact C models of the instructions (tg_acle.h).
  *
  * Channels lie contiguous in the image (NHWC) and in the filter (1HWC), so one word holds 4 channels of
- * a tap, and 4 channels are computed at once: SXTAB16 adds the input offset to the even and (rotated by
- * 8) the odd input bytes as halfwords (input + offset fits one), SXTB16 splits the weight word alike, and
+ * a tap, and 4 channels are summed at once: SXTAB16 adds the input offset to the even and (rotated by 8)
+ * the odd input bytes as halfwords (input + offset fits one), SXTB16 splits the weight word alike, and
  * SMLABB / SMLATT accumulate the 4 channels apart. The weights stay int8 as stored. Since the offset is
  * added to real taps only, taps in the padding are left out instead of tested: each output pixel's window
  * is clipped to the image once, so border pixels cost what inner ones do. The last channels % 4
- * channels: plain C over the same clipped window. */
+ * channels: plain C over the same window. A pixel's sums go to the scratch and are requantized in one
+ * run, which keeps the requantization's values in registers apart from the accumulation's. */
 #include "tg_acle.h"
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
+
+/* One int32 sum per channel. */
+int32_t tg_depthwise_conv_s8_dsp_scratch_bytes(int32_t channels)
+{
+    return 4 * channels;
+}
 
 /* The window's taps inside the image along one axis: [first, last). */
 typedef struct {
@@ -37,8 +44,6 @@ typedef struct {
     int32_t in_row_step, w_row_step;
     int32_t input_offset;
     uint32_t offset_pair;           /* input_offset in both halfwords */
-    const int32_t *bias;
-    tg_requant_t requant;
 } layout_t;
 
 /* One output pixel's window clipped to the image: rows of row_bytes / channels taps, the first at in
@@ -60,7 +65,7 @@ static inline void mac_tap(uint32_t offset_pair, uint32_t x_word, uint32_t w_wor
 }
 
 /* acc[k] += w[k] * (in[k] + input_offset) over the window's taps, for the 4 channels at in and w. A tap's
- * input and weights lie the same bytes on from the row's first, so one index serves both. */
+ * input and weights lie the same bytes on from their row's first, so one index serves both. */
 static inline void accumulate_4_channels(const layout_t *l, const window_t *win, const int8_t *in,
                                          const int8_t *w, int32_t acc[4])
 {
@@ -71,7 +76,7 @@ static inline void accumulate_4_channels(const layout_t *l, const window_t *win,
     }
 }
 
-/* sum of w * (in + input_offset) over the window's taps, for the one channel at in and w. */
+/* The sum of w * (in + input_offset) over the window's taps, for the one channel at in and w. */
 static int32_t accumulate_1_channel(const layout_t *l, const window_t *win, const int8_t *in, const int8_t *w)
 {
     int32_t acc = 0;
@@ -83,39 +88,42 @@ static int32_t accumulate_1_channel(const layout_t *l, const window_t *win, cons
     return acc;
 }
 
-static inline int32_t bias_of(const layout_t *l, int32_t channel) { return l->bias ? l->bias[channel] : 0; }
-
-static inline int8_t requantize(const layout_t *l, int32_t channel, int32_t acc)
-{
-    const tg_requant_t *r = &l->requant;
-    const int32_t q = r->per_channel ? channel : 0;
-    return tg_requantize_clamp_s8(acc, r->multipliers[q], r->shifts[q], r->output_offset, r->act_min, r->act_max);
-}
-
-/* All channels of one output pixel. */
-static void output_pixel(const layout_t *l, const window_t *win, int8_t *out)
+/* sums[c] = bias[c] + the window's sum, for every channel of one output pixel. */
+static void sum_pixel(const layout_t *l, const window_t *win, const int32_t *bias, int32_t *sums)
 {
     int32_t c = 0;
     for (; c + 4 <= l->channels; c += 4) {
-        int32_t acc[4] = {bias_of(l, c), bias_of(l, c + 1), bias_of(l, c + 2), bias_of(l, c + 3)};
+        int32_t acc[4] = {0, 0, 0, 0};
+        if (bias) {
+            acc[0] = bias[c], acc[1] = bias[c + 1], acc[2] = bias[c + 2], acc[3] = bias[c + 3];
+        }
         accumulate_4_channels(l, win, win->in + c, win->w + c, acc);
-        out[c] = requantize(l, c, acc[0]);
-        out[c + 1] = requantize(l, c + 1, acc[1]);
-        out[c + 2] = requantize(l, c + 2, acc[2]);
-        out[c + 3] = requantize(l, c + 3, acc[3]);
+        sums[c] = acc[0];
+        sums[c + 1] = acc[1];
+        sums[c + 2] = acc[2];
+        sums[c + 3] = acc[3];
     }
     for (; c < l->channels; ++c) {
-        out[c] = requantize(l, c, bias_of(l, c) + accumulate_1_channel(l, win, win->in + c, win->w + c));
+        sums[c] = (bias ? bias[c] : 0) + accumulate_1_channel(l, win, win->in + c, win->w + c);
+    }
+}
+
+/* out[c] = sums[c] requantized, for every channel (the multipliers are per channel). */
+static void requantize_pixel(const tg_requant_t *r, const int32_t *sums, int32_t channels, int8_t *out)
+{
+    const tg_requant_t q = *r;  /* on the stack: the int8 stores cannot change it, so it stays in registers */
+    for (int32_t c = 0; c < channels; ++c) {
+        out[c] = tg_requantize_clamp_s8(sums[c], q.multipliers[c], q.shifts[c], q.output_offset, q.act_min,
+                                        q.act_max);
     }
 }
 
 void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *input, const int8_t *filter,
-                              const int32_t *bias, int8_t *output)
+                              const int32_t *bias, int32_t *scratch, int8_t *output)
 {
     const int32_t c = p->channels;
-    /* On the stack: the int8 output stores cannot change it, so it stays in registers across them. */
     const layout_t layout = {c, p->input_w * c, p->filter_w * c, p->input_offset,
-                             ((uint32_t)p->input_offset & 0xFFFFu) * 0x10001u, bias, p->requant};
+                             ((uint32_t)p->input_offset & 0xFFFFu) * 0x10001u};
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * c;
         for (int32_t out_y = 0; out_y < p->output_h; ++out_y) {
@@ -127,7 +135,8 @@ void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *
                 const window_t window = {image + ((in_y + rows.first) * p->input_w + in_x + cols.first) * c,
                                          filter + (rows.first * p->filter_w + cols.first) * c,
                                          rows.last - rows.first, (cols.last - cols.first) * c};
-                output_pixel(&layout, &window, output);
+                sum_pixel(&layout, &window, bias, scratch);
+                requantize_pixel(&p->requant, scratch, c, output);
             }
         }
     }

@@ -88,7 +88,8 @@ typedef struct {
 } tg_conv_dsp_params_t;
 
 /* DEPTHWISE_CONV_2D with depth multiplier 1 and no dilation, for the DSP extension: output channel c
- * reads input channel c alone, so image, filter (1HWC) and output all hold `channels` channels per pixel. */
+ * reads input channel c alone, so image, filter (1HWC) and output all hold `channels` channels per pixel.
+ * The requantization is per channel (requant.per_channel is 1). */
 typedef struct {
     int32_t batches;
     int32_t input_h, input_w, channels;
@@ -207,9 +208,11 @@ int32_t tg_matmul_s8_dsp_scratch_bytes(int32_t depth);
 void tg_conv_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const int8_t *filter,
                     const int32_t *folded_bias, uint32_t *scratch, int8_t *output);
 int32_t tg_conv_s8_dsp_scratch_bytes(int32_t depth);
-/* bias: the model's (NULL for none), not folded: padded taps are skipped, as TFLM skips them. */
+/* bias: the model's (NULL for none), not folded: padded taps are skipped, as TFLM skips them;
+ * scratch: tg_depthwise_conv_s8_dsp_scratch_bytes(channels) bytes, 4-byte aligned. */
 void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *input, const int8_t *filter,
-                              const int32_t *bias, int8_t *output);
+                              const int32_t *bias, int32_t *scratch, int8_t *output);
+int32_t tg_depthwise_conv_s8_dsp_scratch_bytes(int32_t channels);
 void tg_avgpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_maxpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_add_s8(const tg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);

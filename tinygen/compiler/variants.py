@@ -45,6 +45,11 @@ def conv_scratch_bytes(depth: int) -> int:
     return matmul_scratch_bytes(depth) + 2 * (-(-depth // 4) * 4)
 
 
+def depthwise_scratch_bytes(channels: int) -> int:
+    """tg_depthwise_conv_s8_dsp_scratch_bytes(channels): one pixel's int32 sums."""
+    return 4 * channels
+
+
 def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
     """Moves each layer the target runs faster with another variant to it (after sparse encoding,
     which keeps the layers it moved on their sparse kernels)."""
@@ -142,3 +147,6 @@ def _use_depthwise_dsp_if_fit(layer: Layer) -> None:
     layer.params = {"batches": p["batches"], "input_h": p["input_h"], "input_w": p["input_w"], "channels": p["input_c"],
                     **window, "input_offset": p["input_offset"], "requant": _requant(p, per_channel=1)}
     layer.kernel, layer.params_type, layer.variant = DEPTHWISE_DSP, "tg_depthwise_dsp_params_t", DSP
+    inp, weights, bias, out = layer.args
+    layer.args = [inp, weights, bias, ScratchArg("int32_t"), out]
+    layer.scratch_bytes = depthwise_scratch_bytes(p["input_c"])
