@@ -64,16 +64,21 @@ static inline void mac_tap(uint32_t offset_pair, uint32_t x_word, uint32_t w_wor
     acc[3] = tg_smlatt(x_odd, w_odd, acc[3]);
 }
 
-/* acc[k] += w[k] * (in[k] + input_offset) over the window's taps, for the 4 channels at in and w. A tap's
- * input and weights lie the same bytes on from their row's first, so one index serves both. */
+/* acc[k] += w[k] * (in[k] + input_offset) over the window's taps (at least one), for the 4 channels at in
+ * and w. A tap's input and weights lie the same bytes on from their row's first, so one index serves both. */
 static inline void accumulate_4_channels(const layout_t *l, const window_t *win, const int8_t *in,
                                          const int8_t *w, int32_t acc[4])
 {
-    for (int32_t row = 0; row < win->rows; ++row, in += l->in_row_step, w += l->w_row_step) {
-        for (int32_t k = 0; k < win->row_bytes; k += l->channels) {
+    const int8_t *const end = in + win->rows * l->in_row_step;
+    do {
+        int32_t k = 0;
+        do {
             mac_tap(l->offset_pair, tg_load_u32(in + k), tg_load_u32(w + k), acc);
-        }
-    }
+            k += l->channels;
+        } while (k < win->row_bytes);
+        in += l->in_row_step;
+        w += l->w_row_step;
+    } while (in != end);
 }
 
 /* The sum of w * (in + input_offset) over the window's taps, for the one channel at in and w. */

@@ -140,7 +140,7 @@ def _use_depthwise_dsp_if_fit(layer: Layer) -> None:
     inside the image and skips the padding, as TFLM does."""
     p = layer.params
     if (layer.kernel != "tg_depthwise_conv_s8" or p["depth_multiplier"] != 1 or p["input_c"] < 4
-            or (p["dilation_h"], p["dilation_w"]) != (1, 1)):
+            or (p["dilation_h"], p["dilation_w"]) != (1, 1) or not _windows_meet_the_image(p)):
         return
     window = {name: p[name] for name in ("filter_h", "filter_w", "output_h", "output_w", "stride_h", "stride_w",
                                          "pad_h", "pad_w")}
@@ -150,3 +150,12 @@ def _use_depthwise_dsp_if_fit(layer: Layer) -> None:
     inp, weights, bias, out = layer.args
     layer.args = [inp, weights, bias, ScratchArg("int32_t"), out]
     layer.scratch_bytes = depthwise_scratch_bytes(p["input_c"])
+
+
+def _windows_meet_the_image(p: dict) -> bool:
+    """Every output pixel's window holds at least one tap inside the image (the depthwise kernel's loops
+    assume it), as SAME and VALID padding make it: the first window reaches row and column 0, the last
+    starts inside the image."""
+    return all(p[f"pad_{axis}"] < p[f"filter_{axis}"] and
+               (p[f"output_{axis}"] - 1) * p[f"stride_{axis}"] - p[f"pad_{axis}"] < p[f"input_{axis}"]
+               for axis in ("h", "w"))
