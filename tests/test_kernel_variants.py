@@ -3,15 +3,19 @@ cheaper requantization the DSP kernel uses, against the TFLM-exact one (on the h
 
 import subprocess
 
+import numpy as np
 import pytest
 
+import model_mutations
 import tf_models
 from tinygen.boards import all_boards, get_board
 from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
 from tinygen.compiler.variants import (CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP, board_target, conv_scratch_bytes,
                                        depthwise_scratch_bytes, matmul_scratch_bytes)
+from tinygen.compiler.layer import ConstArray
 from tinygen.resources import kernels_dir
+from tinygen.targets import host
 from tinygen.targets.host import CFLAGS, host_compiler
 
 DEPTHS = (4, 5, 7, 8, 17, 64, 255, 1024)
@@ -83,6 +87,21 @@ def test_the_planned_scratch_is_the_kernels(tmp_path):
     path.write_bytes(tf_models.depthwise_conv2d((5, 7, 6), 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
     assert layer.kernel == DEPTHWISE_DSP and layer.scratch_bytes == depthwise_scratch_bytes(6) > 0
+
+
+def test_a_depthwise_layer_without_bias_gets_zeros_on_the_dsp_variant(tmp_path):
+    """TFLM's runtime crashes on this model, so the portable kernel (which reads NULL as no bias) answers."""
+    model = model_mutations.unpack(tf_models.depthwise_conv2d((6, 7, 5), 3, act="RELU"))
+    model.subgraphs[0].operators[0].inputs[2] = -1      # the optional bias, omitted
+    path = tmp_path / "dw_without_bias.tflite"
+    path.write_bytes(model_mutations.pack(model))
+    portable, dsp = compile_model(path), compile_model(path, target=Target(dsp=True))
+    bias = dsp.layers[0].args[2]
+    assert dsp.layers[0].kernel == DEPTHWISE_DSP and isinstance(bias, ConstArray) and not bias.values.any()
+    samples = [[np.random.default_rng(seed).integers(-128, 128, (1, 6, 7, 5), dtype=np.int8)] for seed in range(5)]
+    expected, actual = (host.run(host.build(compiled, tmp_path / name), compiled, samples, tmp_path / name)
+                        for compiled, name in ((portable, "portable"), (dsp, "dsp")))
+    assert all(np.array_equal(want[0], got[0]) for want, got in zip(expected, actual))
 
 
 def test_fast_requantization_equals_tflms(tmp_path):

@@ -208,7 +208,7 @@ int32_t tg_matmul_s8_dsp_scratch_bytes(int32_t depth);
 void tg_conv_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const int8_t *filter,
                     const int32_t *folded_bias, uint32_t *scratch, int8_t *output);
 int32_t tg_conv_s8_dsp_scratch_bytes(int32_t depth);
-/* bias: the model's (NULL for none), not folded: padded taps are skipped, as TFLM skips them;
+/* bias: the model's (zeros for none, never NULL), not folded: padded taps are skipped, as TFLM skips them;
  * scratch: tg_depthwise_conv_s8_dsp_scratch_bytes(channels) bytes, 4-byte aligned. */
 void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *input, const int8_t *filter,
                               const int32_t *bias, int32_t *scratch, int8_t *output);

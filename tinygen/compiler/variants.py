@@ -137,7 +137,8 @@ def _use_depthwise_dsp_if_fit(layer: Layer) -> None:
     """Moves a DEPTHWISE_CONV_2D layer with depth multiplier 1, without dilation (whose taps the kernel would
     have to step over apart from the weights'), over at least one word of channels to the kernel that
     computes 4 channels per word. Its bias stays the model's: the kernel adds the input offset to the taps
-    inside the image and skips the padding, as TFLM does."""
+    inside the image and skips the padding, as TFLM does. A layer without one gets zeros, which spares the
+    kernel a test per channel."""
     p = layer.params
     if (layer.kernel != "tg_depthwise_conv_s8" or p["depth_multiplier"] != 1 or p["input_c"] < 4
             or (p["dilation_h"], p["dilation_w"]) != (1, 1) or not _windows_meet_the_image(p)):
@@ -148,6 +149,9 @@ def _use_depthwise_dsp_if_fit(layer: Layer) -> None:
                     **window, "input_offset": p["input_offset"], "requant": _requant(p, per_channel=1)}
     layer.kernel, layer.params_type, layer.variant = DEPTHWISE_DSP, "tg_depthwise_dsp_params_t", DSP
     inp, weights, bias, out = layer.args
+    if bias == NULL_ARG:
+        bias = ConstArray(f"{layer.name}_zero_bias", "int32_t", np.zeros(p["input_c"], np.int32))
+        layer.arrays.append(bias)
     layer.args = [inp, weights, bias, ScratchArg("int32_t"), out]
     layer.scratch_bytes = depthwise_scratch_bytes(p["input_c"])
 
