@@ -7,15 +7,18 @@ import subprocess
 import numpy as np
 import pytest
 
+import model_mutations
 import tf_models
 from tinygen.boards import all_boards, get_board
 from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
-from tinygen.compiler.variants import (CONV_DSP, MATMUL_DSP, board_target, conv_scratch_bytes,
-                                       matmul_scratch_bytes)
+from tinygen.compiler.layer import ConstArray
 from tinygen.compiler.ops.reduce import mean_scratch_bytes
 from tinygen.compiler.requant_dsp import dsp_requant
+from tinygen.compiler.variants import (CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP, board_target, conv_scratch_bytes,
+                                       depthwise_scratch_bytes, matmul_scratch_bytes)
 from tinygen.resources import kernels_dir
+from tinygen.targets import host
 from tinygen.targets.host import CFLAGS, host_compiler
 
 DEPTHS = (4, 5, 7, 8, 17, 64, 255, 1024)
@@ -26,8 +29,9 @@ int main(void)
 {
     const int depths[] = {%s};
     for (unsigned i = 0; i < sizeof depths / sizeof depths[0]; ++i) {
-        printf("%%ld %%ld %%ld\\n", (long)tg_matmul_s8_dsp_scratch_bytes(depths[i]),
-               (long)tg_conv_s8_dsp_scratch_bytes(depths[i]), (long)tg_mean_s8_scratch_bytes(depths[i]));
+        printf("%%ld %%ld %%ld %%ld\\n", (long)tg_matmul_s8_dsp_scratch_bytes(depths[i]),
+               (long)tg_conv_s8_dsp_scratch_bytes(depths[i]), (long)tg_depthwise_conv_s8_dsp_scratch_bytes(depths[i]),
+               (long)tg_mean_s8_scratch_bytes(depths[i]));
     }
     return 0;
 }
@@ -104,9 +108,10 @@ def test_cores_with_the_dsp_extension_get_the_dsp_variants():
 
 def test_scratch_bytes_in_c_equal_the_planners(tmp_path):
     program = SCRATCH_PROGRAM % ", ".join(map(str, DEPTHS))
-    printed = _run_c(tmp_path, program, f"{MATMUL_DSP}.c", f"{CONV_DSP}.c", "tg_mean_s8.c").splitlines()
-    assert printed == [f"{matmul_scratch_bytes(size)} {conv_scratch_bytes(size)} {mean_scratch_bytes(size)}"
-                       for size in DEPTHS]
+    kernels = f"{MATMUL_DSP}.c", f"{CONV_DSP}.c", f"{DEPTHWISE_DSP}.c", "tg_mean_s8.c"
+    printed = _run_c(tmp_path, program, *kernels).splitlines()
+    assert printed == [f"{matmul_scratch_bytes(size)} {conv_scratch_bytes(size)} {depthwise_scratch_bytes(size)} "
+                       f"{mean_scratch_bytes(size)}" for size in DEPTHS]
 
 
 def test_the_planned_scratch_is_the_kernels(tmp_path):
@@ -117,6 +122,24 @@ def test_the_planned_scratch_is_the_kernels(tmp_path):
     path.write_bytes(tf_models.conv2d((5, 7, 3), 4, 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
     assert layer.kernel == CONV_DSP and layer.scratch_bytes == conv_scratch_bytes(3 * 3 * 3) > 0
+    path.write_bytes(tf_models.depthwise_conv2d((5, 7, 6), 3))
+    layer = compile_model(path, target=Target(dsp=True)).layers[0]
+    assert layer.kernel == DEPTHWISE_DSP and layer.scratch_bytes == depthwise_scratch_bytes(6) > 0
+
+
+def test_a_depthwise_layer_without_bias_gets_zeros_on_the_dsp_variant(tmp_path):
+    """TFLM's runtime crashes on this model, so the portable kernel (which reads NULL as no bias) answers."""
+    model = model_mutations.unpack(tf_models.depthwise_conv2d((6, 7, 5), 3, act="RELU"))
+    model.subgraphs[0].operators[0].inputs[2] = -1      # the optional bias, omitted
+    path = tmp_path / "dw_without_bias.tflite"
+    path.write_bytes(model_mutations.pack(model))
+    portable, dsp = compile_model(path), compile_model(path, target=Target(dsp=True))
+    bias = dsp.layers[0].args[2]
+    assert dsp.layers[0].kernel == DEPTHWISE_DSP and isinstance(bias, ConstArray) and not bias.values.any()
+    samples = [[np.random.default_rng(seed).integers(-128, 128, (1, 6, 7, 5), dtype=np.int8)] for seed in range(5)]
+    expected, actual = (host.run(host.build(compiled, tmp_path / name), compiled, samples, tmp_path / name)
+                        for compiled, name in ((portable, "portable"), (dsp, "dsp")))
+    assert all(np.array_equal(want[0], got[0]) for want, got in zip(expected, actual))
 
 
 def test_fast_requantization_equals_tflms(tmp_path):

@@ -19,7 +19,7 @@ import pytest
 
 import tf_models
 from tinygen.compiler import Target, compile_model
-from tinygen.compiler.variants import CONV_DSP, MATMUL_DSP
+from tinygen.compiler.variants import CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP
 from tinygen.validate import validate_host
 
 SAMPLES = 20
@@ -238,6 +238,15 @@ depthwise((7, 9, 17), 3, 2, "SAME", 1, 3, "RELU", True)
 depthwise((3, 4, 5), 5, 1, "SAME", 1, 1, "NONE", False)       # kernel larger than the input
 depthwise((9, 11, 3), 3, 2, "SAME", 2, 2, "RELU", True)       # stride and dilation together
 depthwise((8, 8, 4), 3, 2, "SAME", 1, 1, "RELU6", True)
+# Depth multiplier 1 over at least 4 channels (the DSP variant, 4 channels per word): channel tails of 0..3,
+# filters 3x3, 5x5, 1x3, 3x1, strides 1 and 2 (also unequal) with SAME and VALID; dilated stays portable.
+depthwise((9, 11, 8), 3, 1, "SAME", 1, 1, "RELU", True)
+depthwise((10, 9, 9), 3, 2, "VALID", 1, 1, "RELU6", True)
+depthwise((11, 10, 6), 5, 1, "SAME", 1, 1, "NONE", False)
+depthwise((7, 12, 7), (1, 3), 2, "SAME", 1, 1, "RELU", True)
+depthwise((9, 7, 4), (3, 1), (1, 2), "VALID", 1, 1, "NONE", True)
+depthwise((8, 9, 13), 3, 2, "SAME", 1, 1, "RELU_N1_TO_1", True)
+depthwise((9, 11, 8), 3, 1, "SAME", 2, 1, "RELU", True)
 
 # FULLY_CONNECTED: rank-2 inputs (batch 1 and 2) and flattened 4-D inputs.
 fully_connected((1, 17), 5, "NONE", True)
@@ -366,19 +375,25 @@ def test_op_bit_exact(case: Case, tmp_path):
 
 
 DSP = Target(dsp=True)
-DSP_CASES = [case for case in CASES if case.id.startswith(("fc-", "conv-"))]
+DSP_CASES = [case for case in CASES if case.id.startswith(("fc-", "conv-", "dwconv-"))]
+DSP_PORTABLE_KERNELS = ("tg_fully_connected_s8", "tg_convolve_s8", "tg_depthwise_conv_s8")
 
 
 def _dsp_kernel(layer) -> str:
-    """The kernel the DSP target gives a portable FULLY_CONNECTED or CONV_2D layer (all weights here are
-    symmetric): the matrix product over a depth of at least one word, for convolutions a 1x1 without
-    padding; other convolutions without groups or dilation over a field of at least one word, im2col."""
+    """The kernel the DSP target gives a portable FULLY_CONNECTED, CONV_2D or DEPTHWISE_CONV_2D layer (all
+    weights here are symmetric): the matrix product over a depth of at least one word, for convolutions a
+    1x1 without padding; other convolutions without groups or dilation over a field of at least one word,
+    im2col; depthwise ones with depth multiplier 1, without dilation, over at least one word of channels,
+    4 channels per word."""
     p = layer.params
+    undilated = p.get("dilation_h") == p.get("dilation_w") == 1
+    if layer.op.op_type == "DEPTHWISE_CONV_2D":
+        return DEPTHWISE_DSP if undilated and p["depth_multiplier"] == 1 and p["input_c"] >= 4 else layer.kernel
     if layer.op.op_type == "FULLY_CONNECTED":
         return MATMUL_DSP if p["accum_depth"] >= 4 else layer.kernel
     if p["filter_h"] == p["filter_w"] == 1 and p["pad_h"] == p["pad_w"] == 0 and p["input_c"] >= 4:
         return MATMUL_DSP
-    plain = p["dilation_h"] == p["dilation_w"] == 1 and p["filter_c"] == p["input_c"]
+    plain = undilated and p["filter_c"] == p["input_c"]
     return CONV_DSP if plain and p["filter_h"] * p["filter_w"] * p["input_c"] >= 4 else layer.kernel
 
 
@@ -390,7 +405,7 @@ def test_dsp_variant_bit_exact(case: Case, tmp_path):
     path.write_bytes(case.build())
     portable, dsp = compile_model(path), compile_model(path, target=DSP)
     for before, after in zip(portable.layers, dsp.layers):
-        if before.kernel in ("tg_fully_connected_s8", "tg_convolve_s8"):
+        if before.kernel in DSP_PORTABLE_KERNELS:
             assert after.kernel == _dsp_kernel(before), (case.id, after.kernel)
             assert after.variant == ("portable" if after.kernel == before.kernel else "dsp")
     report = validate_host(path, None, samples=SAMPLES, target=DSP)

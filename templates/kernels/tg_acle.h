@@ -36,6 +36,17 @@ static inline uint32_t tg_sxtb16_ror8(uint32_t x)
     return result;
 }
 
+/* SXTAB16: a plus bytes 0 and 2 of x sign-extended, each halfword its own sum modulo 2^16. */
+static inline uint32_t tg_sxtab16(uint32_t a, uint32_t x) { return (uint32_t)__sxtab16((int32_t)a, (int32_t)x); }
+
+/* SXTAB16 with x rotated right by 8: a plus bytes 1 and 3 of x sign-extended, halfword by halfword. */
+static inline uint32_t tg_sxtab16_ror8(uint32_t a, uint32_t x)
+{
+    uint32_t result;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(result) : "r"(a), "r"(x));
+    return result;
+}
+
 /* SMLAD: acc + x.lo * y.lo + x.hi * y.hi, halfwords signed, the sum modulo 2^32. */
 static inline int32_t tg_smlad(uint32_t x, uint32_t y, int32_t acc)
 {
@@ -50,6 +61,12 @@ static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
     return result;
 }
 
+/* SMLABB: acc + x.lo * y.lo, halfwords signed, modulo 2^32. */
+static inline int32_t tg_smlabb(uint32_t x, uint32_t y, int32_t acc) { return __smlabb((int32_t)x, (int32_t)y, acc); }
+
+/* SMLATT: acc + x.hi * y.hi, halfwords signed, modulo 2^32. */
+static inline int32_t tg_smlatt(uint32_t x, uint32_t y, int32_t acc) { return __smlatt((int32_t)x, (int32_t)y, acc); }
+
 #else
 
 static inline uint32_t tg_sign_extend_byte_to_halfword(uint32_t byte)
@@ -57,17 +74,31 @@ static inline uint32_t tg_sign_extend_byte_to_halfword(uint32_t byte)
     return (uint32_t)(uint16_t)(int16_t)(int8_t)(uint8_t)byte;
 }
 
+/* x rotated right by 8 bits: the operand rotation of SXTB16 and SXTAB16. */
+static inline uint32_t tg_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
+
 static inline uint32_t tg_sxtb16(uint32_t x)
 {
     return tg_sign_extend_byte_to_halfword(x) | (tg_sign_extend_byte_to_halfword(x >> 16) << 16);
 }
 
-static inline uint32_t tg_sxtb16_ror8(uint32_t x) { return tg_sxtb16((x >> 8) | (x << 24)); }
+static inline uint32_t tg_sxtb16_ror8(uint32_t x) { return tg_sxtb16(tg_ror8(x)); }
+
+static inline uint32_t tg_sxtab16(uint32_t a, uint32_t x)
+{
+    const uint32_t low = (a + tg_sign_extend_byte_to_halfword(x)) & 0xFFFFu;
+    const uint32_t high = ((a >> 16) + tg_sign_extend_byte_to_halfword(x >> 16)) & 0xFFFFu;
+    return low | (high << 16);
+}
+
+static inline uint32_t tg_sxtab16_ror8(uint32_t a, uint32_t x) { return tg_sxtab16(a, tg_ror8(x)); }
+
+static inline int32_t tg_signed_halfword(uint32_t x) { return (int32_t)(int16_t)(uint16_t)x; }
 
 static inline int32_t tg_smlad(uint32_t x, uint32_t y, int32_t acc)
 {
-    const int32_t low = (int32_t)(int16_t)(uint16_t)x * (int32_t)(int16_t)(uint16_t)y;
-    const int32_t high = (int32_t)(int16_t)(uint16_t)(x >> 16) * (int32_t)(int16_t)(uint16_t)(y >> 16);
+    const int32_t low = tg_signed_halfword(x) * tg_signed_halfword(y);
+    const int32_t high = tg_signed_halfword(x >> 16) * tg_signed_halfword(y >> 16);
     /* Each product fits int32; the sum wraps as the instruction's does (it only sets the Q flag). */
     return (int32_t)((uint32_t)acc + (uint32_t)low + (uint32_t)high);
 }
@@ -76,6 +107,16 @@ static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
 {
     const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) + (1u << 31);
     return (int32_t)(uint32_t)(sum >> 32);
+}
+
+static inline int32_t tg_smlabb(uint32_t x, uint32_t y, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(tg_signed_halfword(x) * tg_signed_halfword(y)));
+}
+
+static inline int32_t tg_smlatt(uint32_t x, uint32_t y, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(tg_signed_halfword(x >> 16) * tg_signed_halfword(y >> 16)));
 }
 
 #endif /* __ARM_FEATURE_DSP */

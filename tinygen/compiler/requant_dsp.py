@@ -17,6 +17,13 @@ def product_accumulator_bounds(weights: np.ndarray, folded_bias: np.ndarray) -> 
     return np.abs(folded_bias.astype(np.int64)) + 128 * weight_sums
 
 
+def depthwise_accumulator_bounds(weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Per channel of a 1HWC depthwise filter, the largest |bias + sum of weight * (input + offset)|:
+    an int8 input plus an offset in [-127, 128] lies in [-255, 255]."""
+    weight_sums = np.abs(weights.reshape(-1, weights.shape[-1]).astype(np.int64)).sum(axis=0)
+    return np.abs(bias.astype(np.int64)) + 255 * weight_sums
+
+
 def dsp_requant(layer: Layer, accumulator_bounds: np.ndarray, per_channel: bool) -> dict | None:
     """The tg_requant_t of a lowered layer (its params name its multiplier and shift arrays), its new
     arrays added to the layer and its shift array dropped; None, with the layer unchanged, when the

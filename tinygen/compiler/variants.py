@@ -3,7 +3,8 @@ at generation time. Lowering produces the portable kernels (plain C, any core); 
 DSP extension, FULLY_CONNECTED and 1x1 CONV_2D layers move to the int8 matrix product that uses its
 instructions (templates/kernels/tg_matmul_s8_dsp.c), other CONV_2D layers to the same product over
 gathered receptive fields (tg_conv_s8_dsp.c), with the work that does not depend on the data done
-here: the input offset folded into the bias, strides turned into byte steps."""
+here: the input offset folded into the bias, strides turned into byte steps. DEPTHWISE_CONV_2D layers
+with depth multiplier 1 move to a kernel that computes 4 channels per word (tg_depthwise_conv_s8_dsp.c)."""
 
 from dataclasses import dataclass
 
@@ -12,10 +13,11 @@ import numpy as np
 from ..boards import Board
 from ..model.graph import Graph
 from .layer import NULL_ARG, ConstArray, Layer, ScratchArg, TensorArg
-from .requant_dsp import dsp_requant, product_accumulator_bounds
+from .requant_dsp import depthwise_accumulator_bounds, dsp_requant, product_accumulator_bounds
 
 MATMUL_DSP = "tg_matmul_s8_dsp"
 CONV_DSP = "tg_conv_s8_dsp"
+DEPTHWISE_DSP = "tg_depthwise_conv_s8_dsp"
 PORTABLE, DSP = "portable", "dsp"
 
 
@@ -44,6 +46,11 @@ def conv_scratch_bytes(depth: int) -> int:
     return matmul_scratch_bytes(depth) + 2 * (-(-depth // 4) * 4)
 
 
+def depthwise_scratch_bytes(channels: int) -> int:
+    """tg_depthwise_conv_s8_dsp_scratch_bytes(channels): one pixel's int32 sums."""
+    return 4 * channels
+
+
 def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
     """Moves each layer the target runs faster with another variant to it (after sparse encoding,
     which keeps the layers it moved on their sparse kernels)."""
@@ -54,6 +61,7 @@ def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
         if shape is not None:
             _use_product_dsp(graph, layer, shape, MATMUL_DSP, "tg_matmul_params_t", matmul_scratch_bytes)
         _use_conv_dsp_if_fit(graph, layer)
+        _use_depthwise_dsp_if_fit(graph, layer)
 
 
 def _matmul_shape(graph: Graph, layer: Layer) -> dict | None:
@@ -103,11 +111,15 @@ def _use_conv_dsp_if_fit(graph: Graph, layer: Layer) -> None:
     _use_product_dsp(graph, layer, shape, CONV_DSP, "tg_conv_dsp_params_t", conv_scratch_bytes)
 
 
+def _constant_values(graph: Graph, arg) -> np.ndarray:
+    return arg.values if isinstance(arg, ConstArray) else graph.tensors[arg.index].data
+
+
 def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, params_type: str, scratch_bytes) -> None:
     """shape: the kernel's own parameters, then depth, channels and per_channel for the product."""
     inp, weights_arg, bias_arg, out = layer.args
     p = layer.params
-    weights = graph.tensors[weights_arg.index].data
+    weights = _constant_values(graph, weights_arg)
     bias = graph.tensors[bias_arg.index].data if isinstance(bias_arg, TensorArg) else None
     assert bias_arg == NULL_ARG or bias is not None
     bias_array = ConstArray(f"{layer.name}_folded_bias", "int32_t", folded_bias(weights, bias, p["input_offset"]))
@@ -121,3 +133,40 @@ def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, param
     layer.args = [inp, weights_arg, bias_array, ScratchArg("uint32_t"), out]
     layer.arrays.append(bias_array)
     layer.scratch_bytes = scratch_bytes(shape["depth"])
+
+
+def _use_depthwise_dsp_if_fit(graph: Graph, layer: Layer) -> None:
+    """Moves a DEPTHWISE_CONV_2D layer with depth multiplier 1, without dilation (whose taps the kernel would
+    have to step over apart from the weights'), over at least one word of channels to the kernel that
+    computes 4 channels per word. Its bias stays the model's: the kernel adds the input offset to the taps
+    inside the image and skips the padding, as TFLM does. A layer without one gets zeros, which spares the
+    kernel a test per channel."""
+    p = layer.params
+    if (layer.kernel != "tg_depthwise_conv_s8" or p["depth_multiplier"] != 1 or p["input_c"] < 4
+            or (p["dilation_h"], p["dilation_w"]) != (1, 1) or not _windows_meet_the_image(p)):
+        return
+    inp, weights, bias, out = layer.args
+    if bias == NULL_ARG:
+        bias = ConstArray(f"{layer.name}_zero_bias", "int32_t", np.zeros(p["input_c"], np.int32))
+    bounds = depthwise_accumulator_bounds(_constant_values(graph, weights), _constant_values(graph, bias))
+    requant = dsp_requant(layer, bounds, per_channel=True)
+    if requant is None:
+        return
+    if isinstance(bias, ConstArray):
+        layer.arrays.append(bias)
+    window = {name: p[name] for name in ("filter_h", "filter_w", "output_h", "output_w", "stride_h", "stride_w",
+                                         "pad_h", "pad_w")}
+    layer.params = {"batches": p["batches"], "input_h": p["input_h"], "input_w": p["input_w"], "channels": p["input_c"],
+                    **window, "input_offset": p["input_offset"], "requant": requant}
+    layer.kernel, layer.params_type, layer.variant = DEPTHWISE_DSP, "tg_depthwise_dsp_params_t", DSP
+    layer.args = [inp, weights, bias, ScratchArg("int32_t"), out]
+    layer.scratch_bytes = depthwise_scratch_bytes(p["input_c"])
+
+
+def _windows_meet_the_image(p: dict) -> bool:
+    """Every output pixel's window holds at least one tap inside the image (the depthwise kernel's loops
+    assume it), as SAME and VALID padding make it: the first window reaches row and column 0, the last
+    starts inside the image."""
+    return all(p[f"pad_{axis}"] < p[f"filter_{axis}"] and
+               (p[f"output_{axis}"] - 1) * p[f"stride_{axis}"] - p[f"pad_{axis}"] < p[f"input_{axis}"]
+               for axis in ("h", "w"))
