@@ -5,9 +5,10 @@
  * One output channel at a time, so the input offset is folded into the bias once per channel:
  * sum(w * (x + offset)) = sum(w * x) + offset * sum(w), equal in int32 wrap-around arithmetic.
  * Pixels whose window lies inside the image take that path, two neighbours at a time (they share
- * the weights); windows that overlap the padding keep the reference loop, which skips outside taps. */
+ * the weights); windows that overlap the padding sum over the taps inside the image. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
+#include "tg_window.h"
 
 /* The dot products of one weight run with two input runs, 4 taps per step. */
 static inline void dot2(const int8_t *w, const int8_t *x0, const int8_t *x1, int32_t n, int32_t *acc0,
@@ -49,29 +50,40 @@ static inline int32_t dot1(const int8_t *w, const int8_t *x, int32_t n)
     return acc;
 }
 
-/* The reference accumulation of one output, for windows that overlap the padding. */
-static int32_t border_acc(const tg_conv_params_t *p, const int8_t *image, const int8_t *filter_c, int32_t in_y_origin,
-                          int32_t in_x_origin)
+static inline int32_t weights_sum(const int8_t *w, int32_t n)
 {
-    int32_t acc = 0;
-    for (int32_t fy = 0; fy < p->filter_h; ++fy) {
+    int32_t sum = 0;
+    for (const int8_t *const w_end = w + n; w != w_end; ++w) {
+        sum += *w;
+    }
+    return sum;
+}
+
+/* The reference accumulation of one output, for windows that overlap the padding: over the taps
+ * inside the image, found once per window, sum(w * x) + offset * sum(w). */
+static int32_t border_acc(const tg_conv_params_t *p, const int8_t *image, const int8_t *filter_c, int32_t in_y_origin,
+                          int32_t in_x_origin, int32_t row_is_one_run)
+{
+    int32_t fy, fy_end, fx_first, fx_end;
+    tg_taps_inside(in_y_origin, p->dilation_h, p->filter_h, p->input_h, &fy, &fy_end);
+    tg_taps_inside(in_x_origin, p->dilation_w, p->filter_w, p->input_w, &fx_first, &fx_end);
+    int32_t acc = 0, sum = 0;
+    for (; fy < fy_end; ++fy) {
         const int32_t in_y = in_y_origin + p->dilation_h * fy;
-        if (in_y < 0 || in_y >= p->input_h) {
+        const int8_t *w = filter_c + (fy * p->filter_w + fx_first) * p->filter_c;
+        if (row_is_one_run) { /* the row's taps inside are one run of input and weights */
+            const int32_t n = (fx_end - fx_first) * p->filter_c;
+            acc += dot1(w, image + (in_y * p->input_w + in_x_origin + fx_first) * p->input_c, n);
+            sum += weights_sum(w, n);
             continue;
         }
-        for (int32_t fx = 0; fx < p->filter_w; ++fx) {
-            const int32_t in_x = in_x_origin + p->dilation_w * fx;
-            if (in_x < 0 || in_x >= p->input_w) {
-                continue;
-            }
-            const int8_t *in = image + (in_y * p->input_w + in_x) * p->input_c;
-            const int8_t *w = filter_c + (fy * p->filter_w + fx) * p->filter_c;
-            for (int32_t ic = 0; ic < p->filter_c; ++ic) {
-                acc += (int32_t)w[ic] * ((int32_t)in[ic] + p->input_offset);
-            }
+        for (int32_t fx = fx_first; fx < fx_end; ++fx, w += p->filter_c) {
+            const int8_t *x = image + (in_y * p->input_w + in_x_origin + p->dilation_w * fx) * p->input_c;
+            acc += dot1(w, x, p->filter_c);
+            sum += weights_sum(w, p->filter_c);
         }
     }
-    return acc;
+    return acc + p->input_offset * sum;
 }
 
 void tg_convolve_s8(const tg_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
@@ -128,7 +140,7 @@ void tg_convolve_s8(const tg_conv_params_t *p, const int8_t *input, const int8_t
                             }
                         }
                     } else {
-                        acc[0] = bias_c + border_acc(p, group, filter_c, in_y_origin, in_x_origin);
+                        acc[0] = bias_c + border_acc(p, group, filter_c, in_y_origin, in_x_origin, row_is_one_run);
                     }
                     for (int32_t k = 0; k < count; ++k) {
                         const int32_t scaled = tg_multiply_by_quantized_multiplier(acc[k], multiplier, shift);

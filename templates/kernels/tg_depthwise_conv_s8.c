@@ -8,29 +8,15 @@
  * overlapping the padding) sum over the taps inside the image, found once per window. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
-
-/* The taps [*first, *end) of one filter axis whose inputs lie inside [0, size). */
-static inline void taps_inside(int32_t origin, int32_t dilation, int32_t taps, int32_t size, int32_t *first,
-                               int32_t *end)
-{
-    int32_t f = 0, e = taps;
-    while (f < e && origin + dilation * f < 0) {
-        ++f;
-    }
-    while (e > f && origin + dilation * (e - 1) >= size) {
-        --e;
-    }
-    *first = f;
-    *end = e;
-}
+#include "tg_window.h"
 
 /* The reference accumulation of one output: sum(w * (x + offset)) over the taps inside the image. */
 static int32_t window_acc(const tg_depthwise_conv_params_t *p, const int8_t *channel_in, const int8_t *channel_w,
                           int32_t in_y_origin, int32_t in_x_origin)
 {
     int32_t fy, fy_end, fx_first, fx_end;
-    taps_inside(in_y_origin, p->dilation_h, p->filter_h, p->input_h, &fy, &fy_end);
-    taps_inside(in_x_origin, p->dilation_w, p->filter_w, p->input_w, &fx_first, &fx_end);
+    tg_taps_inside(in_y_origin, p->dilation_h, p->filter_h, p->input_h, &fy, &fy_end);
+    tg_taps_inside(in_x_origin, p->dilation_w, p->filter_w, p->input_w, &fx_first, &fx_end);
     if (fy == fy_end || fx_first == fx_end) {
         return 0;
     }
