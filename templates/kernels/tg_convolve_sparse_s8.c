@@ -15,22 +15,25 @@ static void gather_window(const tg_conv_params_t *p, const int8_t *group_input, 
                           int8_t *dest)
 {
     const int8_t zero_point = (int8_t)-p->input_offset;
+    /* Locals: the byte stores below could alias *p. */
+    const int32_t filter_w = p->filter_w, filter_c = p->filter_c, input_w = p->input_w, input_c = p->input_c;
+    const int32_t dilation_w = p->dilation_w;
     const int32_t in_y_origin = out_y * p->stride_h - p->pad_h;
     const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
     for (int32_t fy = 0; fy < p->filter_h; ++fy) {
         const int32_t in_y = in_y_origin + p->dilation_h * fy;
         const int row_inside = in_y >= 0 && in_y < p->input_h;
-        for (int32_t fx = 0; fx < p->filter_w; ++fx) {
-            const int32_t in_x = in_x_origin + p->dilation_w * fx;
+        for (int32_t fx = 0, in_x = in_x_origin; fx < filter_w; ++fx, in_x += dilation_w) {
             /* Byte loops: a tap is often a single channel, too short to pay for a memcpy call. */
-            if (!row_inside || in_x < 0 || in_x >= p->input_w) {
-                for (int32_t c = 0; c < p->filter_c; ++c, dest += 2) {
+            int8_t *const tap_end = dest + 2 * filter_c;
+            if (!row_inside || in_x < 0 || in_x >= input_w) {
+                for (; dest != tap_end; dest += 2) {
                     *dest = zero_point;
                 }
             } else {
-                const int8_t *in = group_input + (in_y * p->input_w + in_x) * p->input_c;
-                for (int32_t c = 0; c < p->filter_c; ++c, dest += 2) {
-                    *dest = in[c];
+                const int8_t *in = group_input + (in_y * input_w + in_x) * input_c;
+                for (; dest != tap_end; dest += 2) {
+                    *dest = *in++;
                 }
             }
         }
@@ -54,6 +57,7 @@ void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const
     const int32_t bitmap_bytes = (weights + 7) / 8;
     const int32_t output_c = p->output_c, output_offset = p->output_offset;
     const int32_t act_min = p->act_min, act_max = p->act_max;
+    const int32_t *const multipliers = p->multipliers, *const shifts = p->shifts;
     int8_t *out = output;
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
@@ -73,7 +77,7 @@ void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const
                 for (const int32_t group_end = c + filters_per_group; c < group_end; ++c, bitmap += bitmap_bytes) {
                     int32_t acc[2] = {folded_bias[c], folded_bias[c]};
                     tg_sparse_dot2_s8(bitmap, weights, &values, patch, acc);
-                    const int32_t multiplier = p->multipliers[c], shift = p->shifts[c];
+                    const int32_t multiplier = multipliers[c], shift = shifts[c];
                     out[c] = tg_requantize_clamp_s8(acc[0], multiplier, shift, output_offset, act_min, act_max);
                     if (pair) {
                         out[output_c + c] =
