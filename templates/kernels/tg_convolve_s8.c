@@ -11,8 +11,8 @@
 #include "tg_kernels.h"
 #include "tg_window.h"
 
-/* acc[2 * channel + pixel] += the dot products of two weight runs (channels) with two input runs (pixels), from
- * element i on. */
+/* dot2x2's step for tap i: two weights (channels) by two inputs (pixels), four products added to its
+ * accumulators a<channel><pixel>. */
 #define TG_DOT2X2_STEP(i)                                                                                       \
     do {                                                                                                       \
         const int32_t u = w0[i], v = w1[i], s = x0[i], t = x1[i];                                              \
@@ -135,65 +135,89 @@ static inline int8_t requantize(const tg_conv_params_t *p, const channel_t *ch, 
     return tg_requantize_clamp_s8(acc, ch->multiplier, ch->shift, p->output_offset, p->act_min, p->act_max);
 }
 
+/* How a window's taps lie in the input: per filter row, runs_per_row runs of run_len bytes (with their
+ * weights contiguous), run_step apart; the rows row_step apart. */
+typedef struct {
+    int32_t run_len, runs_per_row, run_step, row_step;
+} window_runs_t;
+
+static window_runs_t window_runs(const tg_conv_params_t *p)
+{
+    /* A filter row is one contiguous input run when its taps are adjacent, else one run per tap. */
+    const int32_t row_is_one_run = p->dilation_w == 1 && p->filter_c == p->input_c;
+    const window_runs_t runs = {row_is_one_run ? p->filter_w * p->filter_c : p->filter_c,
+                                row_is_one_run ? 1 : p->filter_w, p->dilation_w * p->input_c,
+                                p->dilation_h * p->input_w * p->input_c};
+    return runs;
+}
+
+/* acc[2 * channel + pixel]: the sums of two channels over two windows inside the image, whose first
+ * inputs are in0 and in1. */
+static inline void inside_acc(const tg_conv_params_t *p, const window_runs_t *runs, const channel_t ch[2],
+                              const int8_t *in0, const int8_t *in1, int32_t acc[4])
+{
+    acc[0] = acc[1] = ch[0].inside_base;
+    acc[2] = acc[3] = ch[1].inside_base;
+    const int8_t *w0 = ch[0].filter, *w1 = ch[1].filter;
+    for (int32_t fy = 0; fy < p->filter_h; ++fy, in0 += runs->row_step, in1 += runs->row_step) {
+        for (int32_t r = 0; r < runs->runs_per_row; ++r, w0 += runs->run_len, w1 += runs->run_len) {
+            dot2x2(w0, w1, in0 + r * runs->run_step, in1 + r * runs->run_step, runs->run_len, acc);
+        }
+    }
+}
+
+/* The outputs of channels c0 (and c0 + 1 if pair) at every pixel. */
+static void channel_outputs(const tg_conv_params_t *p, const window_runs_t *runs, const int8_t *group,
+                            const channel_t ch[2], int32_t pair, int8_t *out_image)
+{
+    const int32_t pixels = p->output_h * p->output_w;
+    const int32_t row_is_one_run = runs->runs_per_row == 1; /* a row's taps are contiguous (or one tap) */
+    int32_t y = 0, x = 0; /* the output pixel */
+    for (int32_t pixel = 0, count = 1; pixel < pixels; pixel += count) {
+        int8_t *out = out_image + pixel * p->output_c;
+        const int8_t *in0 = window_inside(p, group, y, x);
+        int32_t acc[4];
+        count = 1;
+        if (!in0) {
+            const int32_t in_y = y * p->stride_h - p->pad_h, in_x = x * p->stride_w - p->pad_w;
+            acc[0] = ch[0].bias + border_acc(p, group, ch[0].filter, in_y, in_x, row_is_one_run);
+            if (pair) {
+                acc[2] = ch[1].bias + border_acc(p, group, ch[1].filter, in_y, in_x, row_is_one_run);
+            }
+        } else {
+            int32_t y1 = y, x1 = x;
+            next_pixel(p, &y1, &x1);
+            const int8_t *in1 = pixel + 1 < pixels ? window_inside(p, group, y1, x1) : 0;
+            count = in1 ? 2 : 1;
+            /* A lone pixel (the next one's window overlaps the padding) is computed twice. */
+            inside_acc(p, runs, ch, in0, in1 ? in1 : in0, acc);
+        }
+        for (int32_t k = 0; k < count; ++k, out += p->output_c) {
+            out[0] = requantize(p, &ch[0], acc[k]);
+            if (pair) {
+                out[1] = requantize(p, &ch[1], acc[2 + k]);
+            }
+            next_pixel(p, &y, &x);
+        }
+    }
+}
+
 void tg_convolve_s8(const tg_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
                     int8_t *output)
 {
     const int32_t filters_per_group = p->output_c / (p->input_c / p->filter_c);
     const int32_t filter_size = p->filter_h * p->filter_w * p->filter_c;
-    /* A filter row is one contiguous input run when its taps are adjacent, else one run per tap. */
-    const int32_t row_is_one_run = p->dilation_w == 1 && p->filter_c == p->input_c;
-    const int32_t run_len = row_is_one_run ? p->filter_w * p->filter_c : p->filter_c;
-    const int32_t runs_per_row = row_is_one_run ? 1 : p->filter_w;
-    const int32_t run_step = p->dilation_w * p->input_c;
-    const int32_t row_step = p->dilation_h * p->input_w * p->input_c;
-    const int32_t pixels = p->output_h * p->output_w;
+    const window_runs_t runs = window_runs(p);
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
-        int8_t *out_image = output + b * pixels * p->output_c;
+        int8_t *out_image = output + b * p->output_h * p->output_w * p->output_c;
         for (int32_t c0 = 0, pair; c0 < p->output_c; c0 += 1 + pair) {
             /* The channel pair must share a group; a lone channel is computed twice and stored once. */
             pair = c0 + 1 < p->output_c && (c0 + 1) % filters_per_group != 0;
             const channel_t ch[2] = {channel(p, filter, bias, c0, filter_size),
                                      channel(p, filter, bias, c0 + pair, filter_size)};
             const int8_t *group = image + (c0 / filters_per_group) * p->filter_c;
-            int32_t y = 0, x = 0; /* the output pixel */
-            for (int32_t pixel = 0, count = 1; pixel < pixels; pixel += count) {
-                int8_t *out = out_image + pixel * p->output_c + c0;
-                const int8_t *in0 = window_inside(p, group, y, x);
-                int32_t acc[4];
-                count = 1;
-                if (!in0) {
-                    const int32_t in_y = y * p->stride_h - p->pad_h, in_x = x * p->stride_w - p->pad_w;
-                    acc[0] = ch[0].bias + border_acc(p, group, ch[0].filter, in_y, in_x, row_is_one_run);
-                    if (pair) {
-                        acc[2] = ch[1].bias + border_acc(p, group, ch[1].filter, in_y, in_x, row_is_one_run);
-                    }
-                } else {
-                    int32_t y1 = y, x1 = x;
-                    next_pixel(p, &y1, &x1);
-                    const int8_t *in1 = pixel + 1 < pixels ? window_inside(p, group, y1, x1) : 0;
-                    if (in1) {
-                        count = 2;
-                    } else { /* a lone pixel (the next one's window overlaps the padding) is computed twice */
-                        in1 = in0;
-                    }
-                    acc[0] = acc[1] = ch[0].inside_base;
-                    acc[2] = acc[3] = ch[1].inside_base;
-                    const int8_t *w0 = ch[0].filter, *w1 = ch[1].filter;
-                    for (int32_t fy = 0; fy < p->filter_h; ++fy, in0 += row_step, in1 += row_step) {
-                        for (int32_t r = 0; r < runs_per_row; ++r, w0 += run_len, w1 += run_len) {
-                            dot2x2(w0, w1, in0 + r * run_step, in1 + r * run_step, run_len, acc);
-                        }
-                    }
-                }
-                for (int32_t k = 0; k < count; ++k, out += p->output_c) {
-                    out[0] = requantize(p, &ch[0], acc[k]);
-                    if (pair) {
-                        out[1] = requantize(p, &ch[1], acc[2 + k]);
-                    }
-                    next_pixel(p, &y, &x);
-                }
-            }
+            channel_outputs(p, &runs, group, ch, pair, out_image + c0);
         }
     }
 }
