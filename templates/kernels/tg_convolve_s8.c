@@ -76,8 +76,8 @@ static int32_t border_acc(const tg_conv_params_t *p, const int8_t *image, const 
                           int32_t in_x_origin, int32_t row_is_one_run)
 {
     int32_t fy, fy_end, fx_first, fx_end;
-    tg_taps_inside(in_y_origin, p->dilation_h, p->filter_h, p->input_h, &fy, &fy_end);
-    tg_taps_inside(in_x_origin, p->dilation_w, p->filter_w, p->input_w, &fx_first, &fx_end);
+    tg_indices_inside(in_y_origin, p->dilation_h, p->filter_h, p->input_h, &fy, &fy_end);
+    tg_indices_inside(in_x_origin, p->dilation_w, p->filter_w, p->input_w, &fx_first, &fx_end);
     int32_t acc = 0, sum = 0;
     for (; fy < fy_end; ++fy) {
         const int32_t in_y = in_y_origin + p->dilation_h * fy;

@@ -57,15 +57,14 @@ static void inside_outputs(const tg_depthwise_conv_params_t *p, const int8_t *im
             int8_t *out = out_image + (out_y * p->output_w + x_first) * output_c + oc;
             for (int32_t out_x = x_first; out_x < x_end; ++out_x, out += output_c) {
                 const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
+                const int8_t *x0 = channel_in + (in_y_origin * p->input_w + in_x_origin) * p->input_c;
                 int32_t acc;
                 if (is_3x3) {
-                    const int8_t *x0 = channel_in + (in_y_origin * p->input_w + in_x_origin) * p->input_c;
                     const int8_t *x1 = x0 + row_step, *x2 = x1 + row_step;
                     acc = inside_base + w0 * x0[0] + w1 * x0[tap_step] + w2 * x0[2 * tap_step]
                           + w3 * x1[0] + w4 * x1[tap_step] + w5 * x1[2 * tap_step]
                           + w6 * x2[0] + w7 * x2[tap_step] + w8 * x2[2 * tap_step];
                 } else {
-                    const int8_t *x0 = channel_in + (in_y_origin * p->input_w + in_x_origin) * p->input_c;
                     acc = bias_c + taps_acc(p, x0, channel_w, p->filter_h, p->filter_w);
                 }
                 *out = tg_requantize_clamp_s8(acc, multiplier, shift, output_offset, act_min, act_max);
@@ -81,8 +80,8 @@ static void border_output(const tg_depthwise_conv_params_t *p, const int8_t *ima
 {
     const int32_t in_y_origin = out_y * p->stride_h - p->pad_h, in_x_origin = out_x * p->stride_w - p->pad_w;
     int32_t fy, fy_end, fx, fx_end;
-    tg_taps_inside(in_y_origin, p->dilation_h, p->filter_h, p->input_h, &fy, &fy_end);
-    tg_taps_inside(in_x_origin, p->dilation_w, p->filter_w, p->input_w, &fx, &fx_end);
+    tg_indices_inside(in_y_origin, p->dilation_h, p->filter_h, p->input_h, &fy, &fy_end);
+    tg_indices_inside(in_x_origin, p->dilation_w, p->filter_w, p->input_w, &fx, &fx_end);
     const int32_t in_y = in_y_origin + p->dilation_h * fy, in_x = in_x_origin + p->dilation_w * fx;
     /* Offsets of the first tap inside the image, channel 0 (used only when there is one). */
     const int32_t x_first = (in_y * p->input_w + in_x) * p->input_c, w_first = (fy * p->filter_w + fx) * p->output_c;
@@ -104,9 +103,9 @@ void tg_depthwise_conv_s8(const tg_depthwise_conv_params_t *p, const int8_t *inp
     /* Output rows and columns whose windows lie inside the image: those whose first tap is at
      * -pad + stride * out in [0, size - span). */
     int32_t y_first, y_end, x_first, x_end;
-    tg_taps_inside(-p->pad_h, p->stride_h, p->output_h, p->input_h - p->dilation_h * (p->filter_h - 1), &y_first,
+    tg_indices_inside(-p->pad_h, p->stride_h, p->output_h, p->input_h - p->dilation_h * (p->filter_h - 1), &y_first,
                    &y_end);
-    tg_taps_inside(-p->pad_w, p->stride_w, p->output_w, p->input_w - p->dilation_w * (p->filter_w - 1), &x_first,
+    tg_indices_inside(-p->pad_w, p->stride_w, p->output_w, p->input_w - p->dilation_w * (p->filter_w - 1), &x_first,
                    &x_end);
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
