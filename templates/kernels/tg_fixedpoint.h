@@ -87,19 +87,23 @@ static inline int32_t tg_rounding_high_mul_nonnegative(int32_t a, int32_t b)
  * ceil of that quotient, which is floor((ab + 1 - 2^30 + 2^31 - 1) / 2^31)). */
 static inline int32_t tg_multiply_by_nonnegative_quantized_multiplier(int32_t x, int32_t multiplier, int shift)
 {
-#if !defined(__ARM_ARCH_6M__)
-    if (shift < 0) {
-        /* One rounding for both: with n = -shift, the rounding division of h = floor((ab + 2^30) / 2^31)
-         * is floor((h + 2^(n-1) - [h < 0]) / 2^n), and [h < 0] may be [x < 0] (they differ only where
-         * h = 0, which both round to 0), so the result is floor((ab + 2^30 + c * 2^31) / 2^(31+n)) with
-         * c = 2^(n-1) - [x < 0]: a multiply-accumulate's high word, shifted. */
-        const uint64_t c = (uint32_t)(1 << (-shift - 1)) - (uint32_t)(x < 0); /* >= 0: bits of c * 2^31 and 2^30 differ */
-        const int64_t nudge = (int64_t)((c << 31) | (1u << 30));
-        return (int32_t)(((int64_t)x * multiplier + nudge) >> 32) >> (-shift - 1);
+    if (shift >= 0) {
+        return tg_rounding_high_mul_nonnegative(tg_shift_left_i32(x, shift), multiplier);
     }
+    /* One rounding for both steps: with n = -shift, the rounding division of h = floor((ab + 2^30) / 2^31)
+     * is floor((h + 2^(n-1) - [h < 0]) / 2^n), and [h < 0] may be [x < 0] (they differ only where h = 0,
+     * which both round to 0), so the result is floor((h + c) / 2^n) = floor((ab + 2^30 + c * 2^31) / 2^(31+n))
+     * with c = 2^(n-1) - [x < 0] >= 0. */
+    const uint32_t c = (1u << (-shift - 1)) - (uint32_t)(x < 0);
+#if defined(__ARM_ARCH_6M__)
+    /* h from 32-bit products; h's low n bits join c apart from the rest, so that no sum overflows. */
+    const int32_t high = tg_rounding_high_mul_nonnegative(x, multiplier);
+    return (high >> -shift) + (int32_t)((((uint32_t)high & ((1u << -shift) - 1u)) + c) >> -shift);
+#else
+    /* A multiply-accumulate's high word (2^30 and c * 2^31 share no bits), shifted. */
+    const int64_t nudge = (int64_t)(((uint64_t)c << 31) | (1u << 30));
+    return (int32_t)(((int64_t)x * multiplier + nudge) >> 32) >> (-shift - 1);
 #endif
-    const int32_t high = tg_rounding_high_mul_nonnegative(tg_shift_left_i32(x, shift > 0 ? shift : 0), multiplier);
-    return shift < 0 ? tg_rounding_divide_by_pot(high, -shift) : high;
 }
 
 /* An accumulator to int8: requantized (multiplier >= 0), moved to the output zero point and clamped to
