@@ -6,7 +6,7 @@
  * sum(w * (x + offset)) = sum(w * x) + offset * sum(w), equal in int32 wrap-around arithmetic.
  * Pixels whose window lies inside the image take that path, two at a time: each input then meets
  * two weights and each weight two inputs, four products for four loads. Windows that overlap the
- * padding sum over the taps inside the image. */
+ * padding sum over the taps inside the image, found once for both channels. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 #include "tg_window.h"
@@ -45,22 +45,6 @@ static inline void dot2x2(const int8_t *w0, const int8_t *w1, const int8_t *x0, 
     acc[3] = a11;
 }
 
-static inline int32_t dot1(const int8_t *w, const int8_t *x, int32_t n)
-{
-    int32_t acc = 0;
-    const int8_t *const w_end4 = w + (n & ~3);
-    const int8_t *const w_end = w + n;
-    while (w != w_end4) {
-        acc += w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + w[3] * x[3];
-        w += 4;
-        x += 4;
-    }
-    while (w != w_end) {
-        acc += *w++ * *x++;
-    }
-    return acc;
-}
-
 static inline int32_t weights_sum(const int8_t *w, int32_t n)
 {
     int32_t sum = 0;
@@ -68,33 +52,6 @@ static inline int32_t weights_sum(const int8_t *w, int32_t n)
         sum += *w;
     }
     return sum;
-}
-
-/* The reference accumulation of one output, for windows that overlap the padding: over the taps
- * inside the image, found once per window, sum(w * x) + offset * sum(w). */
-static int32_t border_acc(const tg_conv_params_t *p, const int8_t *image, const int8_t *filter_c, int32_t in_y_origin,
-                          int32_t in_x_origin, int32_t row_is_one_run)
-{
-    int32_t fy, fy_end, fx_first, fx_end;
-    tg_indices_inside(in_y_origin, p->dilation_h, p->filter_h, p->input_h, &fy, &fy_end);
-    tg_indices_inside(in_x_origin, p->dilation_w, p->filter_w, p->input_w, &fx_first, &fx_end);
-    int32_t acc = 0, sum = 0;
-    for (; fy < fy_end; ++fy) {
-        const int32_t in_y = in_y_origin + p->dilation_h * fy;
-        const int8_t *w = filter_c + (fy * p->filter_w + fx_first) * p->filter_c;
-        if (row_is_one_run) { /* the row's taps inside are one run of input and weights */
-            const int32_t n = (fx_end - fx_first) * p->filter_c;
-            acc += dot1(w, image + (in_y * p->input_w + in_x_origin + fx_first) * p->input_c, n);
-            sum += weights_sum(w, n);
-            continue;
-        }
-        for (int32_t fx = fx_first; fx < fx_end; ++fx, w += p->filter_c) {
-            const int8_t *x = image + (in_y * p->input_w + in_x_origin + p->dilation_w * fx) * p->input_c;
-            acc += dot1(w, x, p->filter_c);
-            sum += weights_sum(w, p->filter_c);
-        }
-    }
-    return acc + p->input_offset * sum;
 }
 
 /* One output channel's constants. */
@@ -151,6 +108,46 @@ static window_runs_t window_runs(const tg_conv_params_t *p)
     return runs;
 }
 
+/* The sums w0 * (x + offset) and w1 * (x + offset) over n taps, added to acc[0] and acc[2]. */
+static inline void dot2x1_offset(const int8_t *w0, const int8_t *w1, const int8_t *x, int32_t n, int32_t offset,
+                                 int32_t acc[4])
+{
+    int32_t a0 = acc[0], a1 = acc[2];
+    for (const int8_t *const x_end = x + n; x != x_end;) {
+        const int32_t v = *x++ + offset;
+        a0 += *w0++ * v;
+        a1 += *w1++ * v;
+    }
+    acc[0] = a0;
+    acc[2] = a1;
+}
+
+/* acc[2 * channel]: the reference accumulations of two channels over a window overlapping the padding,
+ * over the taps inside the image, found once for both. */
+static void border_acc(const tg_conv_params_t *p, const window_runs_t *runs, const int8_t *group, const channel_t ch[2],
+                       int32_t in_y_origin, int32_t in_x_origin, int32_t acc[4])
+{
+    int32_t fy, fy_end, fx_first, fx_end;
+    tg_indices_inside(in_y_origin, p->dilation_h, p->filter_h, p->input_h, &fy, &fy_end);
+    tg_indices_inside(in_x_origin, p->dilation_w, p->filter_w, p->input_w, &fx_first, &fx_end);
+    acc[0] = ch[0].bias;
+    acc[2] = ch[1].bias;
+    for (; fy < fy_end; ++fy) {
+        const int32_t in_y = in_y_origin + p->dilation_h * fy;
+        const int32_t w_offset = (fy * p->filter_w + fx_first) * p->filter_c;
+        const int8_t *x = group + (in_y * p->input_w + in_x_origin + p->dilation_w * fx_first) * p->input_c;
+        if (runs->runs_per_row == 1) { /* the row's taps inside the image are one run */
+            dot2x1_offset(ch[0].filter + w_offset, ch[1].filter + w_offset, x, (fx_end - fx_first) * p->filter_c,
+                          p->input_offset, acc);
+            continue;
+        }
+        for (int32_t fx = fx_first; fx < fx_end; ++fx, x += runs->run_step) {
+            const int32_t w_tap = w_offset + (fx - fx_first) * p->filter_c;
+            dot2x1_offset(ch[0].filter + w_tap, ch[1].filter + w_tap, x, p->filter_c, p->input_offset, acc);
+        }
+    }
+}
+
 /* acc[2 * channel + pixel]: the sums of two channels over two windows inside the image, whose first
  * inputs are in0 and in1. */
 static inline void inside_acc(const tg_conv_params_t *p, const window_runs_t *runs, const channel_t ch[2],
@@ -171,7 +168,6 @@ static void channel_outputs(const tg_conv_params_t *p, const window_runs_t *runs
                             const channel_t ch[2], int32_t pair, int8_t *out_image)
 {
     const int32_t pixels = p->output_h * p->output_w;
-    const int32_t row_is_one_run = runs->runs_per_row == 1; /* a row's taps are contiguous (or one tap) */
     int32_t y = 0, x = 0; /* the output pixel */
     for (int32_t pixel = 0, count = 1; pixel < pixels; pixel += count) {
         int8_t *out = out_image + pixel * p->output_c;
@@ -179,11 +175,7 @@ static void channel_outputs(const tg_conv_params_t *p, const window_runs_t *runs
         int32_t acc[4];
         count = 1;
         if (!in0) {
-            const int32_t in_y = y * p->stride_h - p->pad_h, in_x = x * p->stride_w - p->pad_w;
-            acc[0] = ch[0].bias + border_acc(p, group, ch[0].filter, in_y, in_x, row_is_one_run);
-            if (pair) {
-                acc[2] = ch[1].bias + border_acc(p, group, ch[1].filter, in_y, in_x, row_is_one_run);
-            }
+            border_acc(p, runs, group, ch, y * p->stride_h - p->pad_h, x * p->stride_w - p->pad_w, acc);
         } else {
             int32_t y1 = y, x1 = x;
             next_pixel(p, &y1, &x1);
