@@ -1,5 +1,6 @@
 """Kernel variants: which boards get the DSP kernels, the C contracts the planner relies on, and the
-cheaper requantization the DSP kernel uses, against the TFLM-exact one (on the host, real gcc)."""
+cheaper requantization the kernels use, against the TFLM-exact one (on the host, real gcc; also the
+Cortex-M0 arithmetic)."""
 
 import copy
 import subprocess
@@ -92,11 +93,12 @@ int main(void)
 """
 
 
-def _run_c(tmp_path, source: str, *kernel_files: str) -> str:
+def _run_c(tmp_path, source: str, *kernel_files: str, defines: tuple[str, ...] = ()) -> str:
     (tmp_path / "main.c").write_text(source)
     executable = tmp_path / "main"
     sources = [str(tmp_path / "main.c")] + [str(kernels_dir() / name) for name in kernel_files]
-    subprocess.run([host_compiler(), *CFLAGS, "-I", str(kernels_dir()), *sources, "-o", str(executable)], check=True)
+    subprocess.run([host_compiler(), *CFLAGS, *defines, "-I", str(kernels_dir()), *sources, "-o", str(executable)],
+                   check=True)
     return subprocess.run([str(executable)], check=True, capture_output=True, text=True).stdout
 
 
@@ -142,8 +144,10 @@ def test_a_depthwise_layer_without_bias_gets_zeros_on_the_dsp_variant(tmp_path):
     assert all(np.array_equal(want[0], got[0]) for want, got in zip(expected, actual))
 
 
-def test_fast_requantization_equals_tflms(tmp_path):
-    assert _run_c(tmp_path, REQUANTIZE_PROGRAM).strip() == "0"
+# The Cortex-M0 arithmetic (32-bit products only) is plain C: the host runs it too.
+@pytest.mark.parametrize("defines", [(), ("-D__ARM_ARCH_6M__",)], ids=["host", "cortex-m0-arithmetic"])
+def test_fast_requantization_equals_tflms(tmp_path, defines):
+    assert _run_c(tmp_path, REQUANTIZE_PROGRAM, defines=defines).strip() == "0"
 
 
 def test_dsp_requantization_equals_tflms(tmp_path):

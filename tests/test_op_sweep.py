@@ -64,17 +64,18 @@ def _tag(v) -> str:
 CASES: list[Case] = []
 
 
-def conv(hwc, out_c, kernel, stride=1, padding="SAME", dilation=1, act="NONE", per_channel=True):
+def conv(hwc, out_c, kernel, stride=1, padding="SAME", dilation=1, act="NONE", per_channel=True, groups=1):
     (k_h, k_w), (s_h, s_w), (d_h, d_w) = _pair(kernel), _pair(stride), _pair(dilation)
     out_h, pad_h = _window(hwc[0], k_h, s_h, d_h, padding)
     out_w, pad_w = _window(hwc[1], k_w, s_w, d_w, padding)
     params = dict(input_h=hwc[0], input_w=hwc[1], input_c=hwc[2], filter_h=k_h, filter_w=k_w,
-                  filter_c=hwc[2], output_h=out_h, output_w=out_w, output_c=out_c, stride_h=s_h,
+                  filter_c=hwc[2] // groups, output_h=out_h, output_w=out_w, output_c=out_c, stride_h=s_h,
                   stride_w=s_w, dilation_h=d_h, dilation_w=d_w, pad_h=pad_h, pad_w=pad_w)
     CASES.append(Case(
         f"conv-{_tag(hwc[:2])}x{hwc[2]}-o{out_c}-k{_tag(kernel)}-s{_tag(stride)}-d{_tag(dilation)}-{padding}-{act}-"
-        f"{'pc' if per_channel else 'pt'}",
-        functools.partial(tf_models.conv2d, tuple(hwc), out_c, kernel, stride, padding, dilation, act, per_channel),
+        f"{'pc' if per_channel else 'pt'}{f'-g{groups}' if groups > 1 else ''}",
+        functools.partial(tf_models.conv2d, tuple(hwc), out_c, kernel, stride, padding, dilation, act, per_channel,
+                          groups=groups),
         ("CONV_2D",),
         (Expect("CONV_2D", params, {"activation": act, "padding": padding}, out_c if per_channel else 1),)))
 
@@ -213,6 +214,8 @@ conv((11, 5, 3), 5, 3, 3, "VALID", 1, "RELU_N1_TO_1", True)
 conv((3, 4, 3), 5, 5, 1, "SAME", 1, "RELU", True)             # kernel larger than the input
 conv((9, 11, 3), 5, (3, 2), 2, "SAME", 2, "NONE", True)       # stride and dilation together (TFLite allows it)
 conv((8, 8, 4), 8, 3, 2, "SAME", 1, "RELU", True)             # even size: asymmetric SAME padding
+conv((7, 9, 12), 9, 3, 2, "SAME", 1, "RELU", True, groups=3)   # groups of 3 filters: channel pairs straddle them
+conv((9, 7, 8), 6, (3, 2), 1, "SAME", 2, "NONE", False, groups=2)
 # 1x1 convolutions over at least 4 channels (the DSP variant's matrix product): odd pixel and channel
 # counts, depths with and without a tail of 1..3, strides (also unequal) with SAME and VALID.
 conv((7, 9, 5), 7, 1, 1, "SAME", 1, "NONE", True)

@@ -40,6 +40,8 @@ SPARSE_MODELS = {
     "conv-11x9x24-o48-k3x1-s1x2-d2-valid-relu6": functools.partial(conv, (11, 9, 24), 48, (3, 1), (1, 2), "VALID", 2,
                                                                    "RELU6", sparsity=SPARSITY),
     "conv-8x8x16-o32-k3-groups2": functools.partial(conv, (8, 8, 16), 32, 3, sparsity=SPARSITY, groups=2),
+    # 63 output pixels: the kernel's last pixel pair is a lone pixel.
+    "conv-9x7x16-o24-k3-odd-pixels": functools.partial(conv, (9, 7, 16), 24, 3, sparsity=SPARSITY),
     "fc-1x256-u32-relu-pc": functools.partial(fc, (1, 256), 32, "RELU", sparsity=SPARSITY),
     "fc-2x200-u24-pt": functools.partial(fc, (2, 200), 24, per_channel=False, sparsity=SPARSITY),
     "fc-1x4x4x16-u20-relu6-pc": functools.partial(fc, (1, 4, 4, 16), 20, "RELU6", sparsity=SPARSITY),

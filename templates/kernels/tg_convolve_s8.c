@@ -2,76 +2,196 @@
  * arithmetic). Filter layout OHWI; grouped convolution when input_c is a multiple of filter_c.
  * Portable C variant, for every core.
  *
- * One output channel at a time, so the input offset is folded into the bias once per channel:
+ * Two output channels at a time, so the input offset is folded into their biases once:
  * sum(w * (x + offset)) = sum(w * x) + offset * sum(w), equal in int32 wrap-around arithmetic.
- * Pixels whose window lies inside the image take that path, two neighbours at a time (they share
- * the weights); windows that overlap the padding keep the reference loop, which skips outside taps. */
+ * Pixels whose window lies inside the image take that path, two at a time: each input then meets
+ * two weights and each weight two inputs, four products for four loads. Windows that overlap the
+ * padding sum over the taps inside the image, found once for both channels. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
+#include "tg_window.h"
 
-/* The dot products of one weight run with two input runs, 4 taps per step. */
-static inline void dot2(const int8_t *w, const int8_t *x0, const int8_t *x1, int32_t n, int32_t *acc0,
-                        int32_t *acc1)
+/* dot2x2's step for tap i: two weights (channels) by two inputs (pixels), four products added to its
+ * accumulators a<channel><pixel>. */
+#define TG_DOT2X2_STEP(i)                                                                                       \
+    do {                                                                                                       \
+        const int32_t u = w0[i], v = w1[i], s = x0[i], t = x1[i];                                              \
+        a00 += u * s;                                                                                          \
+        a01 += u * t;                                                                                          \
+        a10 += v * s;                                                                                          \
+        a11 += v * t;                                                                                          \
+    } while (0)
+
+/* The dot products of two weight runs (channels) with two input runs (pixels): acc[2 * channel + pixel],
+ * 4 taps per step. */
+static inline void dot2x2(const int8_t *w0, const int8_t *w1, const int8_t *x0, const int8_t *x1, int32_t n,
+                          int32_t acc[4])
 {
-    int32_t a0 = *acc0, a1 = *acc1;
-    const int8_t *const w_end4 = w + (n & ~3);
-    const int8_t *const w_end = w + n;
-    while (w != w_end4) {
-        const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
-        a0 += w0 * x0[0] + w1 * x0[1] + w2 * x0[2] + w3 * x0[3];
-        a1 += w0 * x1[0] + w1 * x1[1] + w2 * x1[2] + w3 * x1[3];
-        w += 4;
-        x0 += 4;
-        x1 += 4;
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    const int8_t *const w0_end4 = w0 + (n & ~3);
+    const int8_t *const w0_end = w0 + n;
+    for (; w0 != w0_end4; w0 += 4, w1 += 4, x0 += 4, x1 += 4) {
+        TG_DOT2X2_STEP(0);
+        TG_DOT2X2_STEP(1);
+        TG_DOT2X2_STEP(2);
+        TG_DOT2X2_STEP(3);
     }
-    while (w != w_end) {
-        const int32_t w0 = *w++;
-        a0 += w0 * *x0++;
-        a1 += w0 * *x1++;
+    for (; w0 != w0_end; ++w0, ++w1, ++x0, ++x1) {
+        TG_DOT2X2_STEP(0);
     }
-    *acc0 = a0;
-    *acc1 = a1;
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
 }
 
-static inline int32_t dot1(const int8_t *w, const int8_t *x, int32_t n)
+static inline int32_t weights_sum(const int8_t *w, int32_t n)
 {
-    int32_t acc = 0;
-    const int8_t *const w_end4 = w + (n & ~3);
-    const int8_t *const w_end = w + n;
-    while (w != w_end4) {
-        acc += w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + w[3] * x[3];
-        w += 4;
-        x += 4;
+    int32_t sum = 0;
+    for (const int8_t *const w_end = w + n; w != w_end; ++w) {
+        sum += *w;
     }
-    while (w != w_end) {
-        acc += *w++ * *x++;
-    }
-    return acc;
+    return sum;
 }
 
-/* The reference accumulation of one output, for windows that overlap the padding. */
-static int32_t border_acc(const tg_conv_params_t *p, const int8_t *image, const int8_t *filter_c, int32_t in_y_origin,
-                          int32_t in_x_origin)
+/* One output channel's constants. */
+typedef struct {
+    const int8_t *filter; /* its weights */
+    int32_t bias, inside_base, multiplier, shift;
+} channel_t;
+
+static channel_t channel(const tg_conv_params_t *p, const int8_t *filter, const int32_t *bias, int32_t c,
+                         int32_t filter_size)
 {
-    int32_t acc = 0;
-    for (int32_t fy = 0; fy < p->filter_h; ++fy) {
+    channel_t ch = {filter + c * filter_size, bias ? bias[c] : 0, 0, p->multipliers[c], p->shifts[c]};
+    ch.inside_base = ch.bias + p->input_offset * weights_sum(ch.filter, filter_size);
+    return ch;
+}
+
+/* The first input of the window of output pixel (y, x) if it lies inside the image, else NULL. */
+static inline const int8_t *window_inside(const tg_conv_params_t *p, const int8_t *group, int32_t y, int32_t x)
+{
+    const int32_t in_y = y * p->stride_h - p->pad_h, in_x = x * p->stride_w - p->pad_w;
+    if (in_y < 0 || in_y + p->dilation_h * (p->filter_h - 1) >= p->input_h || in_x < 0
+        || in_x + p->dilation_w * (p->filter_w - 1) >= p->input_w) {
+        return 0;
+    }
+    return group + (in_y * p->input_w + in_x) * p->input_c;
+}
+
+static inline void next_pixel(const tg_conv_params_t *p, int32_t *y, int32_t *x)
+{
+    if (++*x == p->output_w) {
+        *x = 0;
+        ++*y;
+    }
+}
+
+static inline int8_t requantize(const tg_conv_params_t *p, const channel_t *ch, int32_t acc)
+{
+    return tg_requantize_clamp_s8(acc, ch->multiplier, ch->shift, p->output_offset, p->act_min, p->act_max);
+}
+
+/* How a window's taps lie in the input: per filter row, runs_per_row runs of run_len bytes (with their
+ * weights contiguous), run_step apart; the rows row_step apart. */
+typedef struct {
+    int32_t run_len, runs_per_row, run_step, row_step;
+} window_runs_t;
+
+static window_runs_t window_runs(const tg_conv_params_t *p)
+{
+    /* A filter row is one contiguous input run when its taps are adjacent, else one run per tap. */
+    const int32_t row_is_one_run = p->dilation_w == 1 && p->filter_c == p->input_c;
+    const window_runs_t runs = {row_is_one_run ? p->filter_w * p->filter_c : p->filter_c,
+                                row_is_one_run ? 1 : p->filter_w, p->dilation_w * p->input_c,
+                                p->dilation_h * p->input_w * p->input_c};
+    return runs;
+}
+
+/* The sums w0 * (x + offset) and w1 * (x + offset) over n taps, added to acc[0] and acc[2]. */
+static inline void dot2x1_offset(const int8_t *w0, const int8_t *w1, const int8_t *x, int32_t n, int32_t offset,
+                                 int32_t acc[4])
+{
+    int32_t a0 = acc[0], a1 = acc[2];
+    for (const int8_t *const x_end = x + n; x != x_end;) {
+        const int32_t v = *x++ + offset;
+        a0 += *w0++ * v;
+        a1 += *w1++ * v;
+    }
+    acc[0] = a0;
+    acc[2] = a1;
+}
+
+/* acc[2 * channel]: the reference accumulations of two channels over a window overlapping the padding,
+ * over the taps inside the image, found once for both. */
+static void border_acc(const tg_conv_params_t *p, const window_runs_t *runs, const int8_t *group, const channel_t ch[2],
+                       int32_t in_y_origin, int32_t in_x_origin, int32_t acc[4])
+{
+    int32_t fy, fy_end, fx_first, fx_end;
+    tg_indices_inside(in_y_origin, p->dilation_h, p->filter_h, p->input_h, &fy, &fy_end);
+    tg_indices_inside(in_x_origin, p->dilation_w, p->filter_w, p->input_w, &fx_first, &fx_end);
+    acc[0] = ch[0].bias;
+    acc[2] = ch[1].bias;
+    for (; fy < fy_end; ++fy) {
         const int32_t in_y = in_y_origin + p->dilation_h * fy;
-        if (in_y < 0 || in_y >= p->input_h) {
+        const int32_t w_offset = (fy * p->filter_w + fx_first) * p->filter_c;
+        const int8_t *x = group + (in_y * p->input_w + in_x_origin + p->dilation_w * fx_first) * p->input_c;
+        if (runs->runs_per_row == 1) { /* the row's taps inside the image are one run */
+            dot2x1_offset(ch[0].filter + w_offset, ch[1].filter + w_offset, x, (fx_end - fx_first) * p->filter_c,
+                          p->input_offset, acc);
             continue;
         }
-        for (int32_t fx = 0; fx < p->filter_w; ++fx) {
-            const int32_t in_x = in_x_origin + p->dilation_w * fx;
-            if (in_x < 0 || in_x >= p->input_w) {
-                continue;
-            }
-            const int8_t *in = image + (in_y * p->input_w + in_x) * p->input_c;
-            const int8_t *w = filter_c + (fy * p->filter_w + fx) * p->filter_c;
-            for (int32_t ic = 0; ic < p->filter_c; ++ic) {
-                acc += (int32_t)w[ic] * ((int32_t)in[ic] + p->input_offset);
-            }
+        for (int32_t fx = fx_first; fx < fx_end; ++fx, x += runs->run_step) {
+            const int32_t w_tap = w_offset + (fx - fx_first) * p->filter_c;
+            dot2x1_offset(ch[0].filter + w_tap, ch[1].filter + w_tap, x, p->filter_c, p->input_offset, acc);
         }
     }
-    return acc;
+}
+
+/* acc[2 * channel + pixel]: the sums of two channels over two windows inside the image, whose first
+ * inputs are in0 and in1. */
+static inline void inside_acc(const tg_conv_params_t *p, const window_runs_t *runs, const channel_t ch[2],
+                              const int8_t *in0, const int8_t *in1, int32_t acc[4])
+{
+    acc[0] = acc[1] = ch[0].inside_base;
+    acc[2] = acc[3] = ch[1].inside_base;
+    const int8_t *w0 = ch[0].filter, *w1 = ch[1].filter;
+    for (int32_t fy = 0; fy < p->filter_h; ++fy, in0 += runs->row_step, in1 += runs->row_step) {
+        for (int32_t r = 0; r < runs->runs_per_row; ++r, w0 += runs->run_len, w1 += runs->run_len) {
+            dot2x2(w0, w1, in0 + r * runs->run_step, in1 + r * runs->run_step, runs->run_len, acc);
+        }
+    }
+}
+
+/* The outputs of channels c0 (and c0 + 1 if pair) at every pixel. */
+static void channel_outputs(const tg_conv_params_t *p, const window_runs_t *runs, const int8_t *group,
+                            const channel_t ch[2], int32_t pair, int8_t *out_image)
+{
+    const int32_t pixels = p->output_h * p->output_w;
+    int32_t y = 0, x = 0; /* the output pixel */
+    for (int32_t pixel = 0, count = 1; pixel < pixels; pixel += count) {
+        int8_t *out = out_image + pixel * p->output_c;
+        const int8_t *in0 = window_inside(p, group, y, x);
+        int32_t acc[4];
+        count = 1;
+        if (!in0) {
+            border_acc(p, runs, group, ch, y * p->stride_h - p->pad_h, x * p->stride_w - p->pad_w, acc);
+        } else {
+            int32_t y1 = y, x1 = x;
+            next_pixel(p, &y1, &x1);
+            const int8_t *in1 = pixel + 1 < pixels ? window_inside(p, group, y1, x1) : 0;
+            count = in1 ? 2 : 1;
+            /* A lone pixel (the next one's window overlaps the padding) is computed twice. */
+            inside_acc(p, runs, ch, in0, in1 ? in1 : in0, acc);
+        }
+        for (int32_t k = 0; k < count; ++k, out += p->output_c) {
+            out[0] = requantize(p, &ch[0], acc[k]);
+            if (pair) {
+                out[1] = requantize(p, &ch[1], acc[2 + k]);
+            }
+            next_pixel(p, &y, &x);
+        }
+    }
 }
 
 void tg_convolve_s8(const tg_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
@@ -79,65 +199,17 @@ void tg_convolve_s8(const tg_conv_params_t *p, const int8_t *input, const int8_t
 {
     const int32_t filters_per_group = p->output_c / (p->input_c / p->filter_c);
     const int32_t filter_size = p->filter_h * p->filter_w * p->filter_c;
-    /* A filter row is one contiguous input run when its taps are adjacent, else one run per tap. */
-    const int32_t row_is_one_run = p->dilation_w == 1 && p->filter_c == p->input_c;
-    const int32_t run_len = row_is_one_run ? p->filter_w * p->filter_c : p->filter_c;
-    const int32_t runs_per_row = row_is_one_run ? 1 : p->filter_w;
-    const int32_t run_step = p->dilation_w * p->input_c;
-    const int32_t row_step = p->dilation_h * p->input_w * p->input_c;
-    const int32_t span_h = p->dilation_h * (p->filter_h - 1);
-    const int32_t span_w = p->dilation_w * (p->filter_w - 1);
-    const int32_t pixel_step = p->stride_w * p->input_c;
+    const window_runs_t runs = window_runs(p);
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
         int8_t *out_image = output + b * p->output_h * p->output_w * p->output_c;
-        for (int32_t out_c = 0; out_c < p->output_c; ++out_c) {
-            const int8_t *filter_c = filter + out_c * filter_size;
-            const int8_t *group = image + (out_c / filters_per_group) * p->filter_c;
-            int32_t filter_sum = 0;
-            for (int32_t i = 0; i < filter_size; ++i) {
-                filter_sum += filter_c[i];
-            }
-            const int32_t bias_c = bias ? bias[out_c] : 0;
-            const int32_t inside_base = bias_c + p->input_offset * filter_sum;
-            const int32_t multiplier = p->multipliers[out_c];
-            const int32_t shift = p->shifts[out_c];
-            int8_t *out = out_image + out_c;
-            for (int32_t out_y = 0; out_y < p->output_h; ++out_y) {
-                const int32_t in_y_origin = out_y * p->stride_h - p->pad_h;
-                const int32_t row_inside = in_y_origin >= 0 && in_y_origin + span_h < p->input_h;
-                int32_t out_x = 0;
-                while (out_x < p->output_w) {
-                    const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
-                    int32_t acc[2];
-                    int32_t count = 1;
-                    if (row_inside && in_x_origin >= 0 && in_x_origin + span_w < p->input_w) {
-                        count = out_x + 1 < p->output_w && in_x_origin + p->stride_w + span_w < p->input_w ? 2 : 1;
-                        acc[0] = inside_base;
-                        acc[1] = inside_base;
-                        const int8_t *x = group + (in_y_origin * p->input_w + in_x_origin) * p->input_c;
-                        const int8_t *w = filter_c;
-                        for (int32_t fy = 0; fy < p->filter_h; ++fy, x += row_step) {
-                            const int8_t *run = x;
-                            for (int32_t r = 0; r < runs_per_row; ++r, run += run_step, w += run_len) {
-                                if (count == 2) {
-                                    dot2(w, run, run + pixel_step, run_len, &acc[0], &acc[1]);
-                                } else {
-                                    acc[0] += dot1(w, run, run_len);
-                                }
-                            }
-                        }
-                    } else {
-                        acc[0] = bias_c + border_acc(p, group, filter_c, in_y_origin, in_x_origin);
-                    }
-                    for (int32_t k = 0; k < count; ++k) {
-                        const int32_t scaled = tg_multiply_by_quantized_multiplier(acc[k], multiplier, shift);
-                        *out = (int8_t)tg_clamp_i32(scaled + p->output_offset, p->act_min, p->act_max);
-                        out += p->output_c;
-                    }
-                    out_x += count;
-                }
-            }
+        for (int32_t c0 = 0, pair; c0 < p->output_c; c0 += 1 + pair) {
+            /* The channel pair must share a group; a lone channel is computed twice and stored once. */
+            pair = c0 + 1 < p->output_c && (c0 + 1) % filters_per_group != 0;
+            const channel_t ch[2] = {channel(p, filter, bias, c0, filter_size),
+                                     channel(p, filter, bias, c0 + pair, filter_size)};
+            const int8_t *group = image + (c0 / filters_per_group) * p->filter_c;
+            channel_outputs(p, &runs, group, ch, pair, out_image + c0);
         }
     }
 }

@@ -1,70 +1,93 @@
-/* CONV_2D, int8, with sparse weights (tg_sparse.h): bit-exact with tg_convolve_s8.
+/* CONV_2D, int8, with sparse weights (tg_sparse.h): bit-exact with tg_convolve_s8. Portable C, chosen
+ * by compiler/sparse.py for the layers whose weights take less flash sparse.
  *
- * For each output pixel (and group) the input window is first copied into `patch` in the filter's
- * HWI order, so that a weight's bitmap position is also its input's position; taps outside the
- * input hold the input zero point, which contributes 0 as the dense kernel's skipped taps do. */
+ * Two output pixels at a time share each weight's decoding: their input windows are first gathered
+ * into `patch`, interleaved in the filter's HWI order, so that a weight's bitmap position is also its
+ * inputs' position. folded_bias is bias + input_offset * sum of the channel's weights; a tap outside
+ * the input holds the input zero point, whose product with the weight that folding cancels, as the
+ * reference kernel's skipped taps contribute 0. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 #include "tg_sparse.h"
 
-static void gather_patch(const tg_conv_params_t *p, const int8_t *input, int32_t in_y_origin, int32_t in_x_origin,
-                         int8_t *patch)
+/* The window of output pixel (out_y, out_x) into every second byte of dest. */
+static void gather_window(const tg_conv_params_t *p, const int8_t *group_input, int32_t out_y, int32_t out_x,
+                          int8_t *dest)
 {
     const int8_t zero_point = (int8_t)-p->input_offset;
+    /* Locals: the byte stores below could alias *p. */
+    const int32_t filter_w = p->filter_w, filter_c = p->filter_c, input_w = p->input_w, input_c = p->input_c;
+    const int32_t dilation_w = p->dilation_w;
+    const int32_t in_y_origin = out_y * p->stride_h - p->pad_h;
+    const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
     for (int32_t fy = 0; fy < p->filter_h; ++fy) {
         const int32_t in_y = in_y_origin + p->dilation_h * fy;
-        for (int32_t fx = 0; fx < p->filter_w; ++fx) {
-            const int32_t in_x = in_x_origin + p->dilation_w * fx;
-            int8_t *tap = patch + (fy * p->filter_w + fx) * p->filter_c;
+        const int row_inside = in_y >= 0 && in_y < p->input_h;
+        for (int32_t fx = 0, in_x = in_x_origin; fx < filter_w; ++fx, in_x += dilation_w) {
             /* Byte loops: a tap is often a single channel, too short to pay for a memcpy call. */
-            if (in_y < 0 || in_y >= p->input_h || in_x < 0 || in_x >= p->input_w) {
-                for (int32_t c = 0; c < p->filter_c; ++c) {
-                    tap[c] = zero_point;
+            int8_t *const tap_end = dest + 2 * filter_c;
+            if (!row_inside || in_x < 0 || in_x >= input_w) {
+                for (; dest != tap_end; dest += 2) {
+                    *dest = zero_point;
                 }
             } else {
-                const int8_t *in = input + (in_y * p->input_w + in_x) * p->input_c;
-                for (int32_t c = 0; c < p->filter_c; ++c) {
-                    tap[c] = in[c];
+                const int8_t *in = group_input + (in_y * input_w + in_x) * input_c;
+                for (; dest != tap_end; dest += 2) {
+                    *dest = *in++;
                 }
             }
         }
     }
 }
 
-void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const uint8_t *filter_bitmap,
-                           const int8_t *filter_values, const int32_t *bias, int8_t *patch, int8_t *output)
+static inline void next_pixel(const tg_conv_params_t *p, int32_t *y, int32_t *x)
 {
-    const int32_t filters_per_group = p->output_c / (p->input_c / p->filter_c);
-    const int32_t bitmap_bytes = (p->filter_h * p->filter_w * p->filter_c + 7) / 8;
-    const int32_t input_offset = p->input_offset, output_offset = p->output_offset;
+    if (++*x == p->output_w) {
+        *x = 0;
+        ++*y;
+    }
+}
+
+void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const uint8_t *filter_bitmap,
+                           const int8_t *filter_values, const int32_t *folded_bias, int8_t *patch, int8_t *output)
+{
+    const int32_t groups = p->input_c / p->filter_c;
+    const int32_t filters_per_group = p->output_c / groups;
+    const int32_t weights = p->filter_h * p->filter_w * p->filter_c;
+    const int32_t bitmap_bytes = (weights + 7) / 8;
+    const int32_t output_c = p->output_c, output_offset = p->output_offset;
     const int32_t act_min = p->act_min, act_max = p->act_max;
+    const int32_t *const multipliers = p->multipliers, *const shifts = p->shifts;
     int8_t *out = output;
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
-        for (int32_t out_y = 0; out_y < p->output_h; ++out_y) {
-            const int32_t in_y_origin = out_y * p->stride_h - p->pad_h;
-            for (int32_t out_x = 0; out_x < p->output_w; ++out_x) {
-                const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
-                const int8_t *values = filter_values;
-                const uint8_t *bitmap = filter_bitmap;
-                const int8_t *group = image;
-                for (int32_t out_c = 0, in_group = 0; out_c < p->output_c; ++out_c, ++in_group) {
-                    if (in_group == filters_per_group) {
-                        in_group = 0;
-                        group += p->filter_c;
+        int32_t y0 = 0, x0 = 0; /* the pair's first pixel */
+        for (int32_t left = p->output_h * p->output_w; left > 0; left -= 2, out += 2 * output_c) {
+            const int32_t pair = left > 1;
+            int32_t y1 = y0, x1 = x0; /* a lone last pixel is computed twice and stored once */
+            if (pair) {
+                next_pixel(p, &y1, &x1);
+            }
+            const uint8_t *bitmap = filter_bitmap;
+            const int8_t *values = filter_values;
+            for (int32_t g = 0, c = 0; g < groups; ++g) {
+                const int8_t *group_input = image + g * p->filter_c;
+                gather_window(p, group_input, y0, x0, patch);
+                gather_window(p, group_input, y1, x1, patch + 1);
+                for (const int32_t group_end = c + filters_per_group; c < group_end; ++c, bitmap += bitmap_bytes) {
+                    int32_t acc[2] = {folded_bias[c], folded_bias[c]};
+                    tg_sparse_dot2_s8(bitmap, weights, &values, patch, acc);
+                    const int32_t multiplier = multipliers[c], shift = shifts[c];
+                    out[c] = tg_requantize_clamp_s8(acc[0], multiplier, shift, output_offset, act_min, act_max);
+                    if (pair) {
+                        out[output_c + c] =
+                            tg_requantize_clamp_s8(acc[1], multiplier, shift, output_offset, act_min, act_max);
                     }
-                    if (in_group == 0) {
-                        gather_patch(p, group, in_y_origin, in_x_origin, patch);
-                    }
-                    int32_t acc = tg_sparse_dot_s8(bitmap, bitmap_bytes, &values, patch, input_offset);
-                    bitmap += bitmap_bytes;
-                    if (bias) {
-                        acc += bias[out_c];
-                    }
-                    acc = tg_multiply_by_quantized_multiplier(acc, p->multipliers[out_c], p->shifts[out_c]);
-                    *out++ = (int8_t)tg_clamp_i32(acc + output_offset, act_min, act_max);
                 }
             }
+            y0 = y1;
+            x0 = x1;
+            next_pixel(p, &y0, &x0);
         }
     }
 }

@@ -2,103 +2,123 @@
  * arithmetic). Filter layout 1HWC with C = input_c * depth_multiplier. Portable C variant, for
  * every core.
  *
- * One output channel at a time, so the input offset is folded into the bias once per channel:
- * sum(w * (x + offset)) = sum(w * x) + offset * sum(w), equal in int32 wrap-around arithmetic.
- * Pixels whose window lies inside the image skip the bounds checks (a 3x3 window keeps its nine
- * weights in locals); windows that overlap the padding keep the reference loop. */
+ * The output pixels whose windows lie inside the image form a rectangle, found once. There, one
+ * output channel at a time, so the input offset is folded into the bias once per channel:
+ * sum(w * (x + offset)) = sum(w * x) + offset * sum(w), equal in int32 wrap-around arithmetic; a 3x3
+ * filter keeps its nine weights in locals. Around it, windows overlapping the padding take one pixel
+ * at a time, so that the taps inside the image are found once for all its channels. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
+#include "tg_window.h"
 
-/* The reference accumulation of one output, for windows that overlap the padding. */
-static int32_t border_acc(const tg_depthwise_conv_params_t *p, const int8_t *channel_in, const int8_t *channel_w,
-                          int32_t in_y_origin, int32_t in_x_origin)
+/* sum(w * (x + offset)) over rows x cols taps, from the input x and the weight w of the first. */
+static inline int32_t taps_acc(const tg_depthwise_conv_params_t *p, const int8_t *x, const int8_t *w, int32_t rows,
+                               int32_t cols)
 {
+    const int32_t input_offset = p->input_offset, w_step = p->output_c, w_row_step = p->filter_w * p->output_c;
+    const int32_t tap_step = p->dilation_w * p->input_c, row_step = p->dilation_h * p->input_w * p->input_c;
     int32_t acc = 0;
-    for (int32_t fy = 0; fy < p->filter_h; ++fy) {
-        const int32_t in_y = in_y_origin + p->dilation_h * fy;
-        if (in_y < 0 || in_y >= p->input_h) {
-            continue;
-        }
-        for (int32_t fx = 0; fx < p->filter_w; ++fx) {
-            const int32_t in_x = in_x_origin + p->dilation_w * fx;
-            if (in_x < 0 || in_x >= p->input_w) {
-                continue;
-            }
-            const int32_t in = channel_in[(in_y * p->input_w + in_x) * p->input_c];
-            const int32_t w = channel_w[(fy * p->filter_w + fx) * p->output_c];
-            acc += w * (in + p->input_offset);
+    for (int32_t r = 0; r < rows; ++r, x += row_step, w += w_row_step) {
+        for (int32_t k = 0; k < cols; ++k) {
+            acc += w[k * w_step] * (x[k * tap_step] + input_offset);
         }
     }
     return acc;
 }
 
-/* sum(w * x) over a window inside the image, any filter size. */
-static int32_t inside_acc(const tg_depthwise_conv_params_t *p, const int8_t *x, const int8_t *channel_w,
-                          int32_t row_step, int32_t tap_step)
+static inline int8_t requantize(const tg_depthwise_conv_params_t *p, int32_t c, int32_t acc)
 {
-    int32_t acc = 0;
-    const int8_t *w = channel_w;
-    for (int32_t fy = 0; fy < p->filter_h; ++fy, x += row_step) {
-        const int8_t *tap = x;
-        for (int32_t fx = 0; fx < p->filter_w; ++fx, tap += tap_step, w += p->output_c) {
-            acc += *w * *tap;
+    return tg_requantize_clamp_s8(acc, p->multipliers[c], p->shifts[c], p->output_offset, p->act_min, p->act_max);
+}
+
+/* The outputs of rows [y_first, y_end), columns [x_first, x_end), whose windows lie inside the image. */
+static void inside_outputs(const tg_depthwise_conv_params_t *p, const int8_t *image, const int8_t *filter,
+                           const int32_t *bias, int8_t *out_image, int32_t y_first, int32_t y_end, int32_t x_first,
+                           int32_t x_end)
+{
+    const int32_t output_c = p->output_c, output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
+    const int32_t is_3x3 = p->filter_h == 3 && p->filter_w == 3;
+    const int32_t row_step = p->dilation_h * p->input_w * p->input_c;
+    const int32_t tap_step = p->dilation_w * p->input_c;
+    for (int32_t oc = 0; oc < output_c; ++oc) {
+        const int8_t *channel_in = image + oc / p->depth_multiplier;
+        const int8_t *channel_w = filter + oc;
+        const int32_t bias_c = bias ? bias[oc] : 0;
+        const int32_t multiplier = p->multipliers[oc], shift = p->shifts[oc];
+        /* Read only by the 3x3 path: the weights in filter order, and the bias with the offset folded in. */
+        const int32_t w0 = channel_w[0], w1 = channel_w[is_3x3 ? output_c : 0];
+        const int32_t w2 = channel_w[is_3x3 ? 2 * output_c : 0], w3 = channel_w[is_3x3 ? 3 * output_c : 0];
+        const int32_t w4 = channel_w[is_3x3 ? 4 * output_c : 0], w5 = channel_w[is_3x3 ? 5 * output_c : 0];
+        const int32_t w6 = channel_w[is_3x3 ? 6 * output_c : 0], w7 = channel_w[is_3x3 ? 7 * output_c : 0];
+        const int32_t w8 = channel_w[is_3x3 ? 8 * output_c : 0];
+        const int32_t inside_base = bias_c + p->input_offset * (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8);
+        for (int32_t out_y = y_first; out_y < y_end; ++out_y) {
+            const int32_t in_y_origin = out_y * p->stride_h - p->pad_h;
+            int8_t *out = out_image + (out_y * p->output_w + x_first) * output_c + oc;
+            for (int32_t out_x = x_first; out_x < x_end; ++out_x, out += output_c) {
+                const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
+                const int8_t *x0 = channel_in + (in_y_origin * p->input_w + in_x_origin) * p->input_c;
+                int32_t acc;
+                if (is_3x3) {
+                    const int8_t *x1 = x0 + row_step, *x2 = x1 + row_step;
+                    acc = inside_base + w0 * x0[0] + w1 * x0[tap_step] + w2 * x0[2 * tap_step]
+                          + w3 * x1[0] + w4 * x1[tap_step] + w5 * x1[2 * tap_step]
+                          + w6 * x2[0] + w7 * x2[tap_step] + w8 * x2[2 * tap_step];
+                } else {
+                    acc = bias_c + taps_acc(p, x0, channel_w, p->filter_h, p->filter_w);
+                }
+                *out = tg_requantize_clamp_s8(acc, multiplier, shift, output_offset, act_min, act_max);
+            }
         }
     }
-    return acc;
+}
+
+/* The output pixel (out_y, out_x), whose window overlaps the padding, all channels: the reference
+ * accumulation over the taps inside the image, found once. */
+static void border_output(const tg_depthwise_conv_params_t *p, const int8_t *image, const int8_t *filter,
+                          const int32_t *bias, int8_t *out_image, int32_t out_y, int32_t out_x)
+{
+    const int32_t in_y_origin = out_y * p->stride_h - p->pad_h, in_x_origin = out_x * p->stride_w - p->pad_w;
+    int32_t fy, fy_end, fx, fx_end;
+    tg_indices_inside(in_y_origin, p->dilation_h, p->filter_h, p->input_h, &fy, &fy_end);
+    tg_indices_inside(in_x_origin, p->dilation_w, p->filter_w, p->input_w, &fx, &fx_end);
+    const int32_t in_y = in_y_origin + p->dilation_h * fy, in_x = in_x_origin + p->dilation_w * fx;
+    /* Offsets of the first tap inside the image, channel 0 (used only when there is one). */
+    const int32_t x_first = (in_y * p->input_w + in_x) * p->input_c, w_first = (fy * p->filter_w + fx) * p->output_c;
+    const int32_t rows = fy < fy_end && fx < fx_end ? fy_end - fy : 0;
+    int8_t *out = out_image + (out_y * p->output_w + out_x) * p->output_c;
+    for (int32_t oc = 0, ic = 0, m = 0; oc < p->output_c; ++oc) {
+        const int32_t acc = rows ? taps_acc(p, image + x_first + ic, filter + w_first + oc, rows, fx_end - fx) : 0;
+        out[oc] = requantize(p, oc, (bias ? bias[oc] : 0) + acc);
+        if (++m == p->depth_multiplier) { /* the input channel of the next output channel */
+            m = 0;
+            ++ic;
+        }
+    }
 }
 
 void tg_depthwise_conv_s8(const tg_depthwise_conv_params_t *p, const int8_t *input, const int8_t *filter,
                           const int32_t *bias, int8_t *output)
 {
-    const int32_t taps = p->filter_h * p->filter_w;
-    const int32_t is_3x3 = p->filter_h == 3 && p->filter_w == 3;
-    const int32_t row_step = p->dilation_h * p->input_w * p->input_c;
-    const int32_t tap_step = p->dilation_w * p->input_c;
-    const int32_t span_h = p->dilation_h * (p->filter_h - 1);
-    const int32_t span_w = p->dilation_w * (p->filter_w - 1);
+    /* Output rows and columns whose windows lie inside the image: those whose first tap is at
+     * -pad + stride * out in [0, size - span). */
+    int32_t y_first, y_end, x_first, x_end;
+    tg_indices_inside(-p->pad_h, p->stride_h, p->output_h, p->input_h - p->dilation_h * (p->filter_h - 1), &y_first,
+                   &y_end);
+    tg_indices_inside(-p->pad_w, p->stride_w, p->output_w, p->input_w - p->dilation_w * (p->filter_w - 1), &x_first,
+                   &x_end);
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
         int8_t *out_image = output + b * p->output_h * p->output_w * p->output_c;
-        for (int32_t oc = 0; oc < p->output_c; ++oc) {
-            const int8_t *channel_in = image + oc / p->depth_multiplier;
-            const int8_t *channel_w = filter + oc;
-            int32_t filter_sum = 0;
-            for (int32_t t = 0; t < taps; ++t) {
-                filter_sum += channel_w[t * p->output_c];
-            }
-            const int32_t bias_c = bias ? bias[oc] : 0;
-            const int32_t inside_base = bias_c + p->input_offset * filter_sum;
-            const int32_t multiplier = p->multipliers[oc];
-            const int32_t shift = p->shifts[oc];
-            /* Read only by the 3x3 path: the weights in filter order. */
-            const int32_t w0 = channel_w[0], w1 = channel_w[is_3x3 ? p->output_c : 0];
-            const int32_t w2 = channel_w[is_3x3 ? 2 * p->output_c : 0], w3 = channel_w[is_3x3 ? 3 * p->output_c : 0];
-            const int32_t w4 = channel_w[is_3x3 ? 4 * p->output_c : 0], w5 = channel_w[is_3x3 ? 5 * p->output_c : 0];
-            const int32_t w6 = channel_w[is_3x3 ? 6 * p->output_c : 0], w7 = channel_w[is_3x3 ? 7 * p->output_c : 0];
-            const int32_t w8 = channel_w[is_3x3 ? 8 * p->output_c : 0];
-            int8_t *out = out_image + oc;
-            for (int32_t out_y = 0; out_y < p->output_h; ++out_y) {
-                const int32_t in_y_origin = out_y * p->stride_h - p->pad_h;
-                const int32_t row_inside = in_y_origin >= 0 && in_y_origin + span_h < p->input_h;
-                for (int32_t out_x = 0; out_x < p->output_w; ++out_x, out += p->output_c) {
-                    const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
-                    int32_t acc;
-                    if (row_inside && in_x_origin >= 0 && in_x_origin + span_w < p->input_w) {
-                        const int8_t *x = channel_in + (in_y_origin * p->input_w + in_x_origin) * p->input_c;
-                        if (is_3x3) {
-                            const int8_t *x1 = x + row_step, *x2 = x1 + row_step;
-                            acc = inside_base + w0 * x[0] + w1 * x[tap_step] + w2 * x[2 * tap_step]
-                                  + w3 * x1[0] + w4 * x1[tap_step] + w5 * x1[2 * tap_step]
-                                  + w6 * x2[0] + w7 * x2[tap_step] + w8 * x2[2 * tap_step];
-                        } else {
-                            acc = inside_base + inside_acc(p, x, channel_w, row_step, tap_step);
-                        }
-                    } else {
-                        acc = bias_c + border_acc(p, channel_in, channel_w, in_y_origin, in_x_origin);
-                    }
-                    const int32_t scaled = tg_multiply_by_quantized_multiplier(acc, multiplier, shift);
-                    *out = (int8_t)tg_clamp_i32(scaled + p->output_offset, p->act_min, p->act_max);
+        inside_outputs(p, image, filter, bias, out_image, y_first, y_end, x_first, x_end);
+        for (int32_t out_y = 0; out_y < p->output_h; ++out_y) {
+            const int32_t row_inside = out_y >= y_first && out_y < y_end;
+            for (int32_t out_x = 0; out_x < p->output_w; ++out_x) {
+                if (row_inside && out_x == x_first && x_first < x_end) {
+                    out_x = x_end - 1; /* past the inside rectangle */
+                    continue;
                 }
+                border_output(p, image, filter, bias, out_image, out_y, out_x);
             }
         }
     }

@@ -61,6 +61,25 @@ static inline int32_t tg_multiply_by_quantized_multiplier(int32_t x, int32_t mul
 }
 
 
+/* floor((a * b + 2^30) / 2^31) for b >= 0. */
+static inline int32_t tg_rounding_high_mul_nonnegative(int32_t a, int32_t b)
+{
+#if defined(__ARM_ARCH_6M__)
+    /* Cortex-M0 has no 32x32->64 multiply (an int64 product is a library call): with a = ah * 2^16 + al
+     * and b = bh * 2^16 + bl (al, bl, bh unsigned), the sum is 2 * ah * bh + floor(mid / 2^15), where
+     * mid = ah * bl + al * bh + floor(al * bl / 2^16) + 2^14 needs 33 bits; its signed part
+     * ah * bl (|.| < 2^31) is divided apart from the unsigned rest (< 2^31), its low 15 bits joining it. */
+    const uint32_t al = (uint32_t)a & 0xFFFFu, bl = (uint32_t)b & 0xFFFFu;
+    const int32_t ah = a >> 16, bh = b >> 16;
+    const int32_t mid_signed = ah * (int32_t)bl;
+    const uint32_t mid_unsigned = al * (uint32_t)bh + ((al * bl) >> 16) + (1u << 14);
+    return (int32_t)((uint32_t)(2 * ah * bh) + (uint32_t)(mid_signed >> 15)
+                     + ((((uint32_t)mid_signed & 0x7FFFu) + mid_unsigned) >> 15));
+#else
+    return (int32_t)(((int64_t)a * b + (1 << 30)) >> 31);
+#endif
+}
+
 /* tg_multiply_by_quantized_multiplier for the multipliers tinygen generates (0 <= multiplier), in
  * fewer instructions and with the same result: the doubling high multiply cannot saturate (that needs
  * both factors INT32_MIN), and its division of ab + nudge by 2^31 rounding toward zero equals
@@ -68,9 +87,23 @@ static inline int32_t tg_multiply_by_quantized_multiplier(int32_t x, int32_t mul
  * ceil of that quotient, which is floor((ab + 1 - 2^30 + 2^31 - 1) / 2^31)). */
 static inline int32_t tg_multiply_by_nonnegative_quantized_multiplier(int32_t x, int32_t multiplier, int shift)
 {
-    const int64_t ab = (int64_t)tg_shift_left_i32(x, shift > 0 ? shift : 0) * multiplier;
-    const int32_t high = (int32_t)((ab + (1 << 30)) >> 31);
-    return shift < 0 ? tg_rounding_divide_by_pot(high, -shift) : high;
+    if (shift >= 0) {
+        return tg_rounding_high_mul_nonnegative(tg_shift_left_i32(x, shift), multiplier);
+    }
+    /* One rounding for both steps: with n = -shift, the rounding division of h = floor((ab + 2^30) / 2^31)
+     * is floor((h + 2^(n-1) - [h < 0]) / 2^n), and [h < 0] may be [x < 0] (they differ only where h = 0,
+     * which both round to 0), so the result is floor((h + c) / 2^n) = floor((ab + 2^30 + c * 2^31) / 2^(31+n))
+     * with c = 2^(n-1) - [x < 0] >= 0. */
+    const uint32_t c = (1u << (-shift - 1)) - (uint32_t)(x < 0);
+#if defined(__ARM_ARCH_6M__)
+    /* h from 32-bit products; h's low n bits join c apart from the rest, so that no sum overflows. */
+    const int32_t high = tg_rounding_high_mul_nonnegative(x, multiplier);
+    return (high >> -shift) + (int32_t)((((uint32_t)high & ((1u << -shift) - 1u)) + c) >> -shift);
+#else
+    /* A multiply-accumulate's high word (2^30 and c * 2^31 share no bits), shifted. */
+    const int64_t nudge = (int64_t)(((uint64_t)c << 31) | (1u << 30));
+    return (int32_t)(((int64_t)x * multiplier + nudge) >> 32) >> (-shift - 1);
+#endif
 }
 
 /* An accumulator to int8: requantized (multiplier >= 0), moved to the output zero point and clamped to

@@ -18,8 +18,8 @@ void tg_fully_connected_s8(const tg_fully_connected_params_t *p, const int8_t *i
                 acc += bias[oc];
             }
             const int32_t q = p->per_channel ? oc : 0;
-            acc = tg_multiply_by_quantized_multiplier(acc, p->multipliers[q], p->shifts[q]);
-            output[b * p->output_depth + oc] = (int8_t)tg_clamp_i32(acc + p->output_offset, p->act_min, p->act_max);
+            output[b * p->output_depth + oc] = tg_requantize_clamp_s8(acc, p->multipliers[q], p->shifts[q],
+                                                                      p->output_offset, p->act_min, p->act_max);
         }
     }
 }

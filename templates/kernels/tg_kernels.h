@@ -195,12 +195,13 @@ void tg_depthwise_conv_s8(const tg_depthwise_conv_params_t *p, const int8_t *inp
                           const int32_t *bias, int8_t *output);
 void tg_fully_connected_s8(const tg_fully_connected_params_t *p, const int8_t *input, const int8_t *filter,
                            const int32_t *bias, int8_t *output);
-/* Sparse weights (tg_sparse.h); the convolution gathers each window into patch (filter_h * filter_w * filter_c). */
+/* Sparse weights (tg_sparse.h); folded_bias: bias + input_offset * sum of the channel's weights; the
+ * convolution gathers two windows into patch (2 * filter_h * filter_w * filter_c bytes). */
 void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const uint8_t *filter_bitmap,
-                           const int8_t *filter_values, const int32_t *bias, int8_t *patch, int8_t *output);
+                           const int8_t *filter_values, const int32_t *folded_bias, int8_t *patch, int8_t *output);
 void tg_fully_connected_sparse_s8(const tg_fully_connected_params_t *p, const int8_t *input,
-                                  const uint8_t *filter_bitmap, const int8_t *filter_values, const int32_t *bias,
-                                  int8_t *output);
+                                  const uint8_t *filter_bitmap, const int8_t *filter_values,
+                                  const int32_t *folded_bias, int8_t *output);
 /* Cores with the DSP extension (tg_acle.h); folded_bias: bias + input_offset * sum of the channel's weights;
  * scratch: tg_matmul_s8_dsp_scratch_bytes(depth) bytes, 4-byte aligned. */
 void tg_matmul_s8_dsp(const tg_matmul_params_t *p, const int8_t *input, const int8_t *filter,

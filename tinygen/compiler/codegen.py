@@ -15,7 +15,7 @@ from .layer import NULL_ARG, ConstArray, ScratchArg, TensorArg, TensorListArg
 from .names import comment_text
 from .variants import DSP
 
-HEADERS = ("tg_kernels.h", "tg_fixedpoint.h", "tg_broadcast.h", "tg_sparse.h")
+HEADERS = ("tg_kernels.h", "tg_fixedpoint.h", "tg_broadcast.h", "tg_sparse.h", "tg_window.h")
 # The DSP variants: their instructions (with C models for the host), shared product, requantization.
 DSP_HEADERS = ("tg_acle.h", "tg_product_dsp.h", "tg_requant_dsp.h")
 VALUES_PER_LINE = 16

@@ -1,6 +1,7 @@
 """Sparse weights: a CONV_2D or FULLY_CONNECTED layer's int8 weights stored as a bitmap of the
 non-zero weights per output channel plus their values (templates/kernels/tg_sparse.h), and run by
-the sparse kernel, where that takes less flash than the dense array."""
+the sparse kernel, where that takes less flash than the dense array. The kernels take the input
+offset folded into the bias, so they multiply weights by inputs alone."""
 
 from collections import Counter
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ import numpy as np
 
 from ..model.graph import Graph
 from .layer import ConstArray, Layer, ScratchArg, TensorArg
+from .variants import folded_bias
 
 ALIGNMENT = 16      # weights.c aligns every array: the padding is flash too
 CONV_SPARSE = "tg_convolve_sparse_s8"
@@ -57,19 +59,22 @@ def sparsify(graph: Graph, layers: list[Layer]) -> None:
         beside, instead = ADDED_CODE_BYTES[kernel]
         if sum(saved for _, _, saved in chosen) > (beside if keeps_dense else instead):
             for layer, sparse, saved in chosen:
-                _use_sparse(layer, kernel, sparse, saved)
+                _use_sparse(graph, layer, kernel, sparse, saved)
 
 
-def _use_sparse(layer: Layer, kernel: str, sparse: SparseWeights, saved: int) -> None:
-    inp, _, bias, out = layer.args
+def _use_sparse(graph: Graph, layer: Layer, kernel: str, sparse: SparseWeights, saved: int) -> None:
+    inp, weights, bias_arg, out = layer.args
+    bias = graph.tensors[bias_arg.index].data if isinstance(bias_arg, TensorArg) else None
+    bias = ConstArray(f"{layer.name}_folded_bias", "int32_t",
+                      folded_bias(graph.tensors[weights.index].data, bias, layer.params["input_offset"]))
     bitmap = ConstArray(f"{layer.name}_filter_bitmap", "uint8_t", sparse.bitmap)
     values = ConstArray(f"{layer.name}_filter_values", "int8_t", sparse.values)
     patch = []
-    if kernel == CONV_SPARSE:   # the input window, gathered in the filter's order
-        layer.scratch_bytes = layer.params["filter_h"] * layer.params["filter_w"] * layer.params["filter_c"]
+    if kernel == CONV_SPARSE:   # two input windows, gathered in the filter's order and interleaved
+        layer.scratch_bytes = 2 * layer.params["filter_h"] * layer.params["filter_w"] * layer.params["filter_c"]
         patch = [ScratchArg("int8_t")]
     layer.kernel = kernel
     layer.args = [inp, bitmap, values, bias, *patch, out]
-    layer.arrays += [bitmap, values]
+    layer.arrays += [bias, bitmap, values]
     layer.weight_form = "sparse"
     layer.sparse_saved_bytes = saved
