@@ -11,8 +11,11 @@ import tf_models
 from tinygen.boards import all_boards, get_board
 from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
-from tinygen.compiler.variants import (CONV_DSP, MATMUL_DSP, board_target, conv_scratch_bytes,
-                                       matmul_scratch_bytes)
+from tinygen.compiler import quantization as q
+from tinygen.compiler.codegen import c_value
+from tinygen.compiler.ops.elementwise import add_rescales
+from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, MATMUL_DSP, add_dsp_params, board_target,
+                                       conv_scratch_bytes, matmul_scratch_bytes)
 from tinygen.compiler.requant_dsp import dsp_requant
 from tinygen.resources import kernels_dir
 from tinygen.targets.host import CFLAGS, host_compiler
@@ -151,3 +154,72 @@ def test_compile_shows_the_kernel_chosen_for_the_board(tmp_path, capsys, board, 
     assert f" CONV_2D  {kernel} " in table
     assert ("DSP extension" if kernel == MATMUL_DSP else "portable C") in table
     assert (tmp_path / "out" / "tg_acle.h").exists() == (kernel == MATMUL_DSP)
+
+
+# Every pair of int8 inputs (and a tail of 3 past a whole number of words) through both ADD kernels.
+ADD_PROGRAM = """#include <stdio.h>
+#include "tg_kernels.h"
+#define N 65539
+static int8_t first[N], second[N], portable_out[N], dsp_out[N];
+static const tg_add_params_t portable[] = {%s};
+static const tg_add_dsp_params_t dsp[] = {%s};
+static const int exact[] = {%s};
+int main(void)
+{
+    for (long i = 0; i < N; ++i) {
+        first[i] = (int8_t)(i & 0xFF);
+        second[i] = (int8_t)((i >> 8) * 7);
+    }
+    for (unsigned c = 0; c < sizeof exact / sizeof exact[0]; ++c) {
+        long differ = 0, inside = 0;
+        tg_add_s8(&portable[c], first, second, portable_out);
+        tg_add_s8_dsp(&dsp[c], exact[c] ? second : first, exact[c] ? first : second, dsp_out);
+        for (long i = 0; i < N; ++i) {
+            differ += portable_out[i] != dsp_out[i];
+            inside += portable_out[i] > portable[c].act_min && portable_out[i] < portable[c].act_max;
+        }
+        printf("%%ld %%ld\\n", differ, inside);
+    }
+    return 0;
+}
+"""
+
+
+def _add_configurations(count: int) -> list[dict]:
+    """tg_add_s8 parameters of ADD layers without broadcast: scale ratios from equal (both inputs
+    exact) to 2^-14, zero points at the extremes and between, each fused activation."""
+    rng = np.random.default_rng(9)
+    configurations = []
+    for i in range(count):
+        a_scale = 10 ** rng.uniform(-3, 0)
+        b_scale = a_scale * (1.0 if i % 5 == 0 else 2.0 ** rng.uniform(-14, 14))
+        out_scale = max(a_scale, b_scale) * rng.uniform(0.3, 3)
+        a_zp, b_zp = ([-128, 127, int(rng.integers(-128, 128))][(i + k) % 3] for k in range(2))
+        out_zp = -128 if i % 7 == 0 else int(rng.integers(-100, 100))
+        act_min, act_max = q.activation_range(["NONE", "RELU", "RELU6"][i % 3], out_scale, out_zp)
+        shape = {"output_shape": [1, 1, 1, 1, 1, 65539], "input1_strides": [65539] * 5 + [1],
+                 "input2_strides": [65539] * 5 + [1]}
+        configurations.append({"shape": shape, "input1_offset": -a_zp, "input2_offset": -b_zp,
+                               "output_offset": out_zp, **add_rescales(a_scale, b_scale, out_scale),
+                               "act_min": act_min, "act_max": act_max})
+    return configurations
+
+
+def test_the_dsp_add_equals_the_portable_one_on_every_input_pair(tmp_path):
+    chosen = [(p, add_dsp_params(p)) for p in _add_configurations(40)]
+    admitted = [(p, d) for p, d in chosen if d is not None]
+    assert len(admitted) >= 36
+    assert any(p["input1_shift"] == p["input2_shift"] == 0 for p, _ in admitted)
+    program = ADD_PROGRAM % (", ".join(c_value(p) for p, _ in admitted),
+                             ", ".join(c_value(d) for _, (d, _) in admitted),
+                             ", ".join(str(exact) for _, (_, exact) in admitted))
+    printed = [tuple(map(int, line.split())) for line in _run_c(tmp_path, program, "tg_add_s8.c", f"{ADD_DSP}.c").splitlines()]
+    assert [differ for differ, _ in printed] == [0] * len(admitted)
+    assert sum(inside for _, inside in printed) > len(printed) * 65539 // 4     # not all clamped: the arithmetic shows
+
+
+def test_the_dsp_add_refuses_broadcasts_and_a_scale_without_right_shift():
+    p = _add_configurations(1)[0]
+    assert add_dsp_params(p) is not None
+    assert add_dsp_params({**p, "shape": {**p["shape"], "input2_strides": [0] * 5 + [1]}}) is None
+    assert add_dsp_params({**p, "output_shift": 0}) is None

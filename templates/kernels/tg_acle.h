@@ -22,7 +22,33 @@ static inline uint32_t tg_load_u32(const int8_t *p)
     return word;
 }
 
+/* Four bytes to any address, as one word (STR). */
+static inline void tg_store_u32(int8_t *p, uint32_t word)
+{
+    memcpy(p, &word, sizeof word);
+}
+
 #ifdef __ARM_FEATURE_DSP
+
+/* SSAT #8: x saturated to [-128, 127]. */
+static inline int32_t tg_ssat8(int32_t x) { return __ssat(x, 8); }
+
+/* SSUB8 then SEL: each byte the larger of x's and y's, both signed. One asm statement: SEL reads the
+ * GE flags SSUB8 sets. */
+static inline uint32_t tg_max_s8x4(uint32_t x, uint32_t y)
+{
+    uint32_t result;
+    __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(result) : "r"(x), "r"(y) : "cc");
+    return result;
+}
+
+/* Each byte the smaller of x's and y's, both signed. */
+static inline uint32_t tg_min_s8x4(uint32_t x, uint32_t y)
+{
+    uint32_t result;
+    __asm__("ssub8 %0, %1, %2\n\tsel %0, %2, %1" : "=&r"(result) : "r"(x), "r"(y) : "cc");
+    return result;
+}
 
 /* SXTB16: bytes 0 and 2 of x, each sign-extended to a halfword. */
 static inline uint32_t tg_sxtb16(uint32_t x) { return (uint32_t)__sxtb16((int32_t)x); }
@@ -63,6 +89,31 @@ static inline uint32_t tg_sxtb16(uint32_t x)
 }
 
 static inline uint32_t tg_sxtb16_ror8(uint32_t x) { return tg_sxtb16((x >> 8) | (x << 24)); }
+
+static inline int32_t tg_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+
+/* Byte k of x as a signed value. */
+static inline int32_t tg_signed_byte(uint32_t x, int k) { return (int32_t)(int8_t)(uint8_t)(x >> (8 * k)); }
+
+static inline uint32_t tg_max_s8x4(uint32_t x, uint32_t y)
+{
+    uint32_t result = 0;
+    for (int k = 0; k < 4; ++k) {
+        const int32_t a = tg_signed_byte(x, k), b = tg_signed_byte(y, k);
+        result |= (uint32_t)(uint8_t)(a > b ? a : b) << (8 * k);
+    }
+    return result;
+}
+
+static inline uint32_t tg_min_s8x4(uint32_t x, uint32_t y)
+{
+    uint32_t result = 0;
+    for (int k = 0; k < 4; ++k) {
+        const int32_t a = tg_signed_byte(x, k), b = tg_signed_byte(y, k);
+        result |= (uint32_t)(uint8_t)(a < b ? a : b) << (8 * k);
+    }
+    return result;
+}
 
 static inline int32_t tg_smlad(uint32_t x, uint32_t y, int32_t acc)
 {

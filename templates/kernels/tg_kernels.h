@@ -115,6 +115,22 @@ typedef struct {
     int32_t act_min, act_max;
 } tg_add_params_t;
 
+/* One int32 value's requantization in the form tg_rescale_dsp computes it (tg_requant_dsp.h): TFLM's
+ * multiplier, its right shift, and the rounding constant 2^(right_shift - 1) + offset * 2^right_shift. */
+typedef struct {
+    int32_t multiplier, rounding, right_shift;
+} tg_rescale_t;
+
+/* ADD of two inputs of one shape, rearranged by the generator (tg_add_s8_dsp.c says how): the input
+ * with the larger scale, "exact", is rescaled by TFLM to exactly (x + exact_offset) * 2^19; the other's
+ * rescaled value is scaled applied to (x + scaled_offset) * 2^20; output is applied to their sum. */
+typedef struct {
+    int32_t size;
+    int32_t exact_offset, scaled_offset;
+    tg_rescale_t scaled, output;
+    int32_t act_min, act_max;
+} tg_add_dsp_params_t;
+
 typedef struct {
     tg_broadcast_t shape;
     int32_t input1_offset, input2_offset, output_offset;
@@ -199,6 +215,8 @@ int32_t tg_conv_s8_dsp_scratch_bytes(int32_t depth);
 void tg_avgpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_maxpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_add_s8(const tg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+/* Cores with the DSP extension; exact and scaled: the inputs as tg_add_dsp_params_t names them. */
+void tg_add_s8_dsp(const tg_add_dsp_params_t *p, const int8_t *exact, const int8_t *scaled, int8_t *output);
 void tg_mul_s8(const tg_mul_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 void tg_softmax_s8(const tg_softmax_params_t *p, const int8_t *input, int8_t *output);
 void tg_logistic_s8(const tg_sigmoid_params_t *p, const int8_t *input, int8_t *output);

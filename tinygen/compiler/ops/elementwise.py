@@ -25,22 +25,26 @@ def _broadcast(op: Operator, a: Tensor, b: Tensor, out: Tensor) -> dict:
     return {"output_shape": so, "input1_strides": _strides(sa, so), "input2_strides": _strides(sb, so)}
 
 
+def add_rescales(a_scale: float, b_scale: float, out_scale: float) -> dict:
+    """TFLM's rescalings for ADD: each input to twice the larger input scale, the sum to the output."""
+    twice_max_input_scale = 2 * max(a_scale, b_scale)
+    a_mult, a_shift = q.quantize_multiplier(a_scale / twice_max_input_scale)
+    b_mult, b_shift = q.quantize_multiplier(b_scale / twice_max_input_scale)
+    out_mult, out_shift = q.quantize_multiplier(twice_max_input_scale / ((1 << ADD_LEFT_SHIFT) * out_scale))
+    return {"left_shift": ADD_LEFT_SHIFT, "input1_multiplier": a_mult, "input1_shift": a_shift,
+            "input2_multiplier": b_mult, "input2_shift": b_shift,
+            "output_multiplier": out_mult, "output_shift": out_shift}
+
+
 def lower_add(graph: Graph, op: Operator, name: str) -> Layer:
     (a, b), out = io_tensors(graph, op, 2)
     a_scale, a_zp = per_tensor_quant(op, a, "input 1")
     b_scale, b_zp = per_tensor_quant(op, b, "input 2")
     out_scale, out_zp = per_tensor_quant(op, out, "output")
-    twice_max_input_scale = 2 * max(a_scale, b_scale)
-    a_mult, a_shift = q.quantize_multiplier(a_scale / twice_max_input_scale)
-    b_mult, b_shift = q.quantize_multiplier(b_scale / twice_max_input_scale)
-    out_mult, out_shift = q.quantize_multiplier(twice_max_input_scale / ((1 << ADD_LEFT_SHIFT) * out_scale))
     params = {
         "shape": _broadcast(op, a, b, out),
         "input1_offset": -a_zp, "input2_offset": -b_zp, "output_offset": out_zp,
-        "left_shift": ADD_LEFT_SHIFT,
-        "input1_multiplier": a_mult, "input1_shift": a_shift,
-        "input2_multiplier": b_mult, "input2_shift": b_shift,
-        "output_multiplier": out_mult, "output_shift": out_shift,
+        **add_rescales(a_scale, b_scale, out_scale),
         **fused_activation(op, out_scale, out_zp),
     }
     return Layer(op, "tg_add_s8", "tg_add_params_t", params,
