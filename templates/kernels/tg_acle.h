@@ -33,6 +33,13 @@ static inline void tg_store_u32(int8_t *p, uint32_t word)
 /* SSAT #8: x saturated to [-128, 127]. */
 static inline int32_t tg_ssat8(int32_t x) { return __ssat(x, 8); }
 
+/* BFI: word with its byte k (a constant) replaced by the low byte of value. */
+__attribute__((always_inline)) static inline uint32_t tg_insert_byte(uint32_t word, int32_t value, int k)
+{
+    __asm__("bfi %0, %1, %2, #8" : "+r"(word) : "r"(value), "n"(8 * k));
+    return word;
+}
+
 /* SSUB8 then SEL: each byte the larger of x's and y's, both signed. One asm statement: SEL reads the
  * GE flags SSUB8 sets. */
 static inline uint32_t tg_max_s8x4(uint32_t x, uint32_t y)
@@ -91,6 +98,12 @@ static inline uint32_t tg_sxtb16(uint32_t x)
 static inline uint32_t tg_sxtb16_ror8(uint32_t x) { return tg_sxtb16((x >> 8) | (x << 24)); }
 
 static inline int32_t tg_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+
+static inline uint32_t tg_insert_byte(uint32_t word, int32_t value, int k)
+{
+    const uint32_t mask = 0xFFu << 8 * k;
+    return (word & ~mask) | (((uint32_t)value << 8 * k) & mask);
+}
 
 /* Byte k of x as a signed value. */
 static inline int32_t tg_signed_byte(uint32_t x, int k) { return (int32_t)(int8_t)(uint8_t)(x >> (8 * k)); }

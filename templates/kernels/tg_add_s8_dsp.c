@@ -21,13 +21,6 @@ static inline int32_t output_value(const tg_add_dsp_params_t *p, int32_t exact, 
     return tg_ssat8(tg_rescale_dsp(sum, o->multiplier, o->rounding, o->right_shift));
 }
 
-/* Byte k of the output word, from byte k of each input word. */
-static inline uint32_t output_byte(const tg_add_dsp_params_t *p, uint32_t exact4, uint32_t scaled4, int k)
-{
-    const int32_t value = output_value(p, (int8_t)(exact4 >> 8 * k), (int8_t)(scaled4 >> 8 * k));
-    return (uint32_t)(uint8_t)value << 8 * k;
-}
-
 /* x's low byte in all four bytes. */
 static inline uint32_t replicated_byte(int32_t x)
 {
@@ -41,8 +34,10 @@ void tg_add_s8_dsp(const tg_add_dsp_params_t *p, const int8_t *exact, const int8
     int32_t i = 0;
     for (; i + 4 <= params.size; i += 4) {     /* four elements: a word of each input, one of output */
         const uint32_t exact4 = tg_load_u32(exact + i), scaled4 = tg_load_u32(scaled + i);
-        const uint32_t output4 = output_byte(&params, exact4, scaled4, 0) | output_byte(&params, exact4, scaled4, 1) |
-                                 output_byte(&params, exact4, scaled4, 2) | output_byte(&params, exact4, scaled4, 3);
+        uint32_t output4 = (uint32_t)output_value(&params, (int8_t)exact4, (int8_t)scaled4);
+        output4 = tg_insert_byte(output4, output_value(&params, (int8_t)(exact4 >> 8), (int8_t)(scaled4 >> 8)), 1);
+        output4 = tg_insert_byte(output4, output_value(&params, (int8_t)(exact4 >> 16), (int8_t)(scaled4 >> 16)), 2);
+        output4 = tg_insert_byte(output4, output_value(&params, (int8_t)(exact4 >> 24), (int8_t)(scaled4 >> 24)), 3);
         tg_store_u32(output + i, tg_min_s8x4(tg_max_s8x4(output4, lowest), highest));
     }
     for (; i < params.size; ++i) {
