@@ -13,9 +13,9 @@ from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
 from tinygen.compiler import quantization as q
 from tinygen.compiler.codegen import c_value
-from tinygen.compiler.ops.elementwise import add_rescales
-from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, MATMUL_DSP, add_dsp_params, board_target,
-                                       conv_scratch_bytes, matmul_scratch_bytes)
+from tinygen.compiler.ops.elementwise import ADD_SAME_SHAPE, add_rescales, add_same_shape_params
+from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, MATMUL_DSP, board_target, conv_scratch_bytes,
+                                       matmul_scratch_bytes)
 from tinygen.compiler.requant_dsp import dsp_requant
 from tinygen.resources import kernels_dir
 from tinygen.targets.host import CFLAGS, host_compiler
@@ -156,13 +156,13 @@ def test_compile_shows_the_kernel_chosen_for_the_board(tmp_path, capsys, board, 
     assert (tmp_path / "out" / "tg_acle.h").exists() == (kernel == MATMUL_DSP)
 
 
-# Every pair of int8 inputs (and a tail of 3 past a whole number of words) through both ADD kernels.
+# Every pair of int8 inputs (and a tail of 3 past a whole number of words) through the ADD kernels.
 ADD_PROGRAM = """#include <stdio.h>
 #include "tg_kernels.h"
 #define N 65539
-static int8_t first[N], second[N], portable_out[N], dsp_out[N];
-static const tg_add_params_t portable[] = {%s};
-static const tg_add_dsp_params_t dsp[] = {%s};
+static int8_t first[N], second[N], broadcast_out[N], portable_out[N], dsp_out[N];
+static const tg_add_params_t broadcast[] = {%s};
+static const tg_add_same_shape_params_t same_shape[] = {%s};
 static const int exact[] = {%s};
 int main(void)
 {
@@ -171,12 +171,14 @@ int main(void)
         second[i] = (int8_t)((i >> 8) * 7);
     }
     for (unsigned c = 0; c < sizeof exact / sizeof exact[0]; ++c) {
+        const int8_t *exact_input = exact[c] ? second : first, *scaled_input = exact[c] ? first : second;
         long differ = 0, inside = 0;
-        tg_add_s8(&portable[c], first, second, portable_out);
-        tg_add_s8_dsp(&dsp[c], exact[c] ? second : first, exact[c] ? first : second, dsp_out);
+        tg_add_s8(&broadcast[c], first, second, broadcast_out);
+        tg_add_same_shape_s8(&same_shape[c], exact_input, scaled_input, portable_out);
+        tg_add_s8_dsp(&same_shape[c], exact_input, scaled_input, dsp_out);
         for (long i = 0; i < N; ++i) {
-            differ += portable_out[i] != dsp_out[i];
-            inside += portable_out[i] > portable[c].act_min && portable_out[i] < portable[c].act_max;
+            differ += (broadcast_out[i] != portable_out[i]) + (broadcast_out[i] != dsp_out[i]);
+            inside += broadcast_out[i] > broadcast[c].act_min && broadcast_out[i] < broadcast[c].act_max;
         }
         printf("%%ld %%ld\\n", differ, inside);
     }
@@ -205,21 +207,23 @@ def _add_configurations(count: int) -> list[dict]:
     return configurations
 
 
-def test_the_dsp_add_equals_the_portable_one_on_every_input_pair(tmp_path):
-    chosen = [(p, add_dsp_params(p)) for p in _add_configurations(40)]
-    admitted = [(p, d) for p, d in chosen if d is not None]
+def test_the_same_shape_adds_equal_the_broadcast_one_on_every_input_pair(tmp_path):
+    """tg_add_s8 is TFLM's arithmetic as written (the op sweep checks it against TFLM)."""
+    chosen = [(p, add_same_shape_params(p)) for p in _add_configurations(40)]
+    admitted = [(p, same_shape) for p, same_shape in chosen if same_shape is not None]
     assert len(admitted) >= 36
     assert any(p["input1_shift"] == p["input2_shift"] == 0 for p, _ in admitted)
     program = ADD_PROGRAM % (", ".join(c_value(p) for p, _ in admitted),
-                             ", ".join(c_value(d) for _, (d, _) in admitted),
+                             ", ".join(c_value(params) for _, (params, _) in admitted),
                              ", ".join(str(exact) for _, (_, exact) in admitted))
-    printed = [tuple(map(int, line.split())) for line in _run_c(tmp_path, program, "tg_add_s8.c", f"{ADD_DSP}.c").splitlines()]
+    output = _run_c(tmp_path, program, "tg_add_s8.c", f"{ADD_SAME_SHAPE}.c", f"{ADD_DSP}.c")
+    printed = [tuple(map(int, line.split())) for line in output.splitlines()]
     assert [differ for differ, _ in printed] == [0] * len(admitted)
     assert sum(inside for _, inside in printed) > len(printed) * 65539 // 4     # not all clamped: the arithmetic shows
 
 
-def test_the_dsp_add_refuses_broadcasts_and_a_scale_without_right_shift():
+def test_the_same_shape_add_refuses_broadcasts_and_a_scale_without_right_shift():
     p = _add_configurations(1)[0]
-    assert add_dsp_params(p) is not None
-    assert add_dsp_params({**p, "shape": {**p["shape"], "input2_strides": [0] * 5 + [1]}}) is None
-    assert add_dsp_params({**p, "output_shift": 0}) is None
+    assert add_same_shape_params(p) is not None
+    assert add_same_shape_params({**p, "shape": {**p["shape"], "input2_strides": [0] * 5 + [1]}}) is None
+    assert add_same_shape_params({**p, "output_shift": 0}) is None

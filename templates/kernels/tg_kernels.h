@@ -121,7 +121,7 @@ typedef struct {
     int32_t multiplier, rounding, right_shift;
 } tg_rescale_t;
 
-/* ADD of two inputs of one shape, rearranged by the generator (tg_add_s8_dsp.c says how): the input
+/* ADD of two inputs of one shape, rearranged by the generator (tg_add_same_shape.h says how): the input
  * with the larger scale, "exact", is rescaled by TFLM to exactly (x + exact_offset) * 2^19; the other's
  * rescaled value is scaled applied to (x + scaled_offset) * 2^20; output is applied to their sum. */
 typedef struct {
@@ -129,7 +129,7 @@ typedef struct {
     int32_t exact_offset, scaled_offset;
     tg_rescale_t scaled, output;
     int32_t act_min, act_max;
-} tg_add_dsp_params_t;
+} tg_add_same_shape_params_t;
 
 typedef struct {
     tg_broadcast_t shape;
@@ -215,8 +215,10 @@ int32_t tg_conv_s8_dsp_scratch_bytes(int32_t depth);
 void tg_avgpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_maxpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_add_s8(const tg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
-/* Cores with the DSP extension; exact and scaled: the inputs as tg_add_dsp_params_t names them. */
-void tg_add_s8_dsp(const tg_add_dsp_params_t *p, const int8_t *exact, const int8_t *scaled, int8_t *output);
+/* exact and scaled: the inputs as tg_add_same_shape_params_t names them; tg_add_s8_dsp: cores with the DSP extension. */
+void tg_add_same_shape_s8(const tg_add_same_shape_params_t *p, const int8_t *exact, const int8_t *scaled,
+                          int8_t *output);
+void tg_add_s8_dsp(const tg_add_same_shape_params_t *p, const int8_t *exact, const int8_t *scaled, int8_t *output);
 void tg_mul_s8(const tg_mul_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 void tg_softmax_s8(const tg_softmax_params_t *p, const int8_t *input, int8_t *output);
 void tg_logistic_s8(const tg_sigmoid_params_t *p, const int8_t *input, int8_t *output);

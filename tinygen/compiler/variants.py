@@ -4,7 +4,7 @@ DSP extension, FULLY_CONNECTED and 1x1 CONV_2D layers move to the int8 matrix pr
 instructions (templates/kernels/tg_matmul_s8_dsp.c), other CONV_2D layers to the same product over
 gathered receptive fields (tg_conv_s8_dsp.c), with the work that does not depend on the data done
 here: the input offset folded into the bias, strides turned into byte steps. ADD layers without
-broadcast move to a kernel that computes TFLM's rescalings with one multiply each (tg_add_s8_dsp.c)."""
+broadcast move to the same arithmetic four elements at a time (tg_add_s8_dsp.c)."""
 
 from dataclasses import dataclass
 
@@ -13,13 +13,12 @@ import numpy as np
 from ..boards import Board
 from ..model.graph import Graph
 from .layer import NULL_ARG, ConstArray, Layer, ScratchArg, TensorArg
-from .requant_dsp import dsp_requant, dsp_rescale, product_accumulator_bounds
+from .ops.elementwise import ADD_SAME_SHAPE
+from .requant_dsp import dsp_requant, product_accumulator_bounds
 
 MATMUL_DSP = "tg_matmul_s8_dsp"
 CONV_DSP = "tg_conv_s8_dsp"
 ADD_DSP = "tg_add_s8_dsp"
-EXACT_RESCALE = (1 << 30, 0)    # TFLM's multiplier and shift for a ratio of 1/2: x * 2^20 becomes x * 2^19
-EXACT_BIAS = 256                # makes an exact input's (x + offset) positive
 PORTABLE, DSP = "portable", "dsp"
 
 
@@ -58,7 +57,7 @@ def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
         if shape is not None:
             _use_product_dsp(graph, layer, shape, MATMUL_DSP, "tg_matmul_params_t", matmul_scratch_bytes)
         _use_conv_dsp_if_fit(graph, layer)
-        _use_add_dsp_if_fit(layer)
+        _use_add_dsp(layer)
 
 
 def _matmul_shape(graph: Graph, layer: Layer) -> dict | None:
@@ -128,39 +127,7 @@ def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, param
     layer.scratch_bytes = scratch_bytes(shape["depth"])
 
 
-def add_dsp_params(p: dict) -> tuple[dict, int] | None:
-    """The tg_add_dsp_params_t of a tg_add_s8 layer's parameters and the position of its exact input, or
-    None when the inputs broadcast or the requantizations do not fit tg_rescale_dsp. The input with the
-    larger scale (TFLM's ratio 1/2) is the exact one; with equal scales both are, and the second one's
-    value, made positive by EXACT_BIAS, goes through tg_rescale_dsp with the bias taken back in the
-    rounding constant (exactly: 2^30 times the doubled, shifted bias is a multiple of 2^32)."""
-    strides = p["shape"]["input1_strides"]
-    if 0 in strides or strides != p["shape"]["input2_strides"] or p["left_shift"] != 20:
-        return None
-    rescales = [(p["input1_multiplier"], p["input1_shift"]), (p["input2_multiplier"], p["input2_shift"])]
-    if EXACT_RESCALE not in rescales:
-        return None
-    exact = rescales.index(EXACT_RESCALE)
-    scaled = 1 - exact
-    (multiplier, shift), scaled_offset = rescales[scaled], p[f"input{scaled + 1}_offset"]
-    if (multiplier, shift) == EXACT_RESCALE:
-        scaled_offset += EXACT_BIAS
-        rescale = {"multiplier": multiplier, "rounding": -EXACT_BIAS << 19, "right_shift": 0}
-    else:
-        rescale = dsp_rescale(multiplier, shift, 0, 255 << 20)
-    output = dsp_rescale(p["output_multiplier"], p["output_shift"], p["output_offset"], 2 * (255 << 19) + 1)
-    if rescale is None or output is None:
-        return None
-    return {"size": int(np.prod(p["shape"]["output_shape"])), "exact_offset": p[f"input{exact + 1}_offset"],
-            "scaled_offset": scaled_offset, "scaled": rescale, "output": output,
-            "act_min": p["act_min"], "act_max": p["act_max"]}, exact
-
-
-def _use_add_dsp_if_fit(layer: Layer) -> None:
-    """Moves an ADD layer without broadcast to tg_add_s8_dsp, if add_dsp_params admits it."""
-    chosen = add_dsp_params(layer.params) if layer.kernel == "tg_add_s8" else None
-    if chosen is None:
-        return
-    layer.params, exact = chosen
-    layer.kernel, layer.params_type, layer.variant = ADD_DSP, "tg_add_dsp_params_t", DSP
-    layer.args = [layer.args[exact], layer.args[1 - exact], layer.args[2]]
+def _use_add_dsp(layer: Layer) -> None:
+    """Moves an ADD layer without broadcast to the DSP kernel, which takes the same parameters."""
+    if layer.kernel == ADD_SAME_SHAPE:
+        layer.kernel, layer.variant = ADD_DSP, DSP

@@ -1,10 +1,16 @@
 """ADD and MUL, int8, with numpy-style broadcasting resolved to strides at generation time."""
 
 from ...model.graph import Graph, Operator, Tensor
+import numpy as np
+
 from .. import quantization as q
 from ..layer import MAX_DIMS, Layer, TensorArg, fail, fused_activation, io_tensors, pad_shape, per_tensor_quant
+from ..requant_dsp import dsp_rescale
 
 ADD_LEFT_SHIFT = 20   # headroom TFLite gives int8 ADD before rescaling
+ADD_SAME_SHAPE = "tg_add_same_shape_s8"
+EXACT_RESCALE = (1 << 30, 0)    # TFLM's multiplier and shift for a ratio of 1/2: x * 2^20 becomes x * 2^19
+EXACT_BIAS = 256                # makes an exact input's (x + offset) positive
 
 
 def _strides(shape: list[int], output_shape: list[int]) -> list[int]:
@@ -47,8 +53,41 @@ def lower_add(graph: Graph, op: Operator, name: str) -> Layer:
         **add_rescales(a_scale, b_scale, out_scale),
         **fused_activation(op, out_scale, out_zp),
     }
-    return Layer(op, "tg_add_s8", "tg_add_params_t", params,
-                 [TensorArg(a.index), TensorArg(b.index), TensorArg(out.index)])
+    args = [TensorArg(a.index), TensorArg(b.index), TensorArg(out.index)]
+    same_shape = add_same_shape_params(params)
+    if same_shape is None:
+        return Layer(op, "tg_add_s8", "tg_add_params_t", params, args)
+    same_shape_params, exact = same_shape
+    return Layer(op, ADD_SAME_SHAPE, "tg_add_same_shape_params_t", same_shape_params,
+                 [args[exact], args[1 - exact], args[2]])
+
+
+def add_same_shape_params(p: dict) -> tuple[dict, int] | None:
+    """The tg_add_same_shape_params_t of tg_add_s8's parameters and the position of the exact input, or
+    None when the inputs broadcast or the rescalings do not fit tg_rescale_dsp. The input with the
+    larger scale (TFLM's ratio 1/2) is the exact one; with equal scales both are, and the second one's
+    value, made positive by EXACT_BIAS, goes through tg_rescale_dsp with the bias taken back in the
+    rounding constant (exactly: 2^30 times the doubled, shifted bias is a multiple of 2^32)."""
+    strides = p["shape"]["input1_strides"]
+    if 0 in strides or strides != p["shape"]["input2_strides"] or p["left_shift"] != ADD_LEFT_SHIFT:
+        return None
+    rescales = [(p["input1_multiplier"], p["input1_shift"]), (p["input2_multiplier"], p["input2_shift"])]
+    if EXACT_RESCALE not in rescales:
+        return None
+    exact = rescales.index(EXACT_RESCALE)
+    scaled = 1 - exact
+    (multiplier, shift), scaled_offset = rescales[scaled], p[f"input{scaled + 1}_offset"]
+    if (multiplier, shift) == EXACT_RESCALE:
+        scaled_offset += EXACT_BIAS
+        rescale = {"multiplier": multiplier, "rounding": -EXACT_BIAS << 19, "right_shift": 0}
+    else:
+        rescale = dsp_rescale(multiplier, shift, 0, 255 << 20)
+    output = dsp_rescale(p["output_multiplier"], p["output_shift"], p["output_offset"], 2 * (255 << 19) + 1)
+    if rescale is None or output is None:
+        return None
+    return {"size": int(np.prod(p["shape"]["output_shape"])), "exact_offset": p[f"input{exact + 1}_offset"],
+            "scaled_offset": scaled_offset, "scaled": rescale, "output": output,
+            "act_min": p["act_min"], "act_max": p["act_max"]}, exact
 
 
 def lower_mul(graph: Graph, op: Operator, name: str) -> Layer:
