@@ -33,6 +33,17 @@ static inline void tg_store_u32(int8_t *p, uint32_t word)
 /* SSAT #8: x saturated to [-128, 127]. */
 static inline int32_t tg_ssat8(int32_t x) { return __ssat(x, 8); }
 
+/* SXTAB: acc + byte k (a constant) of word, sign-extended. */
+__attribute__((always_inline)) static inline int32_t tg_sxtab(int32_t acc, uint32_t word, int k)
+{
+    int32_t result;
+    if (k == 0) {
+        return acc + (int8_t)word;      /* gcc's own SXTAB; ROR #0 does not assemble */
+    }
+    __asm__("sxtab %0, %1, %2, ror %3" : "=r"(result) : "r"(acc), "r"(word), "n"(8 * k));
+    return result;
+}
+
 /* BFI: word with its byte k (a constant) replaced by the low byte of value. */
 __attribute__((always_inline)) static inline uint32_t tg_insert_byte(uint32_t word, int32_t value, int k)
 {
@@ -83,6 +94,15 @@ static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
     return result;
 }
 
+/* SMMLAR with acc lowered by 1 where a is negative: ADD (a's sign by ASR #31) and SMMLAR in one asm
+ * statement, as gcc would otherwise take the sign from a's source with SBFX and ADD. */
+static inline int32_t tg_smmlar_signed(int32_t a, int32_t b, int32_t acc)
+{
+    int32_t result;
+    __asm__("add %0, %3, %1, asr #31\n\tsmmlar %0, %1, %2, %0" : "=&r"(result) : "r"(a), "r"(b), "r"(acc));
+    return result;
+}
+
 #else
 
 static inline uint32_t tg_sign_extend_byte_to_halfword(uint32_t byte)
@@ -107,6 +127,8 @@ static inline uint32_t tg_insert_byte(uint32_t word, int32_t value, int k)
 
 /* Byte k of x as a signed value. */
 static inline int32_t tg_signed_byte(uint32_t x, int k) { return (int32_t)(int8_t)(uint8_t)(x >> (8 * k)); }
+
+static inline int32_t tg_sxtab(int32_t acc, uint32_t word, int k) { return acc + tg_signed_byte(word, k); }
 
 static inline uint32_t tg_max_s8x4(uint32_t x, uint32_t y)
 {
@@ -141,6 +163,8 @@ static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
     const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) + (1u << 31);
     return (int32_t)(uint32_t)(sum >> 32);
 }
+
+static inline int32_t tg_smmlar_signed(int32_t a, int32_t b, int32_t acc) { return tg_smmlar(a, b, acc) + (a >> 31); }
 
 #endif /* __ARM_FEATURE_DSP */
 

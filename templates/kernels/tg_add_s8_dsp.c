@@ -12,27 +12,31 @@ static inline uint32_t replicated_byte(int32_t x)
     return (uint32_t)(uint8_t)x * 0x01010101u;
 }
 
-/* The output for byte k of each input word, saturated to int8. */
+/* The output for byte k of each input word (SXTAB adds the offsets), saturated to int8. */
 static inline int32_t saturated_value(const tg_add_same_shape_params_t *p, uint32_t exact4, uint32_t scaled4, int k)
 {
-    return tg_ssat8(tg_add_same_shape_value(p, (int8_t)(exact4 >> 8 * k), (int8_t)(scaled4 >> 8 * k)));
+    return tg_ssat8(tg_add_same_shape_value(p, tg_sxtab(p->exact_offset, exact4, k),
+                                            tg_sxtab(p->scaled_offset, scaled4, k)));
 }
 
 void tg_add_s8_dsp(const tg_add_same_shape_params_t *p, const int8_t *exact, const int8_t *scaled, int8_t *output)
 {
     const tg_add_same_shape_params_t params = *p;     /* in registers: the int8 stores could alias *p */
     const uint32_t lowest = replicated_byte(params.act_min), highest = replicated_byte(params.act_max);
-    int32_t i = 0;
-    for (; i + 4 <= params.size; i += 4) {
-        const uint32_t exact4 = tg_load_u32(exact + i), scaled4 = tg_load_u32(scaled + i);
+    for (int32_t words = params.size / 4; words > 0; --words) {
+        const uint32_t exact4 = tg_load_u32(exact), scaled4 = tg_load_u32(scaled);
         uint32_t output4 = (uint32_t)saturated_value(&params, exact4, scaled4, 0);
         output4 = tg_insert_byte(output4, saturated_value(&params, exact4, scaled4, 1), 1);
         output4 = tg_insert_byte(output4, saturated_value(&params, exact4, scaled4, 2), 2);
         output4 = tg_insert_byte(output4, saturated_value(&params, exact4, scaled4, 3), 3);
-        tg_store_u32(output + i, tg_min_s8x4(tg_max_s8x4(output4, lowest), highest));
+        tg_store_u32(output, tg_min_s8x4(tg_max_s8x4(output4, lowest), highest));
+        exact += 4;
+        scaled += 4;
+        output += 4;
     }
-    for (; i < params.size; ++i) {
-        const int32_t value = tg_add_same_shape_value(&params, exact[i], scaled[i]);
+    for (int32_t i = 0; i < params.size % 4; ++i) {
+        const int32_t value = tg_add_same_shape_value(&params, exact[i] + params.exact_offset,
+                                                      scaled[i] + params.scaled_offset);
         output[i] = (int8_t)tg_clamp_i32(value, params.act_min, params.act_max);
     }
 }

@@ -15,13 +15,12 @@
 #include "tg_kernels.h"
 #include "tg_requant_dsp.h"
 
-/* The output for one pair of input values, before the activation's clamp. */
+/* The output for one pair of input values, each with its offset added, before the activation's clamp. */
 static inline int32_t tg_add_same_shape_value(const tg_add_same_shape_params_t *p, int32_t exact, int32_t scaled)
 {
     const tg_rescale_t *s = &p->scaled, *o = &p->output;
-    const int32_t scaled_value = tg_shift_left_i32(scaled + p->scaled_offset, 20);
-    const int32_t sum = tg_shift_left_i32(exact + p->exact_offset, 19) +
-                        tg_rescale_dsp(scaled_value, s->multiplier, s->rounding, s->right_shift);
+    const int32_t sum = tg_shift_left_i32(exact, 19) +
+                        tg_rescale_dsp(tg_shift_left_i32(scaled, 20), s->multiplier, s->rounding, s->right_shift);
     return tg_rescale_dsp(sum, o->multiplier, o->rounding, o->right_shift);
 }
 

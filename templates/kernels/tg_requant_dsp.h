@@ -17,12 +17,12 @@
 #include "tg_kernels.h"
 
 /* acc (|acc| < 2^30) requantized by multiplier >= 0 and right_shift >= 1, plus the offset folded into
- * rounding = 2^(right_shift - 1) + offset * 2^right_shift, before any clamp. With acc > 0 a right_shift
- * of 0 and rounding = offset also give TFLM's value (the sign term is then 0). */
+ * rounding = 2^(right_shift - 1) + offset * 2^right_shift, before any clamp. The sign term joins the
+ * rounding before the multiply. With acc > 0 a right_shift of 0 and rounding = offset also give
+ * TFLM's value (the sign term is then 0). */
 static inline int32_t tg_rescale_dsp(int32_t acc, int32_t multiplier, int32_t rounding, int32_t right_shift)
 {
-    const int32_t high = tg_smmlar(tg_shift_left_i32(acc, 1), multiplier, rounding);
-    return (high + (acc >> 31)) >> right_shift;
+    return tg_smmlar_signed(tg_shift_left_i32(acc, 1), multiplier, rounding) >> right_shift;
 }
 
 /* The accumulator of output channel q requantized, moved to the output zero point and clamped. */
