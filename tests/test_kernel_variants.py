@@ -13,8 +13,9 @@ from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
 from tinygen.compiler import quantization as q
 from tinygen.compiler.codegen import c_value
-from tinygen.compiler.ops.elementwise import ADD_SAME_SHAPE, add_rescales, add_same_shape_params
-from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, MATMUL_DSP, board_target, conv_scratch_bytes,
+from tinygen.compiler.ops.elementwise import (ADD_SAME_SHAPE, MUL_SAME_SHAPE, add_rescales, add_same_shape_params,
+                                              mul_same_shape_params)
+from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, MATMUL_DSP, MUL_DSP, board_target, conv_scratch_bytes,
                                        matmul_scratch_bytes)
 from tinygen.compiler.requant_dsp import dsp_requant
 from tinygen.resources import kernels_dir
@@ -163,19 +164,19 @@ ADD_PROGRAM = """#include <stdio.h>
 static int8_t first[N], second[N], broadcast_out[N], portable_out[N], dsp_out[N];
 static const tg_add_params_t broadcast[] = {%s};
 static const tg_add_same_shape_params_t same_shape[] = {%s};
-static const int exact[] = {%s};
+static const int swapped[] = {%s};     /* the same-shape kernel takes the inputs the other way round */
 int main(void)
 {
     for (long i = 0; i < N; ++i) {
         first[i] = (int8_t)(i & 0xFF);
         second[i] = (int8_t)((i >> 8) * 7);
     }
-    for (unsigned c = 0; c < sizeof exact / sizeof exact[0]; ++c) {
-        const int8_t *exact_input = exact[c] ? second : first, *scaled_input = exact[c] ? first : second;
+    for (unsigned c = 0; c < sizeof swapped / sizeof swapped[0]; ++c) {
+        const int8_t *in1 = swapped[c] ? second : first, *in2 = swapped[c] ? first : second;
         long differ = 0, inside = 0;
         tg_add_s8(&broadcast[c], first, second, broadcast_out);
-        tg_add_same_shape_s8(&same_shape[c], exact_input, scaled_input, portable_out);
-        tg_add_s8_dsp(&same_shape[c], exact_input, scaled_input, dsp_out);
+        tg_add_same_shape_s8(&same_shape[c], in1, in2, portable_out);
+        tg_add_s8_dsp(&same_shape[c], in1, in2, dsp_out);
         for (long i = 0; i < N; ++i) {
             differ += (broadcast_out[i] != portable_out[i]) + (broadcast_out[i] != dsp_out[i]);
             inside += broadcast_out[i] > broadcast[c].act_min && broadcast_out[i] < broadcast[c].act_max;
@@ -205,6 +206,41 @@ def _add_configurations(count: int) -> list[dict]:
                                "output_offset": out_zp, **add_rescales(a_scale, b_scale, out_scale),
                                "act_min": act_min, "act_max": act_max})
     return configurations
+
+
+MUL_PROGRAM = ADD_PROGRAM.replace("tg_add_params_t", "tg_mul_params_t").replace(
+    "tg_add_same_shape_params_t", "tg_mul_same_shape_params_t").replace("tg_add_", "tg_mul_")
+
+
+def _mul_configurations(count: int) -> list[dict]:
+    """tg_mul_s8 parameters of MUL layers without broadcast: output scales around the product's range,
+    zero points at the extremes and between, each fused activation."""
+    rng = np.random.default_rng(10)
+    configurations = []
+    for i in range(count):
+        a_scale, b_scale = 10 ** rng.uniform(-3, 0), 10 ** rng.uniform(-3, 0)
+        out_scale = a_scale * b_scale * 255 * rng.uniform(0.05, 2)
+        a_zp, b_zp = ([-128, 127, int(rng.integers(-128, 128))][(i + k) % 3] for k in range(2))
+        out_zp = -128 if i % 7 == 0 else int(rng.integers(-100, 100))
+        act_min, act_max = q.activation_range(["NONE", "RELU", "RELU6"][i % 3], out_scale, out_zp)
+        multiplier, shift = q.quantize_multiplier(a_scale * b_scale / out_scale)
+        shape = {"output_shape": [1, 1, 1, 1, 1, 65539], "input1_strides": [65539] * 5 + [1],
+                 "input2_strides": [65539] * 5 + [1]}
+        configurations.append({"shape": shape, "input1_offset": -a_zp, "input2_offset": -b_zp,
+                               "output_offset": out_zp, "output_multiplier": multiplier, "output_shift": shift,
+                               "act_min": act_min, "act_max": act_max})
+    return configurations
+
+
+def test_the_same_shape_muls_equal_the_broadcast_one_on_every_input_pair(tmp_path):
+    admitted = [(p, same_shape) for p in _mul_configurations(30) if (same_shape := mul_same_shape_params(p))]
+    assert len(admitted) == 30
+    program = MUL_PROGRAM % (", ".join(c_value(p) for p, _ in admitted),
+                             ", ".join(c_value(params) for _, params in admitted), ", ".join("0" for _ in admitted))
+    output = _run_c(tmp_path, program, "tg_mul_s8.c", f"{MUL_SAME_SHAPE}.c", f"{MUL_DSP}.c")
+    printed = [tuple(map(int, line.split())) for line in output.splitlines()]
+    assert [differ for differ, _ in printed] == [0] * len(admitted)
+    assert sum(inside for _, inside in printed) > len(printed) * 65539 // 4
 
 
 def test_the_same_shape_adds_equal_the_broadcast_one_on_every_input_pair(tmp_path):

@@ -19,8 +19,8 @@ import pytest
 
 import tf_models
 from tinygen.compiler import Target, compile_model
-from tinygen.compiler.ops.elementwise import ADD_SAME_SHAPE
-from tinygen.compiler.variants import ADD_DSP, CONV_DSP, MATMUL_DSP
+from tinygen.compiler.ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
+from tinygen.compiler.variants import ADD_DSP, CONV_DSP, MATMUL_DSP, MUL_DSP
 from tinygen.validate import validate_host
 
 SAMPLES = 20
@@ -130,12 +130,13 @@ def _strides(shape, out_shape) -> list[int]:
 
 
 def binary(kind, shape_a, shape_b, act="NONE", ranges=(2.0, 0.7)):
-    """ADD without broadcast runs tg_add_same_shape_s8, which takes no shape but a size."""
+    """Without broadcast ADD and MUL run their same-shape kernels, which take no shape but a size."""
     out = np.broadcast_shapes(tuple(shape_a), tuple(shape_b))
     shape = {"output_shape": [1] * (MAX_DIMS - len(out)) + list(out),
              "input1_strides": _strides(shape_a, out), "input2_strides": _strides(shape_b, out)}
-    if kind == "ADD" and tuple(shape_a) == tuple(shape_b):
-        expect = Expect(kind, {"size": int(np.prod(out))}, {"activation": act}, kernel=ADD_SAME_SHAPE)
+    if tuple(shape_a) == tuple(shape_b):
+        kernel = ADD_SAME_SHAPE if kind == "ADD" else MUL_SAME_SHAPE
+        expect = Expect(kind, {"size": int(np.prod(out))}, {"activation": act}, kernel=kernel)
     else:
         expect = Expect(kind, {"shape": shape}, {"activation": act})
     CASES.append(Case(
@@ -283,6 +284,7 @@ binary("MUL", (1, 5, 7, 3), (1, 5, 1, 3), "RELU")
 binary("MUL", (1, 5, 7, 3), (1, 1, 1, 3), "RELU6")
 binary("MUL", (1, 5, 1, 1), (1, 1, 7, 3), "NONE")
 binary("MUL", (1, 17), (1, 17), "RELU")
+binary("MUL", (1, 6, 6, 5), (1, 6, 6, 5), "RELU6", ranges=(0.3, 4.0))
 
 # SOFTMAX: depths 3, 10, 17, several rows, beta 1 and others; one with a float interface.
 softmax((1, 3))
@@ -376,17 +378,17 @@ def test_op_bit_exact(case: Case, tmp_path):
 
 
 DSP = Target(dsp=True)
-DSP_CASES = [case for case in CASES if case.id.startswith(("fc-", "conv-", "add-"))]
+DSP_CASES = [case for case in CASES if case.id.startswith(("fc-", "conv-", "add-", "mul-"))]
 
 
 def _dsp_kernel(layer) -> str:
-    """The kernel the DSP target gives a portable ADD, FULLY_CONNECTED or CONV_2D layer: ADD without
-    broadcast its four-at-a-time kernel; FULLY_CONNECTED and CONV_2D (all weights here are
+    """The kernel the DSP target gives a portable ADD, MUL, FULLY_CONNECTED or CONV_2D layer: ADD and MUL
+    without broadcast their four-at-a-time kernels; FULLY_CONNECTED and CONV_2D (all weights here are
     symmetric): the matrix product over a depth of at least one word, for convolutions a 1x1 without
     padding; other convolutions without groups or dilation over a field of at least one word, im2col."""
     p = layer.params
-    if layer.op.op_type == "ADD":
-        return ADD_DSP if layer.kernel == ADD_SAME_SHAPE else layer.kernel
+    if layer.op.op_type in ("ADD", "MUL"):
+        return {ADD_SAME_SHAPE: ADD_DSP, MUL_SAME_SHAPE: MUL_DSP}.get(layer.kernel, layer.kernel)
     if layer.op.op_type == "FULLY_CONNECTED":
         return MATMUL_DSP if p["accum_depth"] >= 4 else layer.kernel
     if p["filter_h"] == p["filter_w"] == 1 and p["pad_h"] == p["pad_w"] == 0 and p["input_c"] >= 4:
@@ -403,7 +405,7 @@ def test_dsp_variant_bit_exact(case: Case, tmp_path):
     path.write_bytes(case.build())
     portable, dsp = compile_model(path), compile_model(path, target=DSP)
     for before, after in zip(portable.layers, dsp.layers):
-        if before.kernel in ("tg_fully_connected_s8", "tg_convolve_s8", "tg_add_s8", ADD_SAME_SHAPE):
+        if before.kernel in ("tg_fully_connected_s8", "tg_convolve_s8") or before.op.op_type in ("ADD", "MUL"):
             assert after.kernel == _dsp_kernel(before), (case.id, after.kernel)
             assert after.variant == ("portable" if after.kernel == before.kernel else "dsp")
     report = validate_host(path, None, samples=SAMPLES, target=DSP)

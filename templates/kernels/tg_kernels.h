@@ -121,7 +121,7 @@ typedef struct {
     int32_t multiplier, rounding, right_shift;
 } tg_rescale_t;
 
-/* ADD of two inputs of one shape, rearranged by the generator (tg_add_same_shape.h says how): the input
+/* ADD of two inputs of one shape, rearranged by the generator (tg_same_shape.h says how): the input
  * with the larger scale, "exact", is rescaled by TFLM to exactly (x + exact_offset) * 2^19; the other's
  * rescaled value is scaled applied to (x + scaled_offset) * 2^20; output is applied to their sum. */
 typedef struct {
@@ -137,6 +137,14 @@ typedef struct {
     int32_t output_multiplier, output_shift;
     int32_t act_min, act_max;
 } tg_mul_params_t;
+
+/* MUL of two inputs of one shape: output applied to (x1 + input1_offset) * (x2 + input2_offset). */
+typedef struct {
+    int32_t size;
+    int32_t input1_offset, input2_offset;
+    tg_rescale_t output;
+    int32_t act_min, act_max;
+} tg_mul_same_shape_params_t;
 
 typedef struct {
     int32_t outer_size, depth;
@@ -220,6 +228,9 @@ void tg_add_same_shape_s8(const tg_add_same_shape_params_t *p, const int8_t *exa
                           int8_t *output);
 void tg_add_s8_dsp(const tg_add_same_shape_params_t *p, const int8_t *exact, const int8_t *scaled, int8_t *output);
 void tg_mul_s8(const tg_mul_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+void tg_mul_same_shape_s8(const tg_mul_same_shape_params_t *p, const int8_t *input1, const int8_t *input2,
+                          int8_t *output);
+void tg_mul_s8_dsp(const tg_mul_same_shape_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 void tg_softmax_s8(const tg_softmax_params_t *p, const int8_t *input, int8_t *output);
 void tg_logistic_s8(const tg_sigmoid_params_t *p, const int8_t *input, int8_t *output);
 void tg_tanh_s8(const tg_sigmoid_params_t *p, const int8_t *input, int8_t *output);

@@ -3,8 +3,8 @@ at generation time. Lowering produces the portable kernels (plain C, any core); 
 DSP extension, FULLY_CONNECTED and 1x1 CONV_2D layers move to the int8 matrix product that uses its
 instructions (templates/kernels/tg_matmul_s8_dsp.c), other CONV_2D layers to the same product over
 gathered receptive fields (tg_conv_s8_dsp.c), with the work that does not depend on the data done
-here: the input offset folded into the bias, strides turned into byte steps. ADD layers without
-broadcast move to the same arithmetic four elements at a time (tg_add_s8_dsp.c)."""
+here: the input offset folded into the bias, strides turned into byte steps. ADD and MUL layers
+without broadcast move to the same arithmetic four elements at a time (tg_add_s8_dsp.c, tg_mul_s8_dsp.c)."""
 
 from dataclasses import dataclass
 
@@ -13,12 +13,13 @@ import numpy as np
 from ..boards import Board
 from ..model.graph import Graph
 from .layer import NULL_ARG, ConstArray, Layer, ScratchArg, TensorArg
-from .ops.elementwise import ADD_SAME_SHAPE
+from .ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
 from .requant_dsp import dsp_requant, product_accumulator_bounds
 
 MATMUL_DSP = "tg_matmul_s8_dsp"
 CONV_DSP = "tg_conv_s8_dsp"
 ADD_DSP = "tg_add_s8_dsp"
+MUL_DSP = "tg_mul_s8_dsp"
 PORTABLE, DSP = "portable", "dsp"
 
 
@@ -57,7 +58,7 @@ def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
         if shape is not None:
             _use_product_dsp(graph, layer, shape, MATMUL_DSP, "tg_matmul_params_t", matmul_scratch_bytes)
         _use_conv_dsp_if_fit(graph, layer)
-        _use_add_dsp(layer)
+        _use_elementwise_dsp(layer)
 
 
 def _matmul_shape(graph: Graph, layer: Layer) -> dict | None:
@@ -127,7 +128,8 @@ def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, param
     layer.scratch_bytes = scratch_bytes(shape["depth"])
 
 
-def _use_add_dsp(layer: Layer) -> None:
-    """Moves an ADD layer without broadcast to the DSP kernel, which takes the same parameters."""
-    if layer.kernel == ADD_SAME_SHAPE:
-        layer.kernel, layer.variant = ADD_DSP, DSP
+def _use_elementwise_dsp(layer: Layer) -> None:
+    """Moves an ADD or MUL layer without broadcast to its DSP kernel, which takes the same parameters."""
+    dsp_kernels = {ADD_SAME_SHAPE: ADD_DSP, MUL_SAME_SHAPE: MUL_DSP}
+    if layer.kernel in dsp_kernels:
+        layer.kernel, layer.variant = dsp_kernels[layer.kernel], DSP

@@ -9,6 +9,8 @@ from ..requant_dsp import dsp_rescale
 
 ADD_LEFT_SHIFT = 20   # headroom TFLite gives int8 ADD before rescaling
 ADD_SAME_SHAPE = "tg_add_same_shape_s8"
+MUL_SAME_SHAPE = "tg_mul_same_shape_s8"
+PRODUCT_BOUND = 255 * 255       # |(x1 + offset1) * (x2 + offset2)| for int8 x and offsets
 EXACT_RESCALE = (1 << 30, 0)    # TFLM's multiplier and shift for a ratio of 1/2: x * 2^20 becomes x * 2^19
 EXACT_BIAS = 256                # makes an exact input's (x + offset) positive
 
@@ -68,8 +70,7 @@ def add_same_shape_params(p: dict) -> tuple[dict, int] | None:
     larger scale (TFLM's ratio 1/2) is the exact one; with equal scales both are, and the second one's
     value, made positive by EXACT_BIAS, goes through tg_rescale_dsp with the bias taken back in the
     rounding constant (exactly: 2^30 times the doubled, shifted bias is a multiple of 2^32)."""
-    strides = p["shape"]["input1_strides"]
-    if 0 in strides or strides != p["shape"]["input2_strides"] or p["left_shift"] != ADD_LEFT_SHIFT:
+    if _broadcasts(p["shape"]) or p["left_shift"] != ADD_LEFT_SHIFT:
         return None
     rescales = [(p["input1_multiplier"], p["input1_shift"]), (p["input2_multiplier"], p["input2_shift"])]
     if EXACT_RESCALE not in rescales:
@@ -90,6 +91,22 @@ def add_same_shape_params(p: dict) -> tuple[dict, int] | None:
             "act_min": p["act_min"], "act_max": p["act_max"]}, exact
 
 
+def _broadcasts(shape: dict) -> bool:
+    """Whether either input is broadcast (a stride of 0; equal strides without one: equal shapes)."""
+    strides = shape["input1_strides"]
+    return 0 in strides or strides != shape["input2_strides"]
+
+
+def mul_same_shape_params(p: dict) -> dict | None:
+    """The tg_mul_same_shape_params_t of tg_mul_s8's parameters, or None when the inputs broadcast or
+    the requantization does not fit tg_rescale_dsp (a scale of 1/2 or more: no right shift)."""
+    output = dsp_rescale(p["output_multiplier"], p["output_shift"], p["output_offset"], PRODUCT_BOUND)
+    if _broadcasts(p["shape"]) or output is None:
+        return None
+    return {"size": int(np.prod(p["shape"]["output_shape"])), "input1_offset": p["input1_offset"],
+            "input2_offset": p["input2_offset"], "output": output, "act_min": p["act_min"], "act_max": p["act_max"]}
+
+
 def lower_mul(graph: Graph, op: Operator, name: str) -> Layer:
     (a, b), out = io_tensors(graph, op, 2)
     a_scale, a_zp = per_tensor_quant(op, a, "input 1")
@@ -102,5 +119,8 @@ def lower_mul(graph: Graph, op: Operator, name: str) -> Layer:
         "output_multiplier": out_mult, "output_shift": out_shift,
         **fused_activation(op, out_scale, out_zp),
     }
-    return Layer(op, "tg_mul_s8", "tg_mul_params_t", params,
-                 [TensorArg(a.index), TensorArg(b.index), TensorArg(out.index)], macs=out.size)
+    args = [TensorArg(a.index), TensorArg(b.index), TensorArg(out.index)]
+    same_shape = mul_same_shape_params(params)
+    if same_shape is None:
+        return Layer(op, "tg_mul_s8", "tg_mul_params_t", params, args, macs=out.size)
+    return Layer(op, MUL_SAME_SHAPE, "tg_mul_same_shape_params_t", same_shape, args, macs=out.size)
