@@ -9,9 +9,5 @@ void tg_add_same_shape_s8(const tg_add_same_shape_params_t *p, const int8_t *exa
                           int8_t *output)
 {
     const tg_add_same_shape_params_t params = *p;     /* in registers: the int8 stores could alias *p */
-    for (int32_t i = 0; i < params.size; ++i) {
-        const int32_t value = tg_add_same_shape_value(&params, exact[i] + params.exact_offset,
-                                                      scaled[i] + params.scaled_offset);
-        output[i] = (int8_t)tg_clamp_i32(value, params.act_min, params.act_max);
-    }
+    tg_same_shape_elements(&params.elements, &params, tg_add_same_shape_value, 0, exact, scaled, output);
 }

@@ -121,14 +121,20 @@ typedef struct {
     int32_t multiplier, rounding, right_shift;
 } tg_rescale_t;
 
-/* ADD of two inputs of one shape, rearranged by the generator (tg_same_shape.h says how): the input
- * with the larger scale, "exact", is rescaled by TFLM to exactly (x + exact_offset) * 2^19; the other's
- * rescaled value is scaled applied to (x + scaled_offset) * 2^20; output is applied to their sum. */
+/* What the ADD and MUL kernels for two inputs of one shape share: the element count, each input's
+ * offset (in the order the kernel takes the inputs), the activation's clamp. */
 typedef struct {
     int32_t size;
-    int32_t exact_offset, scaled_offset;
-    tg_rescale_t scaled, output;
+    int32_t input1_offset, input2_offset;
     int32_t act_min, act_max;
+} tg_same_shape_t;
+
+/* ADD of two inputs of one shape, rearranged by the generator (tg_same_shape.h says how): input 1 has
+ * the larger scale and TFLM rescales it to exactly (x + offset) * 2^19 (the "exact" input); scaled
+ * applies to input 2's (x + offset) * 2^20, output to the sum of the two. */
+typedef struct {
+    tg_same_shape_t elements;
+    tg_rescale_t scaled, output;
 } tg_add_same_shape_params_t;
 
 typedef struct {
@@ -138,12 +144,10 @@ typedef struct {
     int32_t act_min, act_max;
 } tg_mul_params_t;
 
-/* MUL of two inputs of one shape: output applied to (x1 + input1_offset) * (x2 + input2_offset). */
+/* MUL of two inputs of one shape: output applied to the product of the inputs, offsets added. */
 typedef struct {
-    int32_t size;
-    int32_t input1_offset, input2_offset;
+    tg_same_shape_t elements;
     tg_rescale_t output;
-    int32_t act_min, act_max;
 } tg_mul_same_shape_params_t;
 
 typedef struct {
@@ -223,7 +227,7 @@ int32_t tg_conv_s8_dsp_scratch_bytes(int32_t depth);
 void tg_avgpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_maxpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_add_s8(const tg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
-/* exact and scaled: the inputs as tg_add_same_shape_params_t names them; tg_add_s8_dsp: cores with the DSP extension. */
+/* exact and scaled: inputs 1 and 2 as tg_add_same_shape_params_t names them; _dsp: cores with the DSP extension. */
 void tg_add_same_shape_s8(const tg_add_same_shape_params_t *p, const int8_t *exact, const int8_t *scaled,
                           int8_t *output);
 void tg_add_s8_dsp(const tg_add_same_shape_params_t *p, const int8_t *exact, const int8_t *scaled, int8_t *output);

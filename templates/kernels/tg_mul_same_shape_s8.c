@@ -9,9 +9,5 @@ void tg_mul_same_shape_s8(const tg_mul_same_shape_params_t *p, const int8_t *inp
                           int8_t *output)
 {
     const tg_mul_same_shape_params_t params = *p;     /* in registers: the int8 stores could alias *p */
-    for (int32_t i = 0; i < params.size; ++i) {
-        const int32_t value = tg_mul_same_shape_value(&params, input1[i] + params.input1_offset,
-                                                      input2[i] + params.input2_offset);
-        output[i] = (int8_t)tg_clamp_i32(value, params.act_min, params.act_max);
-    }
+    tg_same_shape_elements(&params.elements, &params, tg_mul_same_shape_value, 0, input1, input2, output);
 }

@@ -19,19 +19,35 @@
 #include "tg_kernels.h"
 #include "tg_requant_dsp.h"
 
-/* The output of ADD for one pair of input values, each with its offset added, before the clamp. */
-static inline int32_t tg_add_same_shape_value(const tg_add_same_shape_params_t *p, int32_t exact, int32_t scaled)
+/* An op's output for one pair of input values, each with its offset added, before the clamp. */
+typedef int32_t tg_pair_value_t(const void *params, int32_t value1, int32_t value2);
+
+static inline int32_t tg_add_same_shape_value(const void *params, int32_t exact, int32_t scaled)
 {
+    const tg_add_same_shape_params_t *p = params;
     const tg_rescale_t *s = &p->scaled, *o = &p->output;
     const int32_t sum = tg_shift_left_i32(exact, 19) +
                         tg_rescale_dsp(tg_shift_left_i32(scaled, 20), s->multiplier, s->rounding, s->right_shift);
     return tg_rescale_dsp(sum, o->multiplier, o->rounding, o->right_shift);
 }
 
-/* The output of MUL for one pair of input values, each with its offset added, before the clamp. */
-static inline int32_t tg_mul_same_shape_value(const tg_mul_same_shape_params_t *p, int32_t input1, int32_t input2)
+static inline int32_t tg_mul_same_shape_value(const void *params, int32_t input1, int32_t input2)
 {
+    const tg_mul_same_shape_params_t *p = params;
     return tg_rescale_dsp(input1 * input2, p->output.multiplier, p->output.rounding, p->output.right_shift);
+}
+
+/* Elements from .. e->size - 1 of the output, one at a time. Inlined with a constant value function,
+ * which then inlines too. */
+__attribute__((always_inline)) static inline void tg_same_shape_elements(const tg_same_shape_t *e, const void *params,
+                                                                        tg_pair_value_t *value, int32_t from,
+                                                                        const int8_t *input1, const int8_t *input2,
+                                                                        int8_t *output)
+{
+    for (int32_t i = from; i < e->size; ++i) {
+        const int32_t v = value(params, input1[i] + e->input1_offset, input2[i] + e->input2_offset);
+        output[i] = (int8_t)tg_clamp_i32(v, e->act_min, e->act_max);
+    }
 }
 
 #endif /* TG_SAME_SHAPE_H */

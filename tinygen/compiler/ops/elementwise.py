@@ -86,9 +86,15 @@ def add_same_shape_params(p: dict) -> tuple[dict, int] | None:
     output = dsp_rescale(p["output_multiplier"], p["output_shift"], p["output_offset"], 2 * (255 << 19) + 1)
     if rescale is None or output is None:
         return None
-    return {"size": int(np.prod(p["shape"]["output_shape"])), "exact_offset": p[f"input{exact + 1}_offset"],
-            "scaled_offset": scaled_offset, "scaled": rescale, "output": output,
-            "act_min": p["act_min"], "act_max": p["act_max"]}, exact
+    elements = _elements(p, p[f"input{exact + 1}_offset"], scaled_offset)
+    return {"elements": elements, "scaled": rescale, "output": output}, exact
+
+
+def _elements(p: dict, input1_offset: int, input2_offset: int) -> dict:
+    """The tg_same_shape_t of a broadcast kernel's parameters, with the offsets of the inputs in the
+    order the same-shape kernel takes them."""
+    return {"size": int(np.prod(p["shape"]["output_shape"])), "input1_offset": input1_offset,
+            "input2_offset": input2_offset, "act_min": p["act_min"], "act_max": p["act_max"]}
 
 
 def _broadcasts(shape: dict) -> bool:
@@ -103,8 +109,7 @@ def mul_same_shape_params(p: dict) -> dict | None:
     output = dsp_rescale(p["output_multiplier"], p["output_shift"], p["output_offset"], PRODUCT_BOUND)
     if _broadcasts(p["shape"]) or output is None:
         return None
-    return {"size": int(np.prod(p["shape"]["output_shape"])), "input1_offset": p["input1_offset"],
-            "input2_offset": p["input2_offset"], "output": output, "act_min": p["act_min"], "act_max": p["act_max"]}
+    return {"elements": _elements(p, p["input1_offset"], p["input2_offset"]), "output": output}
 
 
 def lower_mul(graph: Graph, op: Operator, name: str) -> Layer:
