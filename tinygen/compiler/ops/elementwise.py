@@ -1,8 +1,9 @@
-"""ADD and MUL, int8, with numpy-style broadcasting resolved to strides at generation time."""
+"""ADD and MUL, int8, with numpy-style broadcasting resolved to strides at generation time; inputs of
+one shape go to kernels that take TFLM's rescalings in a cheaper, equal form (tg_same_shape.h)."""
 
-from ...model.graph import Graph, Operator, Tensor
 import numpy as np
 
+from ...model.graph import Graph, Operator, Tensor
 from .. import quantization as q
 from ..layer import MAX_DIMS, Layer, TensorArg, fail, fused_activation, io_tensors, pad_shape, per_tensor_quant
 from ..requant_dsp import dsp_rescale
@@ -10,7 +11,10 @@ from ..requant_dsp import dsp_rescale
 ADD_LEFT_SHIFT = 20   # headroom TFLite gives int8 ADD before rescaling
 ADD_SAME_SHAPE = "tg_add_same_shape_s8"
 MUL_SAME_SHAPE = "tg_mul_same_shape_s8"
-PRODUCT_BOUND = 255 * 255       # |(x1 + offset1) * (x2 + offset2)| for int8 x and offsets
+VALUE_BOUND = 255               # |x + offset| for an int8 x and its offset (-zero point)
+PRODUCT_BOUND = VALUE_BOUND ** 2
+SCALED_BOUND = VALUE_BOUND << ADD_LEFT_SHIFT            # ADD's input before its rescaling
+SUM_BOUND = 2 * (VALUE_BOUND << ADD_LEFT_SHIFT - 1) + 1  # two rescaled inputs: ratios of 1/2 at most
 EXACT_RESCALE = (1 << 30, 0)    # TFLM's multiplier and shift for a ratio of 1/2: x * 2^20 becomes x * 2^19
 EXACT_BIAS = 256                # makes an exact input's (x + offset) positive
 
@@ -82,8 +86,8 @@ def add_same_shape_params(p: dict) -> tuple[dict, int] | None:
         scaled_offset += EXACT_BIAS
         rescale = {"multiplier": multiplier, "rounding": -EXACT_BIAS << 19, "right_shift": 0}
     else:
-        rescale = dsp_rescale(multiplier, shift, 0, 255 << 20)
-    output = dsp_rescale(p["output_multiplier"], p["output_shift"], p["output_offset"], 2 * (255 << 19) + 1)
+        rescale = dsp_rescale(multiplier, shift, 0, SCALED_BOUND)
+    output = dsp_rescale(p["output_multiplier"], p["output_shift"], p["output_offset"], SUM_BOUND)
     if rescale is None or output is None:
         return None
     elements = _elements(p, p[f"input{exact + 1}_offset"], scaled_offset)
