@@ -5,11 +5,12 @@
  *
  * ADD: TFLM rescales each input's (x + offset) * 2^20 by the ratio of its scale to twice the larger one,
  * sums, and rescales the sum to the output. For the input with the larger scale the ratio is 1/2:
- * multiplier 2^30 and shift 0, so its rescaled value is exactly (x + offset) * 2^19, a shift. The
- * other input's rescaling and the output's are tg_rescale_dsp (tg_requant_dsp.h): one SMMLAR each on
- * a core with the DSP extension, one SMLAL (its C model) on the others. When the scales are equal the
- * second input is exact too: the generator adds 256 to its offset, which makes the value positive
- * (tg_rescale_dsp then needs no right shift), and takes 256 * 2^19 back in the rounding constant.
+ * multiplier 2^30 and shift 0, so its rescaled value is exactly (x + offset) * 2^19, a shift (the
+ * generator passes this "exact" input first). The other input's rescaling and the output's are
+ * tg_rescale_dsp (tg_requant_dsp.h): one SMMLAR each on a core with the DSP extension, one SMLAL (its
+ * C model) on the others. When the scales are equal the second input is exact too: the generator adds
+ * 256 to its offset, which makes the value positive (tg_rescale_dsp then needs no right shift), and
+ * takes 256 * 2^19 back in the rounding constant.
  *
  * MUL: TFLM requantizes the product of the offset inputs, at most 255 * 255 in magnitude: one
  * tg_rescale_dsp. */
@@ -37,7 +38,7 @@ static inline int32_t tg_mul_same_shape_value(const void *params, int32_t input1
     return tg_rescale_dsp(input1 * input2, p->output.multiplier, p->output.rounding, p->output.right_shift);
 }
 
-/* Elements from .. e->size - 1 of the output, one at a time. Inlined with a constant value function,
+/* The output's elements `from` to e->size - 1, one at a time. Inlined with a constant value function,
  * which then inlines too. */
 __attribute__((always_inline)) static inline void tg_same_shape_elements(const tg_same_shape_t *e, const void *params,
                                                                         tg_pair_value_t *value, int32_t from,
@@ -45,8 +46,8 @@ __attribute__((always_inline)) static inline void tg_same_shape_elements(const t
                                                                         int8_t *output)
 {
     for (int32_t i = from; i < e->size; ++i) {
-        const int32_t v = value(params, input1[i] + e->input1_offset, input2[i] + e->input2_offset);
-        output[i] = (int8_t)tg_clamp_i32(v, e->act_min, e->act_max);
+        const int32_t result = value(params, input1[i] + e->input1_offset, input2[i] + e->input2_offset);
+        output[i] = (int8_t)tg_clamp_i32(result, e->act_min, e->act_max);
     }
 }
 
