@@ -13,11 +13,15 @@ import tf_models
 from tinygen.boards import all_boards, get_board
 from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
+from tinygen.compiler import quantization as q
+from tinygen.compiler.codegen import c_value
 from tinygen.compiler.layer import ConstArray
+from tinygen.compiler.ops.elementwise import (ADD_SAME_SHAPE, MUL_SAME_SHAPE, add_rescales, add_same_shape_params,
+                                              mul_same_shape_params)
 from tinygen.compiler.ops.reduce import mean_scratch_bytes
 from tinygen.compiler.requant_dsp import dsp_requant
-from tinygen.compiler.variants import (CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP, board_target, conv_scratch_bytes,
-                                       depthwise_scratch_bytes, matmul_scratch_bytes)
+from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP, board_target,
+                                       conv_scratch_bytes, depthwise_scratch_bytes, matmul_scratch_bytes)
 from tinygen.resources import kernels_dir
 from tinygen.targets import host
 from tinygen.targets.host import CFLAGS, host_compiler
@@ -180,3 +184,111 @@ def test_compile_shows_the_kernel_chosen_for_the_board(tmp_path, capsys, board, 
     assert f" CONV_2D  {kernel} " in table
     assert ("DSP extension" if kernel == MATMUL_DSP else "portable C") in table
     assert (tmp_path / "out" / "tg_acle.h").exists() == (kernel == MATMUL_DSP)
+
+
+# Every pair of int8 inputs (and a tail of 3 past a whole number of words) through the ADD kernels.
+ADD_PROGRAM = """#include <stdio.h>
+#include "tg_kernels.h"
+#define N 65539
+static int8_t first[N], second[N], broadcast_out[N], portable_out[N], dsp_out[N];
+static const tg_add_params_t broadcast[] = {%s};
+static const tg_add_same_shape_params_t same_shape[] = {%s};
+static const int swapped[] = {%s};     /* the same-shape kernel takes the inputs the other way round */
+int main(void)
+{
+    for (long i = 0; i < N; ++i) {
+        first[i] = (int8_t)(i & 0xFF);
+        second[i] = (int8_t)((i >> 8) * 7);
+    }
+    for (unsigned c = 0; c < sizeof swapped / sizeof swapped[0]; ++c) {
+        const int8_t *in1 = swapped[c] ? second : first, *in2 = swapped[c] ? first : second;
+        long differ = 0, inside = 0;
+        tg_add_s8(&broadcast[c], first, second, broadcast_out);
+        tg_add_same_shape_s8(&same_shape[c], in1, in2, portable_out);
+        tg_add_s8_dsp(&same_shape[c], in1, in2, dsp_out);
+        for (long i = 0; i < N; ++i) {
+            differ += (broadcast_out[i] != portable_out[i]) + (broadcast_out[i] != dsp_out[i]);
+            inside += broadcast_out[i] > broadcast[c].act_min && broadcast_out[i] < broadcast[c].act_max;
+        }
+        printf("%%ld %%ld\\n", differ, inside);
+    }
+    return 0;
+}
+"""
+
+
+def _add_configurations(count: int) -> list[dict]:
+    """tg_add_s8 parameters of ADD layers without broadcast: scale ratios from equal (both inputs
+    exact) to 2^-14, zero points at the extremes and between, each fused activation."""
+    rng = np.random.default_rng(9)
+    configurations = []
+    for i in range(count):
+        a_scale = 10 ** rng.uniform(-3, 0)
+        b_scale = a_scale * (1.0 if i % 5 == 0 else 2.0 ** rng.uniform(-14, 14))
+        out_scale = max(a_scale, b_scale) * rng.uniform(0.3, 3)
+        a_zp, b_zp = ([-128, 127, int(rng.integers(-128, 128))][(i + k) % 3] for k in range(2))
+        out_zp = -128 if i % 7 == 0 else int(rng.integers(-100, 100))
+        act_min, act_max = q.activation_range(["NONE", "RELU", "RELU6"][i % 3], out_scale, out_zp)
+        shape = {"output_shape": [1, 1, 1, 1, 1, 65539], "input1_strides": [65539] * 5 + [1],
+                 "input2_strides": [65539] * 5 + [1]}
+        configurations.append({"shape": shape, "input1_offset": -a_zp, "input2_offset": -b_zp,
+                               "output_offset": out_zp, **add_rescales(a_scale, b_scale, out_scale),
+                               "act_min": act_min, "act_max": act_max})
+    return configurations
+
+
+MUL_PROGRAM = ADD_PROGRAM.replace("tg_add_params_t", "tg_mul_params_t").replace(
+    "tg_add_same_shape_params_t", "tg_mul_same_shape_params_t").replace("tg_add_", "tg_mul_")
+
+
+def _mul_configurations(count: int) -> list[dict]:
+    """tg_mul_s8 parameters of MUL layers without broadcast: output scales around the product's range,
+    zero points at the extremes and between, each fused activation."""
+    rng = np.random.default_rng(10)
+    configurations = []
+    for i in range(count):
+        a_scale, b_scale = 10 ** rng.uniform(-3, 0), 10 ** rng.uniform(-3, 0)
+        out_scale = a_scale * b_scale * 255 * rng.uniform(0.05, 2)
+        a_zp, b_zp = ([-128, 127, int(rng.integers(-128, 128))][(i + k) % 3] for k in range(2))
+        out_zp = -128 if i % 7 == 0 else int(rng.integers(-100, 100))
+        act_min, act_max = q.activation_range(["NONE", "RELU", "RELU6"][i % 3], out_scale, out_zp)
+        multiplier, shift = q.quantize_multiplier(a_scale * b_scale / out_scale)
+        shape = {"output_shape": [1, 1, 1, 1, 1, 65539], "input1_strides": [65539] * 5 + [1],
+                 "input2_strides": [65539] * 5 + [1]}
+        configurations.append({"shape": shape, "input1_offset": -a_zp, "input2_offset": -b_zp,
+                               "output_offset": out_zp, "output_multiplier": multiplier, "output_shift": shift,
+                               "act_min": act_min, "act_max": act_max})
+    return configurations
+
+
+def test_the_same_shape_muls_equal_the_broadcast_one_on_every_input_pair(tmp_path):
+    admitted = [(p, same_shape) for p in _mul_configurations(30) if (same_shape := mul_same_shape_params(p))]
+    assert len(admitted) == 30
+    program = MUL_PROGRAM % (", ".join(c_value(p) for p, _ in admitted),
+                             ", ".join(c_value(params) for _, params in admitted), ", ".join("0" for _ in admitted))
+    output = _run_c(tmp_path, program, "tg_mul_s8.c", f"{MUL_SAME_SHAPE}.c", f"{MUL_DSP}.c")
+    printed = [tuple(map(int, line.split())) for line in output.splitlines()]
+    assert [differ for differ, _ in printed] == [0] * len(admitted)
+    assert sum(inside for _, inside in printed) > len(printed) * 65539 // 4
+
+
+def test_the_same_shape_adds_equal_the_broadcast_one_on_every_input_pair(tmp_path):
+    """tg_add_s8 is TFLM's arithmetic as written (the op sweep checks it against TFLM)."""
+    chosen = [(p, add_same_shape_params(p)) for p in _add_configurations(40)]
+    admitted = [(p, same_shape) for p, same_shape in chosen if same_shape is not None]
+    assert len(admitted) >= 36
+    assert any(p["input1_shift"] == p["input2_shift"] == 0 for p, _ in admitted)
+    program = ADD_PROGRAM % (", ".join(c_value(p) for p, _ in admitted),
+                             ", ".join(c_value(params) for _, (params, _) in admitted),
+                             ", ".join(str(exact) for _, (_, exact) in admitted))
+    output = _run_c(tmp_path, program, "tg_add_s8.c", f"{ADD_SAME_SHAPE}.c", f"{ADD_DSP}.c")
+    printed = [tuple(map(int, line.split())) for line in output.splitlines()]
+    assert [differ for differ, _ in printed] == [0] * len(admitted)
+    assert sum(inside for _, inside in printed) > len(printed) * 65539 // 4     # not all clamped: the arithmetic shows
+
+
+def test_the_same_shape_add_refuses_broadcasts_and_a_scale_without_right_shift():
+    p = _add_configurations(1)[0]
+    assert add_same_shape_params(p) is not None
+    assert add_same_shape_params({**p, "shape": {**p["shape"], "input2_strides": [0] * 5 + [1]}}) is None
+    assert add_same_shape_params({**p, "output_shift": 0}) is None

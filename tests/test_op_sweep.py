@@ -19,7 +19,8 @@ import pytest
 
 import tf_models
 from tinygen.compiler import Target, compile_model
-from tinygen.compiler.variants import CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP
+from tinygen.compiler.ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
+from tinygen.compiler.variants import ADD_DSP, CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP
 from tinygen.validate import validate_host
 
 SAMPLES = 20
@@ -129,14 +130,20 @@ def _strides(shape, out_shape) -> list[int]:
     return [0 if shape[d] == 1 and out_shape[d] != 1 else strides[d] for d in range(MAX_DIMS)]
 
 
-def binary(kind, shape_a, shape_b, act="NONE"):
+def binary(kind, shape_a, shape_b, act="NONE", ranges=(2.0, 0.7)):
+    """Without broadcast ADD and MUL run their same-shape kernels, which take no shape."""
     out = np.broadcast_shapes(tuple(shape_a), tuple(shape_b))
     shape = {"output_shape": [1] * (MAX_DIMS - len(out)) + list(out),
              "input1_strides": _strides(shape_a, out), "input2_strides": _strides(shape_b, out)}
+    if tuple(shape_a) == tuple(shape_b):
+        kernel = ADD_SAME_SHAPE if kind == "ADD" else MUL_SAME_SHAPE
+        expect = Expect(kind, {}, {"activation": act}, kernel=kernel)
+    else:
+        expect = Expect(kind, {"shape": shape}, {"activation": act})
     CASES.append(Case(
-        f"{kind.lower()}-{_tag(shape_a)}-{_tag(shape_b)}-{act}",
-        functools.partial(tf_models.binary, kind, tuple(shape_a), tuple(shape_b), act),
-        (kind,), (Expect(kind, {"shape": shape}, {"activation": act}),)))
+        f"{kind.lower()}-{_tag(shape_a)}-{_tag(shape_b)}-{act}{'' if ranges == (2.0, 0.7) else f'-ranges{_tag(ranges)}'}",
+        functools.partial(tf_models.binary, kind, tuple(shape_a), tuple(shape_b), act, ranges=ranges),
+        (kind,), (expect,)))
 
 
 def softmax(shape, beta=1.0, float_io=False):
@@ -280,11 +287,16 @@ binary("ADD", (1, 5, 7, 3), (1, 1, 1, 3), "RELU")
 binary("ADD", (1, 5, 7, 3), (1, 5, 1, 3), "RELU6")
 binary("ADD", (1, 1, 7, 1), (1, 5, 7, 3), "NONE")
 binary("ADD", (1, 5, 7, 3), (3,), "RELU")
+# ADD without broadcast: scales close to each other, far apart (a large right shift), either one larger.
+binary("ADD", (1, 8, 8, 16), (1, 8, 8, 16), "RELU", ranges=(1.0, 1.01))
+binary("ADD", (1, 6, 6, 5), (1, 6, 6, 5), "RELU6", ranges=(0.02, 5.0))
+binary("ADD", (2, 33), (2, 33), "NONE", ranges=(3.0, 0.5))
 binary("MUL", (1, 5, 7, 3), (1, 5, 7, 3), "NONE")
 binary("MUL", (1, 5, 7, 3), (1, 5, 1, 3), "RELU")
 binary("MUL", (1, 5, 7, 3), (1, 1, 1, 3), "RELU6")
 binary("MUL", (1, 5, 1, 1), (1, 1, 7, 3), "NONE")
 binary("MUL", (1, 17), (1, 17), "RELU")
+binary("MUL", (1, 6, 6, 5), (1, 6, 6, 5), "RELU6", ranges=(0.3, 4.0))
 
 # SOFTMAX: depths 3, 10, 17, several rows, beta 1 and others; one with a float interface.
 softmax((1, 3))
@@ -378,17 +390,20 @@ def test_op_bit_exact(case: Case, tmp_path):
 
 
 DSP = Target(dsp=True)
-DSP_CASES = [case for case in CASES if case.id.startswith(("fc-", "conv-", "dwconv-"))]
+DSP_CASES = [case for case in CASES if case.id.startswith(("fc-", "conv-", "dwconv-", "add-", "mul-"))]
 DSP_PORTABLE_KERNELS = ("tg_fully_connected_s8", "tg_convolve_s8", "tg_depthwise_conv_s8")
 
 
 def _dsp_kernel(layer) -> str:
-    """The kernel the DSP target gives a portable FULLY_CONNECTED, CONV_2D or DEPTHWISE_CONV_2D layer (all
+    """The kernel the DSP target gives a portable ADD, MUL, FULLY_CONNECTED, CONV_2D or DEPTHWISE_CONV_2D
+    layer: ADD and MUL without broadcast their four-at-a-time kernels; FULLY_CONNECTED and CONV_2D (all
     weights here are symmetric): the matrix product over a depth of at least one word, for convolutions a
     1x1 without padding; other convolutions without groups or dilation over a field of at least one word,
     im2col; depthwise ones with depth multiplier 1, without dilation, over at least one word of channels,
     4 channels per word."""
     p = layer.params
+    if layer.op.op_type in ("ADD", "MUL"):
+        return {ADD_SAME_SHAPE: ADD_DSP, MUL_SAME_SHAPE: MUL_DSP}.get(layer.kernel, layer.kernel)
     undilated = p.get("dilation_h") == p.get("dilation_w") == 1
     if layer.op.op_type == "DEPTHWISE_CONV_2D":
         return DEPTHWISE_DSP if undilated and p["depth_multiplier"] == 1 and p["input_c"] >= 4 else layer.kernel
@@ -408,7 +423,7 @@ def test_dsp_variant_bit_exact(case: Case, tmp_path):
     path.write_bytes(case.build())
     portable, dsp = compile_model(path), compile_model(path, target=DSP)
     for before, after in zip(portable.layers, dsp.layers):
-        if before.kernel in DSP_PORTABLE_KERNELS:
+        if before.kernel in DSP_PORTABLE_KERNELS or before.op.op_type in ("ADD", "MUL"):
             assert after.kernel == _dsp_kernel(before), (case.id, after.kernel)
             assert after.variant == ("portable" if after.kernel == before.kernel else "dsp")
     report = validate_host(path, None, samples=SAMPLES, target=DSP)

@@ -161,13 +161,13 @@ def pool2d(kind: str, input_hwc, size=2, stride=2, padding="VALID", seed=0) -> b
     return convert(body, [(1, *input_hwc)], seed=seed)
 
 
-def binary(kind: str, shape_a, shape_b, act="NONE", seed=0) -> bytes:
+def binary(kind: str, shape_a, shape_b, act="NONE", seed=0, ranges=(2.0, 0.7)) -> bytes:
     """ADD or MUL of two model inputs with different ranges (so different quantization)."""
 
     def body(a, b):
         return activation(a + b if kind == "ADD" else a * b, act)
 
-    return convert(body, [tuple(shape_a), tuple(shape_b)], input_ranges=[2.0, 0.7], seed=seed)
+    return convert(body, [tuple(shape_a), tuple(shape_b)], input_ranges=list(ranges), seed=seed)
 
 
 def softmax(shape, beta=1.0, float_io=False, seed=0) -> bytes:

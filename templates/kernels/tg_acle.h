@@ -22,7 +22,51 @@ static inline uint32_t tg_load_u32(const int8_t *p)
     return word;
 }
 
+/* Four bytes to any address, as one word (STR). */
+static inline void tg_store_u32(int8_t *p, uint32_t word)
+{
+    memcpy(p, &word, sizeof word);
+}
+
 #ifdef __ARM_FEATURE_DSP
+
+/* SSAT #8: x saturated to [-128, 127]. */
+static inline int32_t tg_ssat8(int32_t x) { return __ssat(x, 8); }
+
+/* SXTAB: acc + byte k (a constant) of word, sign-extended. */
+__attribute__((always_inline)) static inline int32_t tg_sxtab(int32_t acc, uint32_t word, int k)
+{
+    int32_t result;
+    if (k == 0) {
+        return acc + (int8_t)word;      /* gcc's own SXTAB; ROR #0 does not assemble */
+    }
+    __asm__("sxtab %0, %1, %2, ror %3" : "=r"(result) : "r"(acc), "r"(word), "n"(8 * k));
+    return result;
+}
+
+/* BFI: word with its byte k (a constant) replaced by the low byte of value. */
+__attribute__((always_inline)) static inline uint32_t tg_insert_byte(uint32_t word, int32_t value, int k)
+{
+    __asm__("bfi %0, %1, %2, #8" : "+r"(word) : "r"(value), "n"(8 * k));
+    return word;
+}
+
+/* SSUB8 then SEL: each byte the larger of x's and y's, both signed. One asm statement: SEL reads the
+ * GE flags SSUB8 sets. */
+static inline uint32_t tg_max_s8x4(uint32_t x, uint32_t y)
+{
+    uint32_t result;
+    __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(result) : "r"(x), "r"(y) : "cc");
+    return result;
+}
+
+/* Each byte the smaller of x's and y's, both signed. */
+static inline uint32_t tg_min_s8x4(uint32_t x, uint32_t y)
+{
+    uint32_t result;
+    __asm__("ssub8 %0, %1, %2\n\tsel %0, %2, %1" : "=&r"(result) : "r"(x), "r"(y) : "cc");
+    return result;
+}
 
 /* SXTB16: bytes 0 and 2 of x, each sign-extended to a halfword. */
 static inline uint32_t tg_sxtb16(uint32_t x) { return (uint32_t)__sxtb16((int32_t)x); }
@@ -66,6 +110,14 @@ static inline int32_t tg_smlabb(uint32_t x, uint32_t y, int32_t acc) { return __
 
 /* SMLATT: acc + x.hi * y.hi, halfwords signed, modulo 2^32. */
 static inline int32_t tg_smlatt(uint32_t x, uint32_t y, int32_t acc) { return __smlatt((int32_t)x, (int32_t)y, acc); }
+/* SMMLAR with acc lowered by 1 where a is negative: ADD (a's sign by ASR #31) and SMMLAR in one asm
+ * statement, as gcc would otherwise take the sign from a's source with SBFX and ADD. */
+static inline int32_t tg_smmlar_signed(int32_t a, int32_t b, int32_t acc)
+{
+    int32_t result;
+    __asm__("add %0, %3, %1, asr #31\n\tsmmlar %0, %1, %2, %0" : "=&r"(result) : "r"(a), "r"(b), "r"(acc));
+    return result;
+}
 
 #else
 
@@ -95,6 +147,39 @@ static inline uint32_t tg_sxtab16_ror8(uint32_t a, uint32_t x) { return tg_sxtab
 
 static inline int32_t tg_signed_halfword(uint32_t x) { return (int32_t)(int16_t)(uint16_t)x; }
 
+static inline int32_t tg_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+
+static inline uint32_t tg_insert_byte(uint32_t word, int32_t value, int k)
+{
+    const uint32_t mask = 0xFFu << 8 * k;
+    return (word & ~mask) | (((uint32_t)value << 8 * k) & mask);
+}
+
+/* Byte k of x as a signed value. */
+static inline int32_t tg_signed_byte(uint32_t x, int k) { return (int32_t)(int8_t)(uint8_t)(x >> (8 * k)); }
+
+static inline int32_t tg_sxtab(int32_t acc, uint32_t word, int k) { return acc + tg_signed_byte(word, k); }
+
+static inline uint32_t tg_max_s8x4(uint32_t x, uint32_t y)
+{
+    uint32_t result = 0;
+    for (int k = 0; k < 4; ++k) {
+        const int32_t a = tg_signed_byte(x, k), b = tg_signed_byte(y, k);
+        result |= (uint32_t)(uint8_t)(a > b ? a : b) << (8 * k);
+    }
+    return result;
+}
+
+static inline uint32_t tg_min_s8x4(uint32_t x, uint32_t y)
+{
+    uint32_t result = 0;
+    for (int k = 0; k < 4; ++k) {
+        const int32_t a = tg_signed_byte(x, k), b = tg_signed_byte(y, k);
+        result |= (uint32_t)(uint8_t)(a < b ? a : b) << (8 * k);
+    }
+    return result;
+}
+
 static inline int32_t tg_smlad(uint32_t x, uint32_t y, int32_t acc)
 {
     const int32_t low = tg_signed_halfword(x) * tg_signed_halfword(y);
@@ -118,6 +203,7 @@ static inline int32_t tg_smlatt(uint32_t x, uint32_t y, int32_t acc)
 {
     return (int32_t)((uint32_t)acc + (uint32_t)(tg_signed_halfword(x >> 16) * tg_signed_halfword(y >> 16)));
 }
+static inline int32_t tg_smmlar_signed(int32_t a, int32_t b, int32_t acc) { return tg_smmlar(a, b, acc) + (a >> 31); }
 
 #endif /* __ARM_FEATURE_DSP */
 

@@ -129,12 +129,40 @@ typedef struct {
     int32_t act_min, act_max;
 } tg_add_params_t;
 
+/* One int32 value's requantization in the form tg_rescale_dsp computes it (tg_requant_dsp.h): TFLM's
+ * multiplier, its right shift, and the rounding constant 2^(right_shift - 1) + offset * 2^right_shift. */
+typedef struct {
+    int32_t multiplier, rounding, right_shift;
+} tg_rescale_t;
+
+/* What the ADD and MUL kernels for two inputs of one shape share: the element count, each input's
+ * offset (in the order the kernel takes the inputs), the activation's clamp. */
+typedef struct {
+    int32_t size;
+    int32_t input1_offset, input2_offset;
+    int32_t act_min, act_max;
+} tg_same_shape_t;
+
+/* ADD of two inputs of one shape, rearranged by the generator (tg_same_shape.h says how): input 1 has
+ * the larger scale and TFLM rescales it to exactly (x + offset) * 2^19 (the "exact" input); scaled
+ * applies to input 2's (x + offset) * 2^20, output to the sum of the two. */
+typedef struct {
+    tg_same_shape_t elements;
+    tg_rescale_t scaled, output;
+} tg_add_same_shape_params_t;
+
 typedef struct {
     tg_broadcast_t shape;
     int32_t input1_offset, input2_offset, output_offset;
     int32_t output_multiplier, output_shift;
     int32_t act_min, act_max;
 } tg_mul_params_t;
+
+/* MUL of two inputs of one shape: output applied to the product of the inputs, offsets added. */
+typedef struct {
+    tg_same_shape_t elements;
+    tg_rescale_t output;
+} tg_mul_same_shape_params_t;
 
 typedef struct {
     int32_t outer_size, depth;
@@ -219,7 +247,14 @@ int32_t tg_depthwise_conv_s8_dsp_scratch_bytes(int32_t channels);
 void tg_avgpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_maxpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_add_s8(const tg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+/* exact and scaled: inputs 1 and 2 as tg_add_same_shape_params_t names them; _dsp: cores with the DSP extension. */
+void tg_add_same_shape_s8(const tg_add_same_shape_params_t *p, const int8_t *exact, const int8_t *scaled,
+                          int8_t *output);
+void tg_add_s8_dsp(const tg_add_same_shape_params_t *p, const int8_t *exact, const int8_t *scaled, int8_t *output);
 void tg_mul_s8(const tg_mul_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+void tg_mul_same_shape_s8(const tg_mul_same_shape_params_t *p, const int8_t *input1, const int8_t *input2,
+                          int8_t *output);
+void tg_mul_s8_dsp(const tg_mul_same_shape_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 void tg_softmax_s8(const tg_softmax_params_t *p, const int8_t *input, int8_t *output);
 void tg_logistic_s8(const tg_sigmoid_params_t *p, const int8_t *input, int8_t *output);
 void tg_tanh_s8(const tg_sigmoid_params_t *p, const int8_t *input, int8_t *output);

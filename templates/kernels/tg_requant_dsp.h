@@ -8,7 +8,11 @@
  * instruction. Rounding half away from zero is floor((h + 2^(r-1) - [h < 0]) / 2^r); h < 0 implies
  * acc < 0, and when acc < 0 but h = 0 subtracting 1 changes nothing (2^(r-1) - 1 < 2^r), so the sign
  * of acc can stand in for h's. The output offset times 2^r joins the rounding constant n, exact
- * because the shift floors. */
+ * because the shift floors, and so does the sign term: SMMLAR(a, m, n - 1) = SMMLAR(a, m, n) - 1.
+ *
+ * tg_rescale_dsp, the same without the clamp, also serves the ADD and MUL kernels for inputs of one
+ * shape (tg_same_shape.h) on every core: without the DSP extension, tg_acle.h's C model of
+ * tg_smmlar_signed compiles to one SMLAL and two ADDs on Armv7-M. */
 #ifndef TG_REQUANT_DSP_H
 #define TG_REQUANT_DSP_H
 
@@ -16,11 +20,19 @@
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 
+/* acc (|acc| < 2^30) requantized by multiplier >= 0 and right_shift >= 1, plus the offset folded into
+ * rounding = 2^(right_shift - 1) + offset * 2^right_shift, before any clamp. The sign term joins the
+ * rounding before the multiply. With acc >= 0 a right_shift of 0 and rounding = offset also give
+ * TFLM's value (the sign term is then 0). */
+static inline int32_t tg_rescale_dsp(int32_t acc, int32_t multiplier, int32_t rounding, int32_t right_shift)
+{
+    return tg_smmlar_signed(tg_shift_left_i32(acc, 1), multiplier, rounding) >> right_shift;
+}
+
 /* The accumulator of output channel q requantized, moved to the output zero point and clamped. */
 static inline int8_t tg_requantize_dsp(int32_t acc, const tg_requant_t *r, int32_t q)
 {
-    const int32_t high = tg_smmlar(tg_shift_left_i32(acc, 1), r->multipliers[q], r->roundings[q]);
-    const int32_t value = (high + (acc >> 31)) >> r->right_shifts[q];
+    const int32_t value = tg_rescale_dsp(acc, r->multipliers[q], r->roundings[q], r->right_shifts[q]);
     return (int8_t)tg_clamp_i32(value, r->act_min, r->act_max);
 }
 

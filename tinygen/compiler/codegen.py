@@ -13,11 +13,15 @@ from . import planner
 from .compile import C_TYPES, CompiledModel, ModelIO, tensor_bytes
 from .layer import NULL_ARG, ConstArray, ScratchArg, TensorArg, TensorListArg
 from .names import comment_text
+from .ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
 from .variants import DSP
 
-HEADERS = ("tg_kernels.h", "tg_fixedpoint.h", "tg_broadcast.h", "tg_sparse.h", "tg_window.h")
-# The DSP variants: their instructions (with C models for the host), shared product, requantization.
-DSP_HEADERS = ("tg_acle.h", "tg_product_dsp.h", "tg_requant_dsp.h")
+HEADERS = ("tg_kernels.h", "tg_fixedpoint.h", "tg_broadcast.h", "tg_sparse.h", "tg_same_shape.h", "tg_window.h")
+# The DSP variants: their instructions (with C models for the host), shared product, requantization,
+# bytes four to a word; the portable ADD and MUL without broadcast compute that requantization too (on
+# the C model of SMMLAR).
+DSP_HEADERS = ("tg_acle.h", "tg_product_dsp.h", "tg_requant_dsp.h", "tg_bytes_dsp.h")
+SAME_SHAPE_KERNELS = (ADD_SAME_SHAPE, MUL_SAME_SHAPE)
 VALUES_PER_LINE = 16
 
 
@@ -146,7 +150,8 @@ def render(model: CompiledModel) -> dict[str, str]:
     env = environment()
     context = _Renderer(model).context()
     files = {name: env.get_template(f"{name}.j2").render(context) for name in ("model.h", "model.c", "weights.c")}
-    headers = HEADERS + (DSP_HEADERS if any(layer.variant == DSP for layer in model.layers) else ())
+    dsp_headers = any(layer.variant == DSP or layer.kernel in SAME_SHAPE_KERNELS for layer in model.layers)
+    headers = HEADERS + (DSP_HEADERS if dsp_headers else ())
     for name in headers + tuple(kernel_sources(model)):
         files[name] = (kernels_dir() / name).read_text()
     return files

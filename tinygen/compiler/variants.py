@@ -4,7 +4,9 @@ DSP extension, FULLY_CONNECTED and 1x1 CONV_2D layers move to the int8 matrix pr
 instructions (templates/kernels/tg_matmul_s8_dsp.c), other CONV_2D layers to the same product over
 gathered receptive fields (tg_conv_s8_dsp.c), with the work that does not depend on the data done
 here: the input offset folded into the bias, strides turned into byte steps. DEPTHWISE_CONV_2D layers
-with depth multiplier 1 move to a kernel that computes 4 channels per word (tg_depthwise_conv_s8_dsp.c)."""
+with depth multiplier 1 move to a kernel that computes 4 channels per word (tg_depthwise_conv_s8_dsp.c);
+ADD and MUL layers without broadcast to the same arithmetic four elements at a time (tg_add_s8_dsp.c,
+tg_mul_s8_dsp.c)."""
 
 from dataclasses import dataclass
 
@@ -13,11 +15,14 @@ import numpy as np
 from ..boards import Board
 from ..model.graph import Graph
 from .layer import NULL_ARG, ConstArray, Layer, ScratchArg, TensorArg
+from .ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
 from .requant_dsp import depthwise_accumulator_bounds, dsp_requant, product_accumulator_bounds
 
 MATMUL_DSP = "tg_matmul_s8_dsp"
 CONV_DSP = "tg_conv_s8_dsp"
 DEPTHWISE_DSP = "tg_depthwise_conv_s8_dsp"
+ADD_DSP = "tg_add_s8_dsp"
+MUL_DSP = "tg_mul_s8_dsp"
 PORTABLE, DSP = "portable", "dsp"
 
 
@@ -62,6 +67,7 @@ def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
             _use_product_dsp(graph, layer, shape, MATMUL_DSP, "tg_matmul_params_t", matmul_scratch_bytes)
         _use_conv_dsp_if_fit(graph, layer)
         _use_depthwise_dsp_if_fit(graph, layer)
+        _use_elementwise_dsp(layer)
 
 
 def _matmul_shape(graph: Graph, layer: Layer) -> dict | None:
@@ -170,3 +176,10 @@ def _windows_meet_the_image(p: dict) -> bool:
     return all(p[f"pad_{axis}"] < p[f"filter_{axis}"] and
                (p[f"output_{axis}"] - 1) * p[f"stride_{axis}"] - p[f"pad_{axis}"] < p[f"input_{axis}"]
                for axis in ("h", "w"))
+
+
+def _use_elementwise_dsp(layer: Layer) -> None:
+    """Moves an ADD or MUL layer without broadcast to its DSP kernel, which takes the same parameters."""
+    dsp_kernels = {ADD_SAME_SHAPE: ADD_DSP, MUL_SAME_SHAPE: MUL_DSP}
+    if layer.kernel in dsp_kernels:
+        layer.kernel, layer.variant = dsp_kernels[layer.kernel], DSP
