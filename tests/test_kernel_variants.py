@@ -103,7 +103,7 @@ def test_cores_with_the_dsp_extension_get_the_dsp_variants():
 
 def test_scratch_bytes_in_c_equal_the_planners(tmp_path):
     program = SCRATCH_PROGRAM % ", ".join(map(str, DEPTHS))
-    printed = _run_c(tmp_path, program, f"{MATMUL_DSP}.c", f"{CONV_DSP}.c").splitlines()
+    printed = _run_c(tmp_path, program, f"{MATMUL_DSP}.c", f"{CONV_DSP}.c", "tg_product_dsp.c").splitlines()
     assert printed == [f"{matmul_scratch_bytes(depth)} {conv_scratch_bytes(depth)}" for depth in DEPTHS]
 
 

@@ -24,6 +24,13 @@ static inline uint32_t tg_load_u32(const int8_t *p)
 
 #ifdef __ARM_FEATURE_DSP
 
+/* LDRD with post-increment: the two words at *p into first and second, then p advanced past them (gcc
+ * for Cortex-M4 emits two LDRs and an add instead). p must be word-aligned. */
+static inline void tg_load_2u32_advance(const uint32_t **p, uint32_t *first, uint32_t *second)
+{
+    __asm__("ldrd %0, %1, [%2], #8" : "=r"(*first), "=r"(*second), "+r"(*p) : "m"(*(const uint64_t *)*p));
+}
+
 /* SXTB16: bytes 0 and 2 of x, each sign-extended to a halfword. */
 static inline uint32_t tg_sxtb16(uint32_t x) { return (uint32_t)__sxtb16((int32_t)x); }
 
@@ -51,6 +58,13 @@ static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
 }
 
 #else
+
+static inline void tg_load_2u32_advance(const uint32_t **p, uint32_t *first, uint32_t *second)
+{
+    *first = (*p)[0];
+    *second = (*p)[1];
+    *p += 2;
+}
 
 static inline uint32_t tg_sign_extend_byte_to_halfword(uint32_t byte)
 {

@@ -13,11 +13,13 @@ from . import planner
 from .compile import C_TYPES, CompiledModel, ModelIO, tensor_bytes
 from .layer import NULL_ARG, ConstArray, ScratchArg, TensorArg, TensorListArg
 from .names import comment_text
-from .variants import DSP
+from .variants import CONV_DSP, DSP, MATMUL_DSP
 
 HEADERS = ("tg_kernels.h", "tg_fixedpoint.h", "tg_broadcast.h", "tg_sparse.h")
 # The DSP variants: their instructions (with C models for the host), shared product, requantization.
 DSP_HEADERS = ("tg_acle.h", "tg_product_dsp.h", "tg_requant_dsp.h")
+# Compiled units kernels share, each added once when any kernel that calls it is used.
+SHARED_SOURCES = {MATMUL_DSP: "tg_product_dsp.c", CONV_DSP: "tg_product_dsp.c"}
 VALUES_PER_LINE = 16
 
 
@@ -138,7 +140,7 @@ def kernel_sources(model: CompiledModel) -> list[str]:
     used = {layer.kernel for layer in model.layers if layer.kernel}
     if model.output_copies:
         used.add("tg_copy")
-    return sorted(f"{kernel}.c" for kernel in used)
+    return sorted({f"{kernel}.c" for kernel in used} | {SHARED_SOURCES[kernel] for kernel in used & SHARED_SOURCES.keys()})
 
 
 def render(model: CompiledModel) -> dict[str, str]:
