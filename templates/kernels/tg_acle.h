@@ -49,6 +49,9 @@ static inline int32_t tg_smlad(uint32_t x, uint32_t y, int32_t acc)
     return __smlad((int32_t)x, (int32_t)y, acc);
 }
 
+/* SSAT #8: x saturated to the int8 range [-128, 127]. */
+static inline int32_t tg_ssat8(int32_t x) { return __ssat(x, 8); }
+
 /* SMMLAR: acc + the high word of a * b, rounded: (acc * 2^32 + a * b + 2^31) >> 32. Not in ACLE. */
 static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
 {
@@ -85,6 +88,8 @@ static inline int32_t tg_smlad(uint32_t x, uint32_t y, int32_t acc)
     /* Each product fits int32; the sum wraps as the instruction's does (it only sets the Q flag). */
     return (int32_t)((uint32_t)acc + (uint32_t)low + (uint32_t)high);
 }
+
+static inline int32_t tg_ssat8(int32_t x) { return x < -128 ? -128 : x > 127 ? 127 : x; }
 
 static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
 {

@@ -12,6 +12,8 @@
  * of the channel's weights), the requantization TFLM's (tg_requant_dsp.h). */
 #include "tg_product_dsp.h"
 
+#include <stdbool.h>
+
 #include "tg_acle.h"
 #include "tg_requant_dsp.h"
 
@@ -59,125 +61,141 @@ typedef struct {
     tg_requant_t requant;
     const int32_t *folded_bias;
     int32_t depth, groups, tail_from;
+    int32_t channel_mask;   /* channel & channel_mask: the index of its requantization constants */
 } run_t;
 
 static inline run_t run_of(const tg_product_t *p, const int32_t *folded_bias)
 {
-    const run_t run = {p->requant, folded_bias, p->depth, p->depth / 4, p->depth / 4 * 4};
+    const run_t run = {p->requant, folded_bias, p->depth, p->depth / 4, p->depth / 4 * 4, p->requant.per_channel ? -1 : 0};
     return run;
 }
 
-/* The output of `channel` for an accumulator (the words' products plus the depth's tail). */
-static inline int8_t output_value(const run_t *run, int32_t channel, int32_t acc)
+/* Output channels whose accumulators wait on the stack, between the product and the requantization:
+ * that keeps each loop's values in registers. */
+enum { CHUNK_CHANNELS = 32 };
+
+/* Two pixels (split interleaved, 4 words per group, up to split_end) against `pairs` pairs of weight
+ * rows from w, over the whole words, from the channels' biases; per channel, acc gets {pixel 0,
+ * pixel 1}. Not inlined: the inner loop needs all the registers the core has. */
+static __attribute__((noinline)) void dot_2x2(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
+                                              int32_t depth, const int32_t *bias, int32_t pairs, int32_t *acc)
 {
-    return tg_requantize_dsp(acc + run->folded_bias[channel], &run->requant, run->requant.per_channel ? channel : 0);
+    for (; pairs > 0; --pairs, w += 2 * depth, bias += 2, acc += 4) {
+        const int8_t *w0 = w, *w1 = w + depth;
+        int32_t acc00 = bias[0], acc01 = bias[1], acc10 = bias[0], acc11 = bias[1];
+        for (const uint32_t *x = split; x != split_end;) {
+            const uint32_t y0 = tg_load_u32(w0), y1 = tg_load_u32(w1);
+            w0 += 4;
+            w1 += 4;
+            const uint32_t y0_even = tg_sxtb16(y0), y0_odd = tg_sxtb16_ror8(y0);
+            const uint32_t y1_even = tg_sxtb16(y1), y1_odd = tg_sxtb16_ror8(y1);
+            const split_pair_t x0 = next_pair(&x);
+            acc00 = smlad_group(x0, y0_even, y0_odd, acc00);
+            acc01 = smlad_group(x0, y1_even, y1_odd, acc01);
+            const split_pair_t x1 = next_pair(&x);
+            acc10 = smlad_group(x1, y0_even, y0_odd, acc10);
+            acc11 = smlad_group(x1, y1_even, y1_odd, acc11);
+        }
+        acc[0] = acc00;
+        acc[1] = acc10;
+        acc[2] = acc01;
+        acc[3] = acc11;
+    }
 }
 
-/* Two pixels (split interleaved, 4 words per group) against the weight rows w0 and w0 + depth, over
- * the whole words: acc = {pixel 0 . w0, pixel 0 . w1, pixel 1 . w0, pixel 1 . w1}. Not inlined: the
- * loop needs all the registers the core has. */
-static __attribute__((noinline)) void dot_2x2(const uint32_t *split, const uint32_t *split_end, const int8_t *w0,
-                                              int32_t depth, int32_t acc[4])
+/* Two pixels against one weight row (a last odd channel), from its bias: acc = {pixel 0, pixel 1}. */
+static void dot_2x1(const uint32_t *split, const uint32_t *split_end, const int8_t *w, int32_t bias, int32_t *acc)
 {
-    const int8_t *w1 = w0 + depth;
-    int32_t acc00 = 0, acc01 = 0, acc10 = 0, acc11 = 0;
+    int32_t acc0 = bias, acc1 = bias;
     while (split != split_end) {
-        const uint32_t y0 = tg_load_u32(w0), y1 = tg_load_u32(w1);
-        w0 += 4;
-        w1 += 4;
-        const uint32_t y0_even = tg_sxtb16(y0), y0_odd = tg_sxtb16_ror8(y0);
-        const uint32_t y1_even = tg_sxtb16(y1), y1_odd = tg_sxtb16_ror8(y1);
-        const split_pair_t x0 = next_pair(&split);
-        acc00 = smlad_group(x0, y0_even, y0_odd, acc00);
-        acc01 = smlad_group(x0, y1_even, y1_odd, acc01);
-        const split_pair_t x1 = next_pair(&split);
-        acc10 = smlad_group(x1, y0_even, y0_odd, acc10);
-        acc11 = smlad_group(x1, y1_even, y1_odd, acc11);
-    }
-    acc[0] = acc00;
-    acc[1] = acc01;
-    acc[2] = acc10;
-    acc[3] = acc11;
-}
-
-/* Two pixels against weight rows w0 and w0 + depth from `channel`: the words, the tail, requantized. */
-static inline void block_2x2(const run_t *run, const uint32_t *split, const int8_t *in0, const int8_t *in1,
-                             const int8_t *w0, int32_t channel, int8_t *out0, int8_t *out1)
-{
-    int32_t acc[4];
-    dot_2x2(split, split + 4 * run->groups, w0, run->depth, acc);
-    if (run->tail_from != run->depth) {
-        const int32_t from = run->tail_from, depth = run->depth;
-        const int8_t *w1 = w0 + depth;
-        acc[0] += dot_tail(in0, w0, from, depth);
-        acc[1] += dot_tail(in0, w1, from, depth);
-        acc[2] += dot_tail(in1, w0, from, depth);
-        acc[3] += dot_tail(in1, w1, from, depth);
-    }
-    /* All four values before any store: an int8 store could alias what the requantization reads. */
-    const int8_t v00 = output_value(run, channel, acc[0]), v01 = output_value(run, channel + 1, acc[1]);
-    const int8_t v10 = output_value(run, channel, acc[2]), v11 = output_value(run, channel + 1, acc[3]);
-    out0[channel] = v00;
-    out0[channel + 1] = v01;
-    out1[channel] = v10;
-    out1[channel + 1] = v11;
-}
-
-/* Two pixels (split interleaved) against the weight row w of `channel`. */
-static inline void block_2x1(const run_t *run, const uint32_t *split, const int8_t *in0, const int8_t *in1,
-                             const int8_t *w, int32_t channel, int8_t *out0, int8_t *out1)
-{
-    int32_t acc0 = 0, acc1 = 0;
-    for (int32_t g = run->groups; g > 0; --g) {
         const uint32_t y = tg_load_u32(w);
+        w += 4;
         const uint32_t y_even = tg_sxtb16(y), y_odd = tg_sxtb16_ror8(y);
         acc0 = smlad_group(next_pair(&split), y_even, y_odd, acc0);
         acc1 = smlad_group(next_pair(&split), y_even, y_odd, acc1);
-        w += 4;
     }
-    w -= run->tail_from;
-    acc0 += dot_tail(in0, w, run->tail_from, run->depth);
-    acc1 += dot_tail(in1, w, run->tail_from, run->depth);
-    const int8_t v0 = output_value(run, channel, acc0), v1 = output_value(run, channel, acc1);
-    out0[channel] = v0;
-    out1[channel] = v1;
+    acc[0] = acc0;
+    acc[1] = acc1;
 }
 
-/* One pixel (split, 2 words per group) against weight rows w0 and w1 from `channel`. */
-static inline void block_1x2(const run_t *run, const uint32_t *split, const int8_t *in, const int8_t *w0,
-                             int32_t channel, int8_t *out)
+/* One pixel (split, 2 words per group) against `rows` weight rows from w, from their biases: acc gets
+ * one per channel. Two rows at a time, each split input pair serving both. */
+static __attribute__((noinline)) void dot_1xn(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
+                                              int32_t depth, const int32_t *bias, int32_t rows, int32_t *acc)
 {
-    const int8_t *w1 = w0 + run->depth;
-    int32_t acc0 = 0, acc1 = 0;
-    for (int32_t g = run->groups; g > 0; --g) {
-        const uint32_t y0 = tg_load_u32(w0), y1 = tg_load_u32(w1);
-        const split_pair_t x = next_pair(&split);
-        acc0 = smlad_group(x, tg_sxtb16(y0), tg_sxtb16_ror8(y0), acc0);
-        acc1 = smlad_group(x, tg_sxtb16(y1), tg_sxtb16_ror8(y1), acc1);
-        w0 += 4;
-        w1 += 4;
+    for (; rows >= 2; rows -= 2, w += 2 * depth, bias += 2, acc += 2) {
+        const int8_t *w0 = w, *w1 = w + depth;
+        int32_t acc0 = bias[0], acc1 = bias[1];
+        for (const uint32_t *x = split; x != split_end;) {
+            const uint32_t y0 = tg_load_u32(w0), y1 = tg_load_u32(w1);
+            w0 += 4;
+            w1 += 4;
+            const split_pair_t pair = next_pair(&x);
+            acc0 = smlad_group(pair, tg_sxtb16(y0), tg_sxtb16_ror8(y0), acc0);
+            acc1 = smlad_group(pair, tg_sxtb16(y1), tg_sxtb16_ror8(y1), acc1);
+        }
+        acc[0] = acc0;
+        acc[1] = acc1;
     }
-    w0 -= run->tail_from;
-    w1 -= run->tail_from;
-    acc0 += dot_tail(in, w0, run->tail_from, run->depth);
-    acc1 += dot_tail(in, w1, run->tail_from, run->depth);
-    const int8_t v0 = output_value(run, channel, acc0), v1 = output_value(run, channel + 1, acc1);
-    out[channel] = v0;
-    out[channel + 1] = v1;
+    if (rows == 1) {
+        int32_t sum = bias[0];
+        for (const uint32_t *x = split; x != split_end; w += 4) {
+            const uint32_t y = tg_load_u32(w);
+            sum = smlad_group(next_pair(&x), tg_sxtb16(y), tg_sxtb16_ror8(y), sum);
+        }
+        acc[0] = sum;
+    }
 }
 
-/* One pixel against the weight row w of `channel`. */
-static inline void block_1x1(const run_t *run, const uint32_t *split, const int8_t *in, const int8_t *w,
-                             int32_t channel, int8_t *out)
+/* Adds the last depth % 4 products of pixel `in` to its accumulators (`stride` apart) of `count`
+ * channels from the weight rows at w. */
+static void add_tails(const run_t *run, const int8_t *in, const int8_t *w, int32_t count, int32_t *acc,
+                      int32_t stride)
 {
-    int32_t acc = 0;
-    for (int32_t g = run->groups; g > 0; --g) {
-        const uint32_t y = tg_load_u32(w);
-        acc = smlad_group(next_pair(&split), tg_sxtb16(y), tg_sxtb16_ror8(y), acc);
-        w += 4;
+    for (int32_t k = 0; k < count; ++k, w += run->depth) {
+        acc[k * stride] += dot_tail(in, w, run->tail_from, run->depth);
     }
-    w -= run->tail_from;
-    out[channel] = output_value(run, channel, acc + dot_tail(in, w, run->tail_from, run->depth));
+}
+
+/* The output of `channel` for its accumulator; the clamp is SSAT alone when the activation leaves the
+ * whole int8 range (known at the call, so that each loop below is compiled for both cases). */
+static inline int8_t output_value(const run_t *run, int32_t channel, int32_t acc, bool whole_range)
+{
+    const int32_t value = tg_requantize_dsp_unclamped(acc, &run->requant, channel & run->channel_mask);
+    return (int8_t)(whole_range ? tg_ssat8(value) : tg_clamp_i32(value, run->requant.act_min, run->requant.act_max));
+}
+
+static inline bool whole_range(const run_t *run)
+{
+    return run->requant.act_min == -128 && run->requant.act_max == 127;
+}
+
+/* Outputs [first, first + count) of two pixels from their accumulators {pixel 0, pixel 1} per channel. */
+static inline void requantize_pair_clamped(const run_t *run, const int32_t *acc, int32_t first, int32_t count,
+                                           int8_t *out0, int8_t *out1, bool whole)
+{
+    for (int32_t c = first; c < first + count; ++c, acc += 2) {
+        const int8_t v0 = output_value(run, c, acc[0], whole), v1 = output_value(run, c, acc[1], whole);
+        out0[c] = v0;
+        out1[c] = v1;
+    }
+}
+
+static void requantize_pair(const run_t *run, const int32_t *acc, int32_t first, int32_t count, int8_t *out0,
+                            int8_t *out1)
+{
+    if (whole_range(run)) {
+        requantize_pair_clamped(run, acc, first, count, out0, out1, true);
+    } else {
+        requantize_pair_clamped(run, acc, first, count, out0, out1, false);
+    }
+}
+
+static void requantize_single(const run_t *run, const int32_t *acc, int32_t first, int32_t count, int8_t *out)
+{
+    for (int32_t c = first; c < first + count; ++c) {
+        out[c] = output_value(run, c, acc[c - first], false);
+    }
 }
 
 void tg_product_pixel_pair(const tg_product_t *p, const int8_t *in0, const int8_t *in1, const int8_t *filter,
@@ -186,12 +204,21 @@ void tg_product_pixel_pair(const tg_product_t *p, const int8_t *in0, const int8_
     const run_t run = run_of(p, folded_bias);
     split_pixel(in0, run.groups, split, 4);
     split_pixel(in1, run.groups, split + 2, 4);
-    int32_t c = 0;
-    for (; c + 2 <= p->channels; c += 2) {
-        block_2x2(&run, split, in0, in1, filter + c * run.depth, c, out0, out1);
-    }
-    if (c < p->channels) {      /* a last odd channel: one weight row against both pixels */
-        block_2x1(&run, split, in0, in1, filter + c * run.depth, c, out0, out1);
+    const uint32_t *split_end = split + 4 * run.groups;
+    int32_t acc[2 * CHUNK_CHANNELS];
+    for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
+        const int32_t count = p->channels - first < CHUNK_CHANNELS ? p->channels - first : CHUNK_CHANNELS;
+        const int8_t *w = filter + first * run.depth;
+        dot_2x2(split, split_end, w, run.depth, folded_bias + first, count / 2, acc);
+        if (count % 2) {
+            const int32_t last = count - 1;
+            dot_2x1(split, split_end, w + last * run.depth, folded_bias[first + last], acc + 2 * last);
+        }
+        if (run.tail_from != run.depth) {
+            add_tails(&run, in0, w, count, acc, 2);
+            add_tails(&run, in1, w, count, acc + 1, 2);
+        }
+        requantize_pair(&run, acc, first, count, out0, out1);
     }
 }
 
@@ -200,11 +227,14 @@ void tg_product_single_pixel(const tg_product_t *p, const int8_t *in, const int8
 {
     const run_t run = run_of(p, folded_bias);
     split_pixel(in, run.groups, split, 2);
-    int32_t c = 0;
-    for (; c + 2 <= p->channels; c += 2) {
-        block_1x2(&run, split, in, filter + c * run.depth, c, out);
-    }
-    if (c < p->channels) {
-        block_1x1(&run, split, in, filter + c * run.depth, c, out);
+    int32_t acc[CHUNK_CHANNELS];
+    for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
+        const int32_t count = p->channels - first < CHUNK_CHANNELS ? p->channels - first : CHUNK_CHANNELS;
+        const int8_t *w = filter + first * run.depth;
+        dot_1xn(split, split + 2 * run.groups, w, run.depth, folded_bias + first, count, acc);
+        if (run.tail_from != run.depth) {
+            add_tails(&run, in, w, count, acc, 1);
+        }
+        requantize_single(&run, acc, first, count, out);
     }
 }
