@@ -60,7 +60,8 @@ typedef struct {
 } tg_requant_t;
 
 /* An int8 product: output[pixel][channel] = requant(bias[channel] + sum over d < depth of
- * input[pixel][d] * filter[channel][d]), the input offset folded into the bias at generation time. */
+ * input[pixel][d] * filter[channel][d]), the input offset folded into the bias at generation time.
+ * Each filter row is padded with zeros to (depth + 3) / 4 whole words. */
 typedef struct {
     int32_t depth, channels;
     tg_requant_t requant;

@@ -3,13 +3,15 @@
  *
  * Four int8 values per 32-bit word: SXTB16 splits a word into its even bytes and (rotated by 8) its
  * odd bytes, each as two signed halfwords; SMLAD multiplies two halfword pairs and adds both products.
- * The inputs of two pixels are split once into `split` (split_pixel), and then serve every channel;
+ * The inputs of two pixels are split once into `split` (tg_product_split), then serve every channel;
  * each weight word is split as it is loaded, alike, so equal depths pair up and the weights keep their
- * layout: no shuffles. Register blocking: 2 pixels x 2 channels per pass over the depth, 4
- * accumulators, each split weight word used by both pixels, one pixel's split pair loaded by one LDRD.
- * Tails: a last odd pixel or channel, and the last depth % 4 values (plain multiply-adds on the int8
- * data, skipped when depth is a multiple of 4). The bias is the folded one (bias + input_offset * sum
- * of the channel's weights), the requantization TFLM's (tg_requant_dsp.h). */
+ * layout: no shuffles. A depth that is not a multiple of 4 ends in a partial word: the generator pads
+ * each weight row with zeros to whole words, and the split pads the input alike, so no tail remains.
+ * Register blocking: 2 pixels x 2 channels per pass over the depth, 4 accumulators starting from the
+ * folded bias (bias + input_offset * sum of the channel's weights), each split weight word used by
+ * both pixels, one pixel's split pair loaded by one LDRD; a last odd channel or pixel on its own. The
+ * accumulators of up to CHUNK_CHANNELS channels are made first, then requantized in one loop, TFLM's
+ * requantization (tg_requant_dsp.h). */
 #include "tg_product_dsp.h"
 
 #include <stdbool.h>
@@ -17,15 +19,25 @@
 #include "tg_acle.h"
 #include "tg_requant_dsp.h"
 
-/* Splits one pixel's depth / 4 input words into their even and odd halfword pairs, stride words apart. */
-static void split_pixel(const int8_t *input, int32_t groups, uint32_t *split, int32_t stride)
+#include <string.h>
+
+/* Not inlined: one copy for every caller. */
+__attribute__((noinline)) uint32_t *tg_product_split(const int8_t *input, int32_t depth, uint32_t *split,
+                                                     int32_t stride)
 {
-    for (int32_t g = 0; g < groups; ++g) {
-        const uint32_t x = tg_load_u32(input + 4 * g);
+    for (const int8_t *end = input + depth / 4 * 4; input != end; input += 4, split += stride) {
+        const uint32_t x = tg_load_u32(input);
+        split[0] = tg_sxtb16(x);
+        split[1] = tg_sxtb16_ror8(x);
+    }
+    if (depth % 4) {    /* the last values, zero after them: their weights are zero there too */
+        uint32_t x = 0;
+        memcpy(&x, input, (size_t)(depth % 4));
         split[0] = tg_sxtb16(x);
         split[1] = tg_sxtb16_ror8(x);
         split += stride;
     }
+    return split;
 }
 
 /* The even and odd halfword pairs of one pixel's group, side by side in the split: one LDRD. */
@@ -40,15 +52,6 @@ static inline split_pair_t next_pair(const uint32_t **split)
     return pair;
 }
 
-static inline int32_t dot_tail(const int8_t *a, const int8_t *b, int32_t from, int32_t depth)
-{
-    int32_t acc = 0;
-    for (int32_t d = from; d < depth; ++d) {
-        acc += (int32_t)a[d] * b[d];
-    }
-    return acc;
-}
-
 /* A split word pair (one pixel's group) times a weight word split into even and odd halfword pairs. */
 static inline int32_t smlad_group(split_pair_t x, uint32_t y_even, uint32_t y_odd, int32_t acc)
 {
@@ -59,14 +62,14 @@ static inline int32_t smlad_group(split_pair_t x, uint32_t y_even, uint32_t y_od
  * stores leave it unchanged, and keeps it in registers instead of reloading it after each store. */
 typedef struct {
     tg_requant_t requant;
-    const int32_t *folded_bias;
-    int32_t depth, groups, tail_from;
+    int32_t groups, row;    /* words of a pixel's input, bytes of a weight row */
     int32_t channel_mask;   /* channel & channel_mask: the index of its requantization constants */
 } run_t;
 
-static inline run_t run_of(const tg_product_t *p, const int32_t *folded_bias)
+static inline run_t run_of(const tg_product_t *p)
 {
-    const run_t run = {p->requant, folded_bias, p->depth, p->depth / 4, p->depth / 4 * 4, p->requant.per_channel ? -1 : 0};
+    const int32_t groups = (p->depth + 3) / 4;
+    const run_t run = {p->requant, groups, 4 * groups, p->requant.per_channel ? -1 : 0};
     return run;
 }
 
@@ -78,10 +81,10 @@ enum { CHUNK_CHANNELS = 32 };
  * rows from w, over the whole words, from the channels' biases; per channel, acc gets {pixel 0,
  * pixel 1}. Not inlined: the inner loop needs all the registers the core has. */
 static __attribute__((noinline)) void dot_2x2(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
-                                              int32_t depth, const int32_t *bias, int32_t pairs, int32_t *acc)
+                                              int32_t row, const int32_t *bias, int32_t pairs, int32_t *acc)
 {
-    for (; pairs > 0; --pairs, w += 2 * depth, bias += 2, acc += 4) {
-        const int8_t *w0 = w, *w1 = w + depth;
+    for (; pairs > 0; --pairs, w += 2 * row, bias += 2, acc += 4) {
+        const int8_t *w0 = w, *w1 = w + row;
         int32_t acc00 = bias[0], acc01 = bias[1], acc10 = bias[0], acc11 = bias[1];
         for (const uint32_t *x = split; x != split_end;) {
             const uint32_t y0 = tg_load_u32(w0), y1 = tg_load_u32(w1);
@@ -121,10 +124,10 @@ static void dot_2x1(const uint32_t *split, const uint32_t *split_end, const int8
 /* One pixel (split, 2 words per group) against `rows` weight rows from w, from their biases: acc gets
  * one per channel. Two rows at a time, each split input pair serving both. */
 static __attribute__((noinline)) void dot_1xn(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
-                                              int32_t depth, const int32_t *bias, int32_t rows, int32_t *acc)
+                                              int32_t row, const int32_t *bias, int32_t rows, int32_t *acc)
 {
-    for (; rows >= 2; rows -= 2, w += 2 * depth, bias += 2, acc += 2) {
-        const int8_t *w0 = w, *w1 = w + depth;
+    for (; rows >= 2; rows -= 2, w += 2 * row, bias += 2, acc += 2) {
+        const int8_t *w0 = w, *w1 = w + row;
         int32_t acc0 = bias[0], acc1 = bias[1];
         for (const uint32_t *x = split; x != split_end;) {
             const uint32_t y0 = tg_load_u32(w0), y1 = tg_load_u32(w1);
@@ -144,16 +147,6 @@ static __attribute__((noinline)) void dot_1xn(const uint32_t *split, const uint3
             sum = smlad_group(next_pair(&x), tg_sxtb16(y), tg_sxtb16_ror8(y), sum);
         }
         acc[0] = sum;
-    }
-}
-
-/* Adds the last depth % 4 products of pixel `in` to its accumulators (`stride` apart) of `count`
- * channels from the weight rows at w. */
-static void add_tails(const run_t *run, const int8_t *in, const int8_t *w, int32_t count, int32_t *acc,
-                      int32_t stride)
-{
-    for (int32_t k = 0; k < count; ++k, w += run->depth) {
-        acc[k * stride] += dot_tail(in, w, run->tail_from, run->depth);
     }
 }
 
@@ -198,43 +191,41 @@ static void requantize_single(const run_t *run, const int32_t *acc, int32_t firs
     }
 }
 
-void tg_product_pixel_pair(const tg_product_t *p, const int8_t *in0, const int8_t *in1, const int8_t *filter,
-                           const int32_t *folded_bias, uint32_t *split, int8_t *out0, int8_t *out1)
+void tg_product_of_split_pair(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
+                              const int32_t *folded_bias, int8_t *out0, int8_t *out1)
 {
-    const run_t run = run_of(p, folded_bias);
-    split_pixel(in0, run.groups, split, 4);
-    split_pixel(in1, run.groups, split + 2, 4);
+    const run_t run = run_of(p);
     const uint32_t *split_end = split + 4 * run.groups;
     int32_t acc[2 * CHUNK_CHANNELS];
     for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
         const int32_t count = p->channels - first < CHUNK_CHANNELS ? p->channels - first : CHUNK_CHANNELS;
-        const int8_t *w = filter + first * run.depth;
-        dot_2x2(split, split_end, w, run.depth, folded_bias + first, count / 2, acc);
+        const int8_t *w = filter + first * run.row;
+        dot_2x2(split, split_end, w, run.row, folded_bias + first, count / 2, acc);
         if (count % 2) {
             const int32_t last = count - 1;
-            dot_2x1(split, split_end, w + last * run.depth, folded_bias[first + last], acc + 2 * last);
-        }
-        if (run.tail_from != run.depth) {
-            add_tails(&run, in0, w, count, acc, 2);
-            add_tails(&run, in1, w, count, acc + 1, 2);
+            dot_2x1(split, split_end, w + last * run.row, folded_bias[first + last], acc + 2 * last);
         }
         requantize_pair(&run, acc, first, count, out0, out1);
     }
 }
 
+void tg_product_pixel_pair(const tg_product_t *p, const int8_t *in0, const int8_t *in1, const int8_t *filter,
+                           const int32_t *folded_bias, uint32_t *split, int8_t *out0, int8_t *out1)
+{
+    tg_product_split(in0, p->depth, split, 4);
+    tg_product_split(in1, p->depth, split + 2, 4);
+    tg_product_of_split_pair(p, split, filter, folded_bias, out0, out1);
+}
+
 void tg_product_single_pixel(const tg_product_t *p, const int8_t *in, const int8_t *filter,
                              const int32_t *folded_bias, uint32_t *split, int8_t *out)
 {
-    const run_t run = run_of(p, folded_bias);
-    split_pixel(in, run.groups, split, 2);
+    const run_t run = run_of(p);
+    tg_product_split(in, p->depth, split, 2);
     int32_t acc[CHUNK_CHANNELS];
     for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
         const int32_t count = p->channels - first < CHUNK_CHANNELS ? p->channels - first : CHUNK_CHANNELS;
-        const int8_t *w = filter + first * run.depth;
-        dot_1xn(split, split + 2 * run.groups, w, run.depth, folded_bias + first, count, acc);
-        if (run.tail_from != run.depth) {
-            add_tails(&run, in, w, count, acc, 1);
-        }
+        dot_1xn(split, split + 2 * run.groups, filter + first * run.row, run.row, folded_bias + first, count, acc);
         requantize_single(&run, acc, first, count, out);
     }
 }

@@ -7,14 +7,26 @@
 
 #include "tg_kernels.h"
 
-/* The scratch of the product: two pixels, each depth / 4 words as two words of halfword pairs. */
+/* The scratch of the product: two pixels, each (depth + 3) / 4 words as two words of halfword pairs. */
 static inline int32_t tg_product_split_bytes(int32_t depth)
 {
-    return 16 * (depth / 4);
+    return 16 * ((depth + 3) / 4);
 }
 
-/* Output pixels in0 and in1 (depth bytes each) into out0 and out1 (channels bytes each); filter:
- * channels rows of depth bytes; split: tg_product_split_bytes(depth) bytes, 8-byte aligned. */
+/* Splits the depth int8 values at input into (depth + 3) / 4 words' even and odd halfword pairs (SXTB16,
+ * a last partial word padded with zeros), two split words per input word, stride split words apart
+ * from one input word to the next (4: a pixel of a pair, whose other pixel starts 2 words in; 2: a
+ * single pixel). Returns where the next word's pair goes. */
+uint32_t *tg_product_split(const int8_t *input, int32_t depth, uint32_t *split, int32_t stride);
+
+/* Output pixels 0 and 1 of a pair into out0 and out1 (channels bytes each), from their split inputs
+ * (interleaved: stride 4). filter: channels rows of depth int8 weights, each padded with zeros to
+ * (depth + 3) / 4 whole words. */
+void tg_product_of_split_pair(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
+                              const int32_t *folded_bias, int8_t *out0, int8_t *out1);
+
+/* Output pixels in0 and in1 (depth bytes each) into out0 and out1 (channels bytes each); split:
+ * tg_product_split_bytes(depth) bytes, word-aligned. */
 void tg_product_pixel_pair(const tg_product_t *p, const int8_t *in0, const int8_t *in1, const int8_t *filter,
                            const int32_t *folded_bias, uint32_t *split, int8_t *out0, int8_t *out1);
 

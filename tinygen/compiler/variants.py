@@ -3,7 +3,8 @@ at generation time. Lowering produces the portable kernels (plain C, any core); 
 DSP extension, FULLY_CONNECTED and 1x1 CONV_2D layers move to the int8 matrix product that uses its
 instructions (templates/kernels/tg_matmul_s8_dsp.c), other CONV_2D layers to the same product over
 gathered receptive fields (tg_conv_s8_dsp.c), with the work that does not depend on the data done
-here: the input offset folded into the bias, strides turned into byte steps."""
+here: the input offset folded into the bias, strides turned into byte steps, weight rows padded to
+whole words."""
 
 from dataclasses import dataclass
 
@@ -34,14 +35,18 @@ def board_target(board: Board) -> Target:
     return Target(dsp=board.dsp)
 
 
+def _words(depth: int) -> int:
+    return -(-depth // 4)
+
+
 def matmul_scratch_bytes(depth: int) -> int:
     """tg_matmul_s8_dsp_scratch_bytes(depth): two pixels' inputs split into halfword pairs."""
-    return 16 * (depth // 4)
+    return 16 * _words(depth)
 
 
 def conv_scratch_bytes(depth: int) -> int:
     """tg_conv_s8_dsp_scratch_bytes(depth): the matrix product's, then two gathered receptive fields."""
-    return matmul_scratch_bytes(depth) + 2 * (-(-depth // 4) * 4)
+    return matmul_scratch_bytes(depth) + 2 * 4 * _words(depth)
 
 
 def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
@@ -118,6 +123,15 @@ def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, param
     own = {name: value for name, value in shape.items() if name not in ("depth", "channels", "per_channel")}
     layer.params = {**own, "product": {"depth": shape["depth"], "channels": shape["channels"], "requant": requant}}
     layer.kernel, layer.params_type, layer.variant = kernel, params_type, DSP
-    layer.args = [inp, weights_arg, bias_array, ScratchArg("uint32_t"), out]
-    layer.arrays.append(bias_array)
+    filter_arg = weights_arg if shape["depth"] % 4 == 0 else _padded_weights(layer.name, weights)
+    layer.args = [inp, filter_arg, bias_array, ScratchArg("uint32_t"), out]
+    layer.arrays += [bias_array] + ([filter_arg] if isinstance(filter_arg, ConstArray) else [])
     layer.scratch_bytes = scratch_bytes(shape["depth"])
+
+
+def _padded_weights(layer_name: str, weights: np.ndarray) -> ConstArray:
+    """The weights with each output channel's row padded with zeros to whole words: the product then
+    has no tail of depth % 4 values (the padding multiplies inputs it pads with zeros alike)."""
+    rows = weights.reshape(weights.shape[0], -1)
+    padded = np.pad(rows, ((0, 0), (0, _words(rows.shape[1]) * 4 - rows.shape[1])))
+    return ConstArray(f"{layer_name}_padded_weights", "int8_t", padded)
