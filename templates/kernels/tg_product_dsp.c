@@ -83,8 +83,9 @@ enum { CHUNK_CHANNELS = 32 };
 static __attribute__((noinline)) void dot_2x2(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
                                               int32_t row, const int32_t *bias, int32_t pairs, int32_t *acc)
 {
-    for (; pairs > 0; --pairs, w += 2 * row, bias += 2, acc += 4) {
-        const int8_t *w0 = w, *w1 = w + row;
+    const int8_t *w1 = w + row;
+    for (const int32_t *bias_end = bias + 2 * pairs; bias != bias_end; bias += 2, acc += 4) {
+        const int8_t *w0 = w1 - row;
         int32_t acc00 = bias[0], acc01 = bias[1], acc10 = bias[0], acc11 = bias[1];
         for (const uint32_t *x = split; x != split_end;) {
             const uint32_t y0 = tg_load_u32(w0), y1 = tg_load_u32(w1);
@@ -103,6 +104,7 @@ static __attribute__((noinline)) void dot_2x2(const uint32_t *split, const uint3
         acc[1] = acc10;
         acc[2] = acc01;
         acc[3] = acc11;
+        w1 += row;  /* past this pair's second row, and then the next pair's first */
     }
 }
 
