@@ -24,11 +24,12 @@ static inline uint32_t tg_load_u32(const int8_t *p)
 
 #ifdef __ARM_FEATURE_DSP
 
-/* LDRD with post-increment: the two words at *p into first and second, then p advanced past them (gcc
- * for Cortex-M4 emits two LDRs and an add instead). p must be word-aligned. */
-static inline void tg_load_2u32_advance(const uint32_t **p, uint32_t *first, uint32_t *second)
+/* LDRD with post-increment: the two words at p (word-aligned) into first and second; returns p + 8 bytes
+ * (gcc for Cortex-M4 emits two LDRs and an add instead). */
+static inline const void *tg_load_2u32_advance(const void *p, uint32_t *first, uint32_t *second)
 {
-    __asm__("ldrd %0, %1, [%2], #8" : "=r"(*first), "=r"(*second), "+r"(*p) : "m"(*(const uint64_t *)*p));
+    __asm__("ldrd %0, %1, [%2], #8" : "=r"(*first), "=r"(*second), "+r"(p) : "m"(*(const uint64_t *)p));
+    return p;
 }
 
 /* SXTB16: bytes 0 and 2 of x, each sign-extended to a halfword. */
@@ -62,11 +63,11 @@ static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
 
 #else
 
-static inline void tg_load_2u32_advance(const uint32_t **p, uint32_t *first, uint32_t *second)
+static inline const void *tg_load_2u32_advance(const void *p, uint32_t *first, uint32_t *second)
 {
-    *first = (*p)[0];
-    *second = (*p)[1];
-    *p += 2;
+    memcpy(first, p, sizeof *first);
+    memcpy(second, (const uint8_t *)p + 4, sizeof *second);
+    return (const uint8_t *)p + 8;
 }
 
 static inline uint32_t tg_sign_extend_byte_to_halfword(uint32_t byte)

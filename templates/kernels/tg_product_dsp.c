@@ -5,8 +5,10 @@
  * odd bytes, each as two signed halfwords; SMLAD multiplies two halfword pairs and adds both products.
  * The inputs of two pixels are split once into `split` (tg_product_split), then serve every channel;
  * each weight word is split as it is loaded, alike, so equal depths pair up and the weights keep their
- * layout: no shuffles. A depth that is not a multiple of 4 ends in a partial word: the generator pads
- * each weight row with zeros to whole words, and the split pads the input alike, so no tail remains.
+ * layout within a word: no shuffles. The generator pads each weight row with zeros to whole words (a
+ * depth that is not a multiple of 4 ends in a partial word, the split pads the input alike: no tail
+ * remains), and interleaves the rows of each pair of channels word by word (one LDRD loads a word of
+ * both).
  * Register blocking: 2 pixels x 2 channels per pass over the depth, 4 accumulators starting from the
  * folded bias (bias + input_offset * sum of the channel's weights), each split weight word used by
  * both pixels, one pixel's split pair loaded by one LDRD; a last odd channel or pixel on its own. The
@@ -48,7 +50,7 @@ typedef struct {
 static inline split_pair_t next_pair(const uint32_t **split)
 {
     split_pair_t pair;
-    tg_load_2u32_advance(split, &pair.even, &pair.odd);
+    *split = tg_load_2u32_advance(*split, &pair.even, &pair.odd);
     return pair;
 }
 
@@ -78,19 +80,16 @@ static inline run_t run_of(const tg_product_t *p)
 enum { CHUNK_CHANNELS = 32 };
 
 /* Two pixels (split interleaved, 4 words per group, up to split_end) against `pairs` pairs of weight
- * rows from w, over the whole words, from the channels' biases; per channel, acc gets {pixel 0,
+ * rows from w (interleaved word by word), from the channels' biases; per channel, acc gets {pixel 0,
  * pixel 1}. Not inlined: the inner loop needs all the registers the core has. */
 static __attribute__((noinline)) void dot_2x2(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
-                                              int32_t row, const int32_t *bias, int32_t pairs, int32_t *acc)
+                                              const int32_t *bias, int32_t pairs, int32_t *acc)
 {
-    const int8_t *w1 = w + row;
     for (const int32_t *bias_end = bias + 2 * pairs; bias != bias_end; bias += 2, acc += 4) {
-        const int8_t *w0 = w1 - row;
         int32_t acc00 = bias[0], acc01 = bias[1], acc10 = bias[0], acc11 = bias[1];
         for (const uint32_t *x = split; x != split_end;) {
-            const uint32_t y0 = tg_load_u32(w0), y1 = tg_load_u32(w1);
-            w0 += 4;
-            w1 += 4;
+            uint32_t y0, y1;
+            w = tg_load_2u32_advance(w, &y0, &y1);
             const uint32_t y0_even = tg_sxtb16(y0), y0_odd = tg_sxtb16_ror8(y0);
             const uint32_t y1_even = tg_sxtb16(y1), y1_odd = tg_sxtb16_ror8(y1);
             const split_pair_t x0 = next_pair(&x);
@@ -104,7 +103,6 @@ static __attribute__((noinline)) void dot_2x2(const uint32_t *split, const uint3
         acc[1] = acc10;
         acc[2] = acc01;
         acc[3] = acc11;
-        w1 += row;  /* past this pair's second row, and then the next pair's first */
     }
 }
 
@@ -123,18 +121,16 @@ static void dot_2x1(const uint32_t *split, const uint32_t *split_end, const int8
     acc[1] = acc1;
 }
 
-/* One pixel (split, 2 words per group) against `rows` weight rows from w, from their biases: acc gets
- * one per channel. Two rows at a time, each split input pair serving both. */
+/* One pixel (split, 2 words per group) against `rows` weight rows from w (pairs interleaved word by
+ * word, a last odd row plain), from their biases: acc gets one per channel. */
 static __attribute__((noinline)) void dot_1xn(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
-                                              int32_t row, const int32_t *bias, int32_t rows, int32_t *acc)
+                                              const int32_t *bias, int32_t rows, int32_t *acc)
 {
-    for (; rows >= 2; rows -= 2, w += 2 * row, bias += 2, acc += 2) {
-        const int8_t *w0 = w, *w1 = w + row;
+    for (; rows >= 2; rows -= 2, bias += 2, acc += 2) {
         int32_t acc0 = bias[0], acc1 = bias[1];
         for (const uint32_t *x = split; x != split_end;) {
-            const uint32_t y0 = tg_load_u32(w0), y1 = tg_load_u32(w1);
-            w0 += 4;
-            w1 += 4;
+            uint32_t y0, y1;
+            w = tg_load_2u32_advance(w, &y0, &y1);
             const split_pair_t pair = next_pair(&x);
             acc0 = smlad_group(pair, tg_sxtb16(y0), tg_sxtb16_ror8(y0), acc0);
             acc1 = smlad_group(pair, tg_sxtb16(y1), tg_sxtb16_ror8(y1), acc1);
@@ -202,7 +198,7 @@ void tg_product_of_split_pair(const tg_product_t *p, const uint32_t *split, cons
     for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
         const int32_t count = p->channels - first < CHUNK_CHANNELS ? p->channels - first : CHUNK_CHANNELS;
         const int8_t *w = filter + first * run.row;
-        dot_2x2(split, split_end, w, run.row, folded_bias + first, count / 2, acc);
+        dot_2x2(split, split_end, w, folded_bias + first, count / 2, acc);
         if (count % 2) {
             const int32_t last = count - 1;
             dot_2x1(split, split_end, w + last * run.row, folded_bias[first + last], acc + 2 * last);
@@ -227,7 +223,7 @@ void tg_product_single_pixel(const tg_product_t *p, const int8_t *in, const int8
     int32_t acc[CHUNK_CHANNELS];
     for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
         const int32_t count = p->channels - first < CHUNK_CHANNELS ? p->channels - first : CHUNK_CHANNELS;
-        dot_1xn(split, split + 2 * run.groups, filter + first * run.row, run.row, folded_bias + first, count, acc);
+        dot_1xn(split, split + 2 * run.groups, filter + first * run.row, folded_bias + first, count, acc);
         requantize_single(&run, acc, first, count, out);
     }
 }

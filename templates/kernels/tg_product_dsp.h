@@ -20,8 +20,9 @@ static inline int32_t tg_product_split_bytes(int32_t depth)
 uint32_t *tg_product_split(const int8_t *input, int32_t depth, uint32_t *split, int32_t stride);
 
 /* Output pixels 0 and 1 of a pair into out0 and out1 (channels bytes each), from their split inputs
- * (interleaved: stride 4). filter: channels rows of depth int8 weights, each padded with zeros to
- * (depth + 3) / 4 whole words. */
+ * (interleaved: stride 4). filter (word-aligned): channels rows of depth int8 weights, each padded
+ * with zeros to (depth + 3) / 4 whole words, the rows of channels 2k and 2k + 1 interleaved word by
+ * word, a last odd row plain. */
 void tg_product_of_split_pair(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
                               const int32_t *folded_bias, int8_t *out0, int8_t *out1);
 

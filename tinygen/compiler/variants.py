@@ -3,8 +3,8 @@ at generation time. Lowering produces the portable kernels (plain C, any core); 
 DSP extension, FULLY_CONNECTED and 1x1 CONV_2D layers move to the int8 matrix product that uses its
 instructions (templates/kernels/tg_matmul_s8_dsp.c), other CONV_2D layers to the same product over
 gathered receptive fields (tg_conv_s8_dsp.c), with the work that does not depend on the data done
-here: the input offset folded into the bias, strides turned into byte steps, weight rows padded to
-whole words."""
+here: the input offset folded into the bias, strides turned into byte steps, the weights laid out for
+the product."""
 
 from dataclasses import dataclass
 
@@ -123,15 +123,19 @@ def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, param
     own = {name: value for name, value in shape.items() if name not in ("depth", "channels", "per_channel")}
     layer.params = {**own, "product": {"depth": shape["depth"], "channels": shape["channels"], "requant": requant}}
     layer.kernel, layer.params_type, layer.variant = kernel, params_type, DSP
-    filter_arg = weights_arg if shape["depth"] % 4 == 0 else _padded_weights(layer.name, weights)
-    layer.args = [inp, filter_arg, bias_array, ScratchArg("uint32_t"), out]
-    layer.arrays += [bias_array] + ([filter_arg] if isinstance(filter_arg, ConstArray) else [])
+    filter_array = product_weights(layer.name, weights)
+    layer.args = [inp, filter_array, bias_array, ScratchArg("uint32_t"), out]
+    layer.arrays += [bias_array, filter_array]
     layer.scratch_bytes = scratch_bytes(shape["depth"])
 
 
-def _padded_weights(layer_name: str, weights: np.ndarray) -> ConstArray:
-    """The weights with each output channel's row padded with zeros to whole words: the product then
-    has no tail of depth % 4 values (the padding multiplies inputs it pads with zeros alike)."""
+def product_weights(layer_name: str, weights: np.ndarray) -> ConstArray:
+    """The weights in the product's layout (tg_product_t): each output channel's row padded with zeros to
+    whole words (no tail of depth % 4 values: the padding multiplies inputs the kernel pads with zeros
+    alike), and the rows of each pair of channels interleaved word by word (one LDRD loads both)."""
     rows = weights.reshape(weights.shape[0], -1)
-    padded = np.pad(rows, ((0, 0), (0, _words(rows.shape[1]) * 4 - rows.shape[1])))
-    return ConstArray(f"{layer_name}_padded_weights", "int8_t", padded)
+    words = _words(rows.shape[1])
+    rows = np.pad(rows, ((0, 0), (0, 4 * words - rows.shape[1])))
+    paired = len(rows) // 2 * 2
+    pairs = rows[:paired].reshape(paired // 2, 2, words, 4).transpose(0, 2, 1, 3)
+    return ConstArray(f"{layer_name}_weights", "int8_t", np.concatenate([pairs.reshape(-1), rows[paired:].reshape(-1)]))
