@@ -79,30 +79,42 @@ static inline run_t run_of(const tg_product_t *p)
  * that keeps each loop's values in registers. */
 enum { CHUNK_CHANNELS = 32 };
 
+/* One group (4 depth values) of two pixels' split words at *x against a pair of weight rows' words at
+ * *w: acc = {pixel 0 . row 0, pixel 1 . row 0, pixel 0 . row 1, pixel 1 . row 1}; both pointers
+ * advanced past the group. */
+static inline void group_2x2(const uint32_t **x, const int8_t **w, int32_t acc[4])
+{
+    uint32_t y0, y1;
+    *w = tg_load_2u32_advance(*w, &y0, &y1);
+    const uint32_t y0_even = tg_sxtb16(y0), y0_odd = tg_sxtb16_ror8(y0);
+    const uint32_t y1_even = tg_sxtb16(y1), y1_odd = tg_sxtb16_ror8(y1);
+    const split_pair_t x0 = next_pair(x);
+    acc[0] = smlad_group(x0, y0_even, y0_odd, acc[0]);
+    acc[2] = smlad_group(x0, y1_even, y1_odd, acc[2]);
+    const split_pair_t x1 = next_pair(x);
+    acc[1] = smlad_group(x1, y0_even, y0_odd, acc[1]);
+    acc[3] = smlad_group(x1, y1_even, y1_odd, acc[3]);
+}
+
 /* Two pixels (split interleaved, 4 words per group, up to split_end) against `pairs` pairs of weight
  * rows from w (interleaved word by word), from the channels' biases; per channel, acc gets {pixel 0,
- * pixel 1}. Not inlined: the inner loop needs all the registers the core has. */
+ * pixel 1}. Two groups per pass, after a first odd one. Not inlined: the loop needs all the
+ * registers the core has. */
 static __attribute__((noinline)) void dot_2x2(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
                                               const int32_t *bias, int32_t pairs, int32_t *acc)
 {
+    const int odd_groups = (split_end - split) / 4 % 2;
     for (const int32_t *bias_end = bias + 2 * pairs; bias != bias_end; bias += 2, acc += 4) {
-        int32_t acc00 = bias[0], acc01 = bias[1], acc10 = bias[0], acc11 = bias[1];
-        for (const uint32_t *x = split; x != split_end;) {
-            uint32_t y0, y1;
-            w = tg_load_2u32_advance(w, &y0, &y1);
-            const uint32_t y0_even = tg_sxtb16(y0), y0_odd = tg_sxtb16_ror8(y0);
-            const uint32_t y1_even = tg_sxtb16(y1), y1_odd = tg_sxtb16_ror8(y1);
-            const split_pair_t x0 = next_pair(&x);
-            acc00 = smlad_group(x0, y0_even, y0_odd, acc00);
-            acc01 = smlad_group(x0, y1_even, y1_odd, acc01);
-            const split_pair_t x1 = next_pair(&x);
-            acc10 = smlad_group(x1, y0_even, y0_odd, acc10);
-            acc11 = smlad_group(x1, y1_even, y1_odd, acc11);
+        int32_t sums[4] = {bias[0], bias[0], bias[1], bias[1]};
+        const uint32_t *x = split;
+        if (odd_groups) {
+            group_2x2(&x, &w, sums);
         }
-        acc[0] = acc00;
-        acc[1] = acc10;
-        acc[2] = acc01;
-        acc[3] = acc11;
+        while (x != split_end) {
+            group_2x2(&x, &w, sums);
+            group_2x2(&x, &w, sums);
+        }
+        memcpy(acc, sums, sizeof sums);
     }
 }
 
