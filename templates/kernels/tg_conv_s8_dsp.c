@@ -41,20 +41,42 @@ static int row_inside(const tg_conv_dsp_params_t *p, int32_t in_y)
     return in_y >= 0 && in_y < p->input_h;
 }
 
+/* n bytes of value at field, or n bytes from `from`; each returns the byte after them. Short loops, not
+ * memset and memcpy calls: the rows gathered here are a few bytes (input_c % 4 != 0, else split_field). */
+static int8_t *fill_bytes(int8_t *field, int8_t value, int32_t n)
+{
+    for (; n > 0; --n) {
+        *field++ = value;
+    }
+    return field;
+}
+
+static int8_t *copy_bytes(int8_t *field, const int8_t *from, int32_t n)
+{
+    for (; n >= 4; n -= 4, field += 4, from += 4) {
+        memcpy(field, from, 4);     /* one unaligned word load and store */
+    }
+    for (; n > 0; --n) {
+        *field++ = *from++;
+    }
+    return field;
+}
+
 /* The receptive field of output pixel (out_y, out_x) into field: filter_h rows of filter_w taps. */
 static void gather(const tg_conv_dsp_params_t *p, const int8_t *image, int32_t out_y, int32_t out_x, int8_t *field)
 {
     const window_t w = window_of(p, out_y, out_x);
-    const int32_t c = p->input_c, row_bytes = p->filter_w * c;
-    for (int32_t fy = 0; fy < p->filter_h; ++fy, field += row_bytes) {
+    const int32_t c = p->input_c;
+    const int8_t pad = (int8_t)p->pad_value;
+    for (int32_t fy = 0; fy < p->filter_h; ++fy) {
         const int32_t in_y = w.in_y0 + fy;
         if (!row_inside(p, in_y)) {
-            memset(field, p->pad_value, (size_t)row_bytes);
+            field = fill_bytes(field, pad, p->filter_w * c);
             continue;
         }
-        memset(field, p->pad_value, (size_t)(w.first * c));
-        memcpy(field + w.first * c, image + (in_y * p->input_w + w.in_x0 + w.first) * c, (size_t)((w.last - w.first) * c));
-        memset(field + w.last * c, p->pad_value, (size_t)((p->filter_w - w.last) * c));
+        field = fill_bytes(field, pad, w.first * c);
+        field = copy_bytes(field, image + (in_y * p->input_w + w.in_x0 + w.first) * c, (w.last - w.first) * c);
+        field = fill_bytes(field, pad, (p->filter_w - w.last) * c);
     }
 }
 
