@@ -12,7 +12,7 @@ from tinygen.boards import all_boards, get_board
 from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
 from tinygen.compiler.variants import (CONV_DSP, MATMUL_DSP, board_target, conv_scratch_bytes,
-                                       matmul_scratch_bytes)
+                                       matmul_scratch_bytes, product_weights)
 from tinygen.compiler.requant_dsp import dsp_requant
 from tinygen.resources import kernels_dir
 from tinygen.targets.host import CFLAGS, host_compiler
@@ -115,6 +115,13 @@ def test_the_planned_scratch_is_the_kernels(tmp_path):
     path.write_bytes(tf_models.conv2d((5, 7, 3), 4, 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
     assert layer.kernel == CONV_DSP and layer.scratch_bytes == conv_scratch_bytes(3 * 3 * 3) > 0
+
+
+def test_the_product_weights_are_whole_words_with_each_pair_of_rows_interleaved():
+    weights = np.arange(1, 16, dtype=np.int8).reshape(3, 5)
+    row0, row1, row2 = ([*range(first, first + 5), 0, 0, 0] for first in (1, 6, 11))
+    expected = row0[:4] + row1[:4] + row0[4:] + row1[4:] + row2
+    assert product_weights("layer", weights).values.tolist() == expected
 
 
 def test_fast_requantization_equals_tflms(tmp_path):

@@ -220,8 +220,9 @@ conv((8, 9, 16), 6, 1, 2, "VALID", 1, "RELU", False)
 conv((9, 11, 18), 3, 1, (2, 3), "SAME", 1, "RELU6", True)
 conv((5, 5, 8), 16, 1, 1, "VALID", 1, "RELU_N1_TO_1", False)
 conv((6, 7, 7), 9, 1, (3, 1), "SAME", 1, "RELU", True)
-# More output channels than the DSP product's chunk of 32 (tg_product_dsp.c), an odd count.
-conv((5, 6, 6), 37, 3, 1, "SAME", 1, "RELU", True)
+# More output channels than the DSP product's chunk of 32 (tg_product_dsp.c), an odd count; input_c % 4 == 0
+# (the DSP convolution splits the fields straight from the image) with an odd pixel count.
+conv((5, 7, 8), 37, 3, 1, "SAME", 1, "RELU", True)
 conv((4, 5, 9), 67, 1, 1, "VALID", 1, "NONE", False)
 
 # DEPTHWISE_CONV_2D: the same axes plus depth multipliers 1, 2, 3.

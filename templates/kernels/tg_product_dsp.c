@@ -17,11 +17,10 @@
 #include "tg_product_dsp.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "tg_acle.h"
 #include "tg_requant_dsp.h"
-
-#include <string.h>
 
 /* Not inlined: one copy for every caller. */
 __attribute__((noinline)) uint32_t *tg_product_split(const int8_t *input, int32_t depth, uint32_t *split,
@@ -78,6 +77,12 @@ static inline run_t run_of(const tg_product_t *p)
 /* Output channels whose accumulators wait on the stack, between the product and the requantization:
  * that keeps each loop's values in registers. */
 enum { CHUNK_CHANNELS = 32 };
+
+/* How many channels the chunk from channel `first` holds. */
+static inline int32_t chunk_channels(const tg_product_t *p, int32_t first)
+{
+    return p->channels - first < CHUNK_CHANNELS ? p->channels - first : CHUNK_CHANNELS;
+}
 
 /* One group (4 depth values) of two pixels' split words at *x against a pair of weight rows' words at
  * *w: acc = {pixel 0 . row 0, pixel 1 . row 0, pixel 0 . row 1, pixel 1 . row 1}; both pointers
@@ -160,25 +165,25 @@ static __attribute__((noinline)) void dot_1xn(const uint32_t *split, const uint3
     }
 }
 
-/* The output of `channel` for its accumulator; the clamp is SSAT alone when the activation leaves the
- * whole int8 range (known at the call, so that each loop below is compiled for both cases). */
+/* The output of `channel` for its accumulator; when the activation keeps the whole int8 range the clamp
+ * is one SSAT (whole_range is a constant at each call, so each loop is compiled for both cases). */
 static inline int8_t output_value(const run_t *run, int32_t channel, int32_t acc, bool whole_range)
 {
     const int32_t value = tg_requantize_dsp_unclamped(acc, &run->requant, channel & run->channel_mask);
     return (int8_t)(whole_range ? tg_ssat8(value) : tg_clamp_i32(value, run->requant.act_min, run->requant.act_max));
 }
 
-static inline bool whole_range(const run_t *run)
+static inline bool keeps_whole_range(const run_t *run)
 {
     return run->requant.act_min == -128 && run->requant.act_max == 127;
 }
 
 /* Outputs [first, first + count) of two pixels from their accumulators {pixel 0, pixel 1} per channel. */
-static inline void requantize_pair_clamped(const run_t *run, const int32_t *acc, int32_t first, int32_t count,
-                                           int8_t *out0, int8_t *out1, bool whole)
+static inline void requantize_pair_for(const run_t *run, const int32_t *acc, int32_t first, int32_t count,
+                                       int8_t *out0, int8_t *out1, bool whole_range)
 {
     for (int32_t c = first; c < first + count; ++c, acc += 2) {
-        const int8_t v0 = output_value(run, c, acc[0], whole), v1 = output_value(run, c, acc[1], whole);
+        const int8_t v0 = output_value(run, c, acc[0], whole_range), v1 = output_value(run, c, acc[1], whole_range);
         out0[c] = v0;
         out1[c] = v1;
     }
@@ -187,13 +192,14 @@ static inline void requantize_pair_clamped(const run_t *run, const int32_t *acc,
 static void requantize_pair(const run_t *run, const int32_t *acc, int32_t first, int32_t count, int8_t *out0,
                             int8_t *out1)
 {
-    if (whole_range(run)) {
-        requantize_pair_clamped(run, acc, first, count, out0, out1, true);
+    if (keeps_whole_range(run)) {
+        requantize_pair_for(run, acc, first, count, out0, out1, true);
     } else {
-        requantize_pair_clamped(run, acc, first, count, out0, out1, false);
+        requantize_pair_for(run, acc, first, count, out0, out1, false);
     }
 }
 
+/* Outputs [first, first + count) of a single pixel (a last odd one: the plain clamp serves). */
 static void requantize_single(const run_t *run, const int32_t *acc, int32_t first, int32_t count, int8_t *out)
 {
     for (int32_t c = first; c < first + count; ++c) {
@@ -208,7 +214,7 @@ void tg_product_of_split_pair(const tg_product_t *p, const uint32_t *split, cons
     const uint32_t *split_end = split + 4 * run.groups;
     int32_t acc[2 * CHUNK_CHANNELS];
     for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
-        const int32_t count = p->channels - first < CHUNK_CHANNELS ? p->channels - first : CHUNK_CHANNELS;
+        const int32_t count = chunk_channels(p, first);
         const int8_t *w = filter + first * run.row;
         dot_2x2(split, split_end, w, folded_bias + first, count / 2, acc);
         if (count % 2) {
@@ -234,7 +240,7 @@ void tg_product_single_pixel(const tg_product_t *p, const int8_t *in, const int8
     tg_product_split(in, p->depth, split, 2);
     int32_t acc[CHUNK_CHANNELS];
     for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
-        const int32_t count = p->channels - first < CHUNK_CHANNELS ? p->channels - first : CHUNK_CHANNELS;
+        const int32_t count = chunk_channels(p, first);
         dot_1xn(split, split + 2 * run.groups, filter + first * run.row, folded_bias + first, count, acc);
         requantize_single(&run, acc, first, count, out);
     }
