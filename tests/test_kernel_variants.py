@@ -11,6 +11,7 @@ import tf_models
 from tinygen.boards import all_boards, get_board
 from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
+from tinygen.compiler.codegen import kernel_sources
 from tinygen.compiler.variants import (CONV_DSP, MATMUL_DSP, board_target, conv_scratch_bytes,
                                        matmul_scratch_bytes, product_weights)
 from tinygen.compiler.requant_dsp import dsp_requant
@@ -115,6 +116,13 @@ def test_the_planned_scratch_is_the_kernels(tmp_path):
     path.write_bytes(tf_models.conv2d((5, 7, 3), 4, 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
     assert layer.kernel == CONV_DSP and layer.scratch_bytes == conv_scratch_bytes(3 * 3 * 3) > 0
+
+
+def test_the_dsp_product_is_compiled_once_beside_the_kernels_that_use_it(tmp_path):
+    path = tmp_path / "conv.tflite"
+    path.write_bytes(tf_models.conv2d((5, 7, 3), 4, 3))
+    assert kernel_sources(compile_model(path, target=Target(dsp=True))) == [f"{CONV_DSP}.c", "tg_product_dsp.c"]
+    assert "tg_product_dsp.c" not in kernel_sources(compile_model(path))
 
 
 def test_the_product_weights_are_whole_words_with_each_pair_of_rows_interleaved():

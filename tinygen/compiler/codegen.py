@@ -140,7 +140,8 @@ def kernel_sources(model: CompiledModel) -> list[str]:
     used = {layer.kernel for layer in model.layers if layer.kernel}
     if model.output_copies:
         used.add("tg_copy")
-    return sorted({f"{kernel}.c" for kernel in used} | {SHARED_SOURCES[kernel] for kernel in used & SHARED_SOURCES.keys()})
+    shared = {SHARED_SOURCES[kernel] for kernel in used & SHARED_SOURCES.keys()}
+    return sorted({f"{kernel}.c" for kernel in used} | shared)
 
 
 def render(model: CompiledModel) -> dict[str, str]:
