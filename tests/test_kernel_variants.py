@@ -14,14 +14,15 @@ from tinygen.boards import all_boards, get_board
 from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
 from tinygen.compiler import quantization as q
-from tinygen.compiler.codegen import c_value
+from tinygen.compiler.codegen import c_value, kernel_sources
 from tinygen.compiler.layer import ConstArray
 from tinygen.compiler.ops.elementwise import (ADD_SAME_SHAPE, MUL_SAME_SHAPE, add_rescales, add_same_shape_params,
                                               mul_same_shape_params)
 from tinygen.compiler.ops.reduce import mean_scratch_bytes
 from tinygen.compiler.requant_dsp import dsp_requant
 from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP, board_target,
-                                       conv_scratch_bytes, depthwise_scratch_bytes, matmul_scratch_bytes)
+                                       conv_scratch_bytes, depthwise_scratch_bytes, matmul_scratch_bytes,
+                                       product_weights)
 from tinygen.resources import kernels_dir
 from tinygen.targets import host
 from tinygen.targets.host import CFLAGS, host_compiler
@@ -114,7 +115,7 @@ def test_cores_with_the_dsp_extension_get_the_dsp_variants():
 
 def test_scratch_bytes_in_c_equal_the_planners(tmp_path):
     program = SCRATCH_PROGRAM % ", ".join(map(str, DEPTHS))
-    kernels = f"{MATMUL_DSP}.c", f"{CONV_DSP}.c", f"{DEPTHWISE_DSP}.c", "tg_mean_s8.c"
+    kernels = f"{MATMUL_DSP}.c", f"{CONV_DSP}.c", "tg_product_dsp.c", f"{DEPTHWISE_DSP}.c", "tg_mean_s8.c"
     printed = _run_c(tmp_path, program, *kernels).splitlines()
     assert printed == [f"{matmul_scratch_bytes(size)} {conv_scratch_bytes(size)} {depthwise_scratch_bytes(size)} "
                        f"{mean_scratch_bytes(size)}" for size in DEPTHS]
@@ -152,6 +153,20 @@ def test_a_depthwise_layer_without_bias_gets_zeros_on_the_dsp_variant(tmp_path):
 @pytest.mark.parametrize("defines", [(), ("-D__ARM_ARCH_6M__",)], ids=["host", "cortex-m0-arithmetic"])
 def test_fast_requantization_equals_tflms(tmp_path, defines):
     assert _run_c(tmp_path, REQUANTIZE_PROGRAM, defines=defines).strip() == "0"
+
+
+def test_the_dsp_product_is_compiled_once_beside_the_kernels_that_use_it(tmp_path):
+    path = tmp_path / "conv.tflite"
+    path.write_bytes(tf_models.conv2d((5, 7, 3), 4, 3))
+    assert kernel_sources(compile_model(path, target=Target(dsp=True))) == [f"{CONV_DSP}.c", "tg_product_dsp.c"]
+    assert "tg_product_dsp.c" not in kernel_sources(compile_model(path))
+
+
+def test_the_product_weights_are_whole_words_with_each_pair_of_rows_interleaved():
+    weights = np.arange(1, 16, dtype=np.int8).reshape(3, 5)
+    row0, row1, row2 = ([*range(first, first + 5), 0, 0, 0] for first in (1, 6, 11))
+    expected = row0[:4] + row1[:4] + row0[4:] + row1[4:] + row2
+    assert product_weights("layer", weights).values.tolist() == expected
 
 
 def test_dsp_requantization_equals_tflms(tmp_path):

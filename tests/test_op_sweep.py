@@ -230,6 +230,10 @@ conv((8, 9, 16), 6, 1, 2, "VALID", 1, "RELU", False)
 conv((9, 11, 18), 3, 1, (2, 3), "SAME", 1, "RELU6", True)
 conv((5, 5, 8), 16, 1, 1, "VALID", 1, "RELU_N1_TO_1", False)
 conv((6, 7, 7), 9, 1, (3, 1), "SAME", 1, "RELU", True)
+# More output channels than the DSP product's chunk of 32 (tg_product_dsp.c), an odd count; input_c % 4 == 0
+# (the DSP convolution splits the fields straight from the image) with an odd pixel count.
+conv((5, 7, 8), 37, 3, 1, "SAME", 1, "RELU", True)
+conv((4, 5, 9), 67, 1, 1, "VALID", 1, "NONE", False)
 
 # DEPTHWISE_CONV_2D: the same axes plus depth multipliers 1, 2, 3.
 depthwise((7, 9, 3), 1, 1, "SAME", 1, 1, "NONE", True)
@@ -268,6 +272,7 @@ fully_connected((1, 3, 5, 4), 7, "RELU", True)
 fully_connected((1, 5, 7, 3), 10, "NONE", False)
 fully_connected((3, 20), 9, "RELU", True)                   # a pair of batches and an odd one
 fully_connected((4, 8), 2, "NONE", False)
+fully_connected((3, 9), 71, "RELU6", False)                 # channels in three chunks of the DSP product
 
 # Pooling: windows 2..3 (also non-square), strides 1..3, SAME/VALID, odd sizes.
 pool("AVG", (7, 9, 3), 2, 2, "VALID")

@@ -68,6 +68,14 @@ static inline uint32_t tg_min_s8x4(uint32_t x, uint32_t y)
     return result;
 }
 
+/* LDRD with post-increment: the two words at p (word-aligned) into first and second; returns p + 8 bytes
+ * (gcc for Cortex-M4 emits two LDRs and an add instead). */
+static inline const void *tg_load_2u32_advance(const void *p, uint32_t *first, uint32_t *second)
+{
+    __asm__("ldrd %0, %1, [%2], #8" : "=r"(*first), "=r"(*second), "+r"(p) : "m"(*(const uint64_t *)p));
+    return p;
+}
+
 /* SXTB16: bytes 0 and 2 of x, each sign-extended to a halfword. */
 static inline uint32_t tg_sxtb16(uint32_t x) { return (uint32_t)__sxtb16((int32_t)x); }
 
@@ -120,6 +128,13 @@ static inline int32_t tg_smmlar_signed(int32_t a, int32_t b, int32_t acc)
 }
 
 #else
+
+static inline const void *tg_load_2u32_advance(const void *p, uint32_t *first, uint32_t *second)
+{
+    memcpy(first, p, sizeof *first);
+    memcpy(second, (const uint8_t *)p + 4, sizeof *second);
+    return (const uint8_t *)p + 8;
+}
 
 static inline uint32_t tg_sign_extend_byte_to_halfword(uint32_t byte)
 {

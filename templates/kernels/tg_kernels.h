@@ -60,7 +60,9 @@ typedef struct {
 } tg_requant_t;
 
 /* An int8 product: output[pixel][channel] = requant(bias[channel] + sum over d < depth of
- * input[pixel][d] * filter[channel][d]), the input offset folded into the bias at generation time. */
+ * input[pixel][d] * filter[channel][d]), the input offset folded into the bias at generation time.
+ * The filter is word-aligned, its rows padded with zeros to (depth + 3) / 4 whole words, and the rows
+ * of channels 2k and 2k + 1 interleaved word by word (a last odd row plain). */
 typedef struct {
     int32_t depth, channels;
     tg_requant_t requant;

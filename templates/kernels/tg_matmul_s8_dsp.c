@@ -8,7 +8,7 @@
  * the requantization is TFLM's (tg_fixedpoint.h). The host build runs this same source on exact C
  * models of the instructions (tg_acle.h), which is how the op sweep checks it.
  *
- * The product itself, its register blocking and tails: tg_product_dsp.h.
+ * The product itself and its register blocking: tg_product_dsp.c.
  */
 #include "tg_product_dsp.h"
 

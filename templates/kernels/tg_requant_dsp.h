@@ -29,11 +29,16 @@ static inline int32_t tg_rescale_dsp(int32_t acc, int32_t multiplier, int32_t ro
     return tg_smmlar_signed(tg_shift_left_i32(acc, 1), multiplier, rounding) >> right_shift;
 }
 
+/* The accumulator of output channel q requantized and moved to the output zero point, not clamped. */
+static inline int32_t tg_requantize_dsp_unclamped(int32_t acc, const tg_requant_t *r, int32_t q)
+{
+    return tg_rescale_dsp(acc, r->multipliers[q], r->roundings[q], r->right_shifts[q]);
+}
+
 /* The accumulator of output channel q requantized, moved to the output zero point and clamped. */
 static inline int8_t tg_requantize_dsp(int32_t acc, const tg_requant_t *r, int32_t q)
 {
-    const int32_t value = tg_rescale_dsp(acc, r->multipliers[q], r->roundings[q], r->right_shifts[q]);
-    return (int8_t)tg_clamp_i32(value, r->act_min, r->act_max);
+    return (int8_t)tg_clamp_i32(tg_requantize_dsp_unclamped(acc, r, q), r->act_min, r->act_max);
 }
 
 #endif /* TG_REQUANT_DSP_H */

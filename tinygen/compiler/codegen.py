@@ -14,7 +14,7 @@ from .compile import C_TYPES, CompiledModel, ModelIO, tensor_bytes
 from .layer import NULL_ARG, ConstArray, ScratchArg, TensorArg, TensorListArg
 from .names import comment_text
 from .ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
-from .variants import DSP
+from .variants import CONV_DSP, DSP, MATMUL_DSP
 
 HEADERS = ("tg_kernels.h", "tg_fixedpoint.h", "tg_broadcast.h", "tg_sparse.h", "tg_same_shape.h", "tg_window.h")
 # The DSP variants: their instructions (with C models for the host), shared product, requantization,
@@ -22,6 +22,8 @@ HEADERS = ("tg_kernels.h", "tg_fixedpoint.h", "tg_broadcast.h", "tg_sparse.h", "
 # the C model of SMMLAR).
 DSP_HEADERS = ("tg_acle.h", "tg_product_dsp.h", "tg_requant_dsp.h", "tg_bytes_dsp.h")
 SAME_SHAPE_KERNELS = (ADD_SAME_SHAPE, MUL_SAME_SHAPE)
+# Compiled units kernels share, each added once when any kernel that calls it is used.
+SHARED_SOURCES = {MATMUL_DSP: "tg_product_dsp.c", CONV_DSP: "tg_product_dsp.c"}
 VALUES_PER_LINE = 16
 
 
@@ -142,7 +144,8 @@ def kernel_sources(model: CompiledModel) -> list[str]:
     used = {layer.kernel for layer in model.layers if layer.kernel}
     if model.output_copies:
         used.add("tg_copy")
-    return sorted(f"{kernel}.c" for kernel in used)
+    shared = {SHARED_SOURCES[kernel] for kernel in used & SHARED_SOURCES.keys()}
+    return sorted({f"{kernel}.c" for kernel in used} | shared)
 
 
 def render(model: CompiledModel) -> dict[str, str]:

@@ -3,10 +3,10 @@ at generation time. Lowering produces the portable kernels (plain C, any core); 
 DSP extension, FULLY_CONNECTED and 1x1 CONV_2D layers move to the int8 matrix product that uses its
 instructions (templates/kernels/tg_matmul_s8_dsp.c), other CONV_2D layers to the same product over
 gathered receptive fields (tg_conv_s8_dsp.c), with the work that does not depend on the data done
-here: the input offset folded into the bias, strides turned into byte steps. DEPTHWISE_CONV_2D layers
-with depth multiplier 1 move to a kernel that computes 4 channels per word (tg_depthwise_conv_s8_dsp.c);
-ADD and MUL layers without broadcast to the same arithmetic four elements at a time (tg_add_s8_dsp.c,
-tg_mul_s8_dsp.c)."""
+here: the input offset folded into the bias, strides turned into byte steps, the weights laid out for
+the product. DEPTHWISE_CONV_2D layers with depth multiplier 1 move to a kernel that computes 4 channels
+per word (tg_depthwise_conv_s8_dsp.c); ADD and MUL layers without broadcast to the same arithmetic four
+elements at a time (tg_add_s8_dsp.c, tg_mul_s8_dsp.c)."""
 
 from dataclasses import dataclass
 
@@ -41,14 +41,18 @@ def board_target(board: Board) -> Target:
     return Target(dsp=board.dsp)
 
 
+def _words(depth: int) -> int:
+    return -(-depth // 4)
+
+
 def matmul_scratch_bytes(depth: int) -> int:
     """tg_matmul_s8_dsp_scratch_bytes(depth): two pixels' inputs split into halfword pairs."""
-    return 16 * (depth // 4)
+    return 16 * _words(depth)
 
 
 def conv_scratch_bytes(depth: int) -> int:
     """tg_conv_s8_dsp_scratch_bytes(depth): the matrix product's, then two gathered receptive fields."""
-    return matmul_scratch_bytes(depth) + 2 * (-(-depth // 4) * 4)
+    return matmul_scratch_bytes(depth) + 2 * 4 * _words(depth)
 
 
 def depthwise_scratch_bytes(channels: int) -> int:
@@ -136,8 +140,9 @@ def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, param
     own = {name: value for name, value in shape.items() if name not in ("depth", "channels", "per_channel")}
     layer.params = {**own, "product": {"depth": shape["depth"], "channels": shape["channels"], "requant": requant}}
     layer.kernel, layer.params_type, layer.variant = kernel, params_type, DSP
-    layer.args = [inp, weights_arg, bias_array, ScratchArg("uint32_t"), out]
-    layer.arrays.append(bias_array)
+    filter_array = product_weights(layer.name, weights)
+    layer.args = [inp, filter_array, bias_array, ScratchArg("uint32_t"), out]
+    layer.arrays += [bias_array, filter_array]
     layer.scratch_bytes = scratch_bytes(shape["depth"])
 
 
@@ -183,3 +188,15 @@ def _use_elementwise_dsp(layer: Layer) -> None:
     dsp_kernels = {ADD_SAME_SHAPE: ADD_DSP, MUL_SAME_SHAPE: MUL_DSP}
     if layer.kernel in dsp_kernels:
         layer.kernel, layer.variant = dsp_kernels[layer.kernel], DSP
+
+
+def product_weights(layer_name: str, weights: np.ndarray) -> ConstArray:
+    """The weights in the product's layout (tg_product_t): each output channel's row padded with zeros to
+    whole words (no tail of depth % 4 values: the padding multiplies inputs the kernel pads with zeros
+    alike), and the rows of each pair of channels interleaved word by word (one LDRD loads both)."""
+    rows = weights.reshape(weights.shape[0], -1)
+    words = _words(rows.shape[1])
+    rows = np.pad(rows, ((0, 0), (0, 4 * words - rows.shape[1])))
+    paired = len(rows) // 2 * 2
+    pairs = rows[:paired].reshape(paired // 2, 2, words, 4).transpose(0, 2, 1, 3)
+    return ConstArray(f"{layer_name}_weights", "int8_t", np.concatenate([pairs.reshape(-1), rows[paired:].reshape(-1)]))

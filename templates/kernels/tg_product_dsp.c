@@ -1,0 +1,247 @@
+/* The int8 product of the DSP variants (tg_product_dsp.h), one compiled copy for every kernel that
+ * uses it.
+ *
+ * Four int8 values per 32-bit word: SXTB16 splits a word into its even bytes and (rotated by 8) its
+ * odd bytes, each as two signed halfwords; SMLAD multiplies two halfword pairs and adds both products.
+ * The inputs of two pixels are split once into `split` (tg_product_split), then serve every channel;
+ * each weight word is split as it is loaded, alike, so equal depths pair up and the weights keep their
+ * layout within a word: no shuffles. The generator pads each weight row with zeros to whole words (a
+ * depth that is not a multiple of 4 ends in a partial word, the split pads the input alike: no tail
+ * remains), and interleaves the rows of each pair of channels word by word (one LDRD loads a word of
+ * both).
+ * Register blocking: 2 pixels x 2 channels per pass over the depth, 4 accumulators starting from the
+ * folded bias (bias + input_offset * sum of the channel's weights), each split weight word used by
+ * both pixels, one pixel's split pair loaded by one LDRD; a last odd channel or pixel on its own. The
+ * accumulators of up to CHUNK_CHANNELS channels are made first, then requantized in one loop, TFLM's
+ * requantization (tg_requant_dsp.h). */
+#include "tg_product_dsp.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "tg_acle.h"
+#include "tg_requant_dsp.h"
+
+/* Not inlined: one copy for every caller. */
+__attribute__((noinline)) uint32_t *tg_product_split(const int8_t *input, int32_t depth, uint32_t *split,
+                                                     int32_t stride)
+{
+    for (const int8_t *end = input + depth / 4 * 4; input != end; input += 4, split += stride) {
+        const uint32_t x = tg_load_u32(input);
+        split[0] = tg_sxtb16(x);
+        split[1] = tg_sxtb16_ror8(x);
+    }
+    if (depth % 4) {    /* the last values, zero after them: their weights are zero there too */
+        uint32_t x = 0;
+        memcpy(&x, input, (size_t)(depth % 4));
+        split[0] = tg_sxtb16(x);
+        split[1] = tg_sxtb16_ror8(x);
+        split += stride;
+    }
+    return split;
+}
+
+/* The even and odd halfword pairs of one pixel's group, side by side in the split: one LDRD. */
+typedef struct {
+    uint32_t even, odd;
+} split_pair_t;
+
+static inline split_pair_t next_pair(const uint32_t **split)
+{
+    split_pair_t pair;
+    *split = tg_load_2u32_advance(*split, &pair.even, &pair.odd);
+    return pair;
+}
+
+/* A split word pair (one pixel's group) times a weight word split into even and odd halfword pairs. */
+static inline int32_t smlad_group(split_pair_t x, uint32_t y_even, uint32_t y_odd, int32_t acc)
+{
+    return tg_smlad(x.even, y_even, tg_smlad(x.odd, y_odd, acc));
+}
+
+/* What a run of outputs needs, copied to the stack: the compiler then knows that the int8 output
+ * stores leave it unchanged, and keeps it in registers instead of reloading it after each store. */
+typedef struct {
+    tg_requant_t requant;
+    int32_t groups, row;    /* words of a pixel's input, bytes of a weight row */
+    int32_t channel_mask;   /* channel & channel_mask: the index of its requantization constants */
+} run_t;
+
+static inline run_t run_of(const tg_product_t *p)
+{
+    const int32_t groups = (p->depth + 3) / 4;
+    const run_t run = {p->requant, groups, 4 * groups, p->requant.per_channel ? -1 : 0};
+    return run;
+}
+
+/* Output channels whose accumulators wait on the stack, between the product and the requantization:
+ * that keeps each loop's values in registers. */
+enum { CHUNK_CHANNELS = 32 };
+
+/* How many channels the chunk from channel `first` holds. */
+static inline int32_t chunk_channels(const tg_product_t *p, int32_t first)
+{
+    return p->channels - first < CHUNK_CHANNELS ? p->channels - first : CHUNK_CHANNELS;
+}
+
+/* One group (4 depth values) of two pixels' split words at *x against a pair of weight rows' words at
+ * *w: acc = {pixel 0 . row 0, pixel 1 . row 0, pixel 0 . row 1, pixel 1 . row 1}; both pointers
+ * advanced past the group. */
+static inline void group_2x2(const uint32_t **x, const int8_t **w, int32_t acc[4])
+{
+    uint32_t y0, y1;
+    *w = tg_load_2u32_advance(*w, &y0, &y1);
+    const uint32_t y0_even = tg_sxtb16(y0), y0_odd = tg_sxtb16_ror8(y0);
+    const uint32_t y1_even = tg_sxtb16(y1), y1_odd = tg_sxtb16_ror8(y1);
+    const split_pair_t x0 = next_pair(x);
+    acc[0] = smlad_group(x0, y0_even, y0_odd, acc[0]);
+    acc[2] = smlad_group(x0, y1_even, y1_odd, acc[2]);
+    const split_pair_t x1 = next_pair(x);
+    acc[1] = smlad_group(x1, y0_even, y0_odd, acc[1]);
+    acc[3] = smlad_group(x1, y1_even, y1_odd, acc[3]);
+}
+
+/* Two pixels (split interleaved, 4 words per group, up to split_end) against `pairs` pairs of weight
+ * rows from w (interleaved word by word), from the channels' biases; per channel, acc gets {pixel 0,
+ * pixel 1}. Two groups per pass, after a first odd one. Not inlined: the loop needs all the
+ * registers the core has. */
+static __attribute__((noinline)) void dot_2x2(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
+                                              const int32_t *bias, int32_t pairs, int32_t *acc)
+{
+    const int odd_groups = (split_end - split) / 4 % 2;
+    for (const int32_t *bias_end = bias + 2 * pairs; bias != bias_end; bias += 2, acc += 4) {
+        int32_t sums[4] = {bias[0], bias[0], bias[1], bias[1]};
+        const uint32_t *x = split;
+        if (odd_groups) {
+            group_2x2(&x, &w, sums);
+        }
+        while (x != split_end) {
+            group_2x2(&x, &w, sums);
+            group_2x2(&x, &w, sums);
+        }
+        memcpy(acc, sums, sizeof sums);
+    }
+}
+
+/* Two pixels against one weight row (a last odd channel), from its bias: acc = {pixel 0, pixel 1}. */
+static void dot_2x1(const uint32_t *split, const uint32_t *split_end, const int8_t *w, int32_t bias, int32_t *acc)
+{
+    int32_t acc0 = bias, acc1 = bias;
+    while (split != split_end) {
+        const uint32_t y = tg_load_u32(w);
+        w += 4;
+        const uint32_t y_even = tg_sxtb16(y), y_odd = tg_sxtb16_ror8(y);
+        acc0 = smlad_group(next_pair(&split), y_even, y_odd, acc0);
+        acc1 = smlad_group(next_pair(&split), y_even, y_odd, acc1);
+    }
+    acc[0] = acc0;
+    acc[1] = acc1;
+}
+
+/* One pixel (split, 2 words per group) against `rows` weight rows from w (pairs interleaved word by
+ * word, a last odd row plain), from their biases: acc gets one per channel. */
+static __attribute__((noinline)) void dot_1xn(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
+                                              const int32_t *bias, int32_t rows, int32_t *acc)
+{
+    for (; rows >= 2; rows -= 2, bias += 2, acc += 2) {
+        int32_t acc0 = bias[0], acc1 = bias[1];
+        for (const uint32_t *x = split; x != split_end;) {
+            uint32_t y0, y1;
+            w = tg_load_2u32_advance(w, &y0, &y1);
+            const split_pair_t pair = next_pair(&x);
+            acc0 = smlad_group(pair, tg_sxtb16(y0), tg_sxtb16_ror8(y0), acc0);
+            acc1 = smlad_group(pair, tg_sxtb16(y1), tg_sxtb16_ror8(y1), acc1);
+        }
+        acc[0] = acc0;
+        acc[1] = acc1;
+    }
+    if (rows == 1) {
+        int32_t sum = bias[0];
+        for (const uint32_t *x = split; x != split_end; w += 4) {
+            const uint32_t y = tg_load_u32(w);
+            sum = smlad_group(next_pair(&x), tg_sxtb16(y), tg_sxtb16_ror8(y), sum);
+        }
+        acc[0] = sum;
+    }
+}
+
+/* The output of `channel` for its accumulator; when the activation keeps the whole int8 range the clamp
+ * is one SSAT (whole_range is a constant at each call, so each loop is compiled for both cases). */
+static inline int8_t output_value(const run_t *run, int32_t channel, int32_t acc, bool whole_range)
+{
+    const int32_t value = tg_requantize_dsp_unclamped(acc, &run->requant, channel & run->channel_mask);
+    return (int8_t)(whole_range ? tg_ssat8(value) : tg_clamp_i32(value, run->requant.act_min, run->requant.act_max));
+}
+
+static inline bool keeps_whole_range(const run_t *run)
+{
+    return run->requant.act_min == -128 && run->requant.act_max == 127;
+}
+
+/* Outputs [first, first + count) of two pixels from their accumulators {pixel 0, pixel 1} per channel. */
+static inline void requantize_pair_for(const run_t *run, const int32_t *acc, int32_t first, int32_t count,
+                                       int8_t *out0, int8_t *out1, bool whole_range)
+{
+    for (int32_t c = first; c < first + count; ++c, acc += 2) {
+        const int8_t v0 = output_value(run, c, acc[0], whole_range), v1 = output_value(run, c, acc[1], whole_range);
+        out0[c] = v0;
+        out1[c] = v1;
+    }
+}
+
+static void requantize_pair(const run_t *run, const int32_t *acc, int32_t first, int32_t count, int8_t *out0,
+                            int8_t *out1)
+{
+    if (keeps_whole_range(run)) {
+        requantize_pair_for(run, acc, first, count, out0, out1, true);
+    } else {
+        requantize_pair_for(run, acc, first, count, out0, out1, false);
+    }
+}
+
+/* Outputs [first, first + count) of a single pixel (a last odd one: the plain clamp serves). */
+static void requantize_single(const run_t *run, const int32_t *acc, int32_t first, int32_t count, int8_t *out)
+{
+    for (int32_t c = first; c < first + count; ++c) {
+        out[c] = output_value(run, c, acc[c - first], false);
+    }
+}
+
+void tg_product_of_split_pair(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
+                              const int32_t *folded_bias, int8_t *out0, int8_t *out1)
+{
+    const run_t run = run_of(p);
+    const uint32_t *split_end = split + 4 * run.groups;
+    int32_t acc[2 * CHUNK_CHANNELS];
+    for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
+        const int32_t count = chunk_channels(p, first);
+        const int8_t *w = filter + first * run.row;
+        dot_2x2(split, split_end, w, folded_bias + first, count / 2, acc);
+        if (count % 2) {
+            const int32_t last = count - 1;
+            dot_2x1(split, split_end, w + last * run.row, folded_bias[first + last], acc + 2 * last);
+        }
+        requantize_pair(&run, acc, first, count, out0, out1);
+    }
+}
+
+void tg_product_pixel_pair(const tg_product_t *p, const int8_t *in0, const int8_t *in1, const int8_t *filter,
+                           const int32_t *folded_bias, uint32_t *split, int8_t *out0, int8_t *out1)
+{
+    tg_product_split(in0, p->depth, split, 4);
+    tg_product_split(in1, p->depth, split + 2, 4);
+    tg_product_of_split_pair(p, split, filter, folded_bias, out0, out1);
+}
+
+void tg_product_single_pixel(const tg_product_t *p, const int8_t *in, const int8_t *filter,
+                             const int32_t *folded_bias, uint32_t *split, int8_t *out)
+{
+    const run_t run = run_of(p);
+    tg_product_split(in, p->depth, split, 2);
+    int32_t acc[CHUNK_CHANNELS];
+    for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
+        const int32_t count = chunk_channels(p, first);
+        dot_1xn(split, split + 2 * run.groups, filter + first * run.row, folded_bias + first, count, acc);
+        requantize_single(&run, acc, first, count, out);
+    }
+}
