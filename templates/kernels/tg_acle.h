@@ -42,6 +42,10 @@ static inline int32_t tg_smlad(uint32_t x, uint32_t y, int32_t acc)
     return __smlad((int32_t)x, (int32_t)y, acc);
 }
 
+/* SMLABB: acc + x.lo * y.lo; SMLATB: acc + x.hi * y.lo. Halfwords signed, the sum modulo 2^32. */
+static inline int32_t tg_smlabb(uint32_t x, uint32_t y, int32_t acc) { return __smlabb((int32_t)x, (int32_t)y, acc); }
+static inline int32_t tg_smlatb(uint32_t x, uint32_t y, int32_t acc) { return __smlatb((int32_t)x, (int32_t)y, acc); }
+
 /* SMMLAR: acc + the high word of a * b, rounded: (acc * 2^32 + a * b + 2^31) >> 32. Not in ACLE. */
 static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
 {
@@ -71,6 +75,14 @@ static inline int32_t tg_smlad(uint32_t x, uint32_t y, int32_t acc)
     /* Each product fits int32; the sum wraps as the instruction's does (it only sets the Q flag). */
     return (int32_t)((uint32_t)acc + (uint32_t)low + (uint32_t)high);
 }
+
+static inline int32_t tg_smlabb(uint32_t x, uint32_t y, int32_t acc)
+{
+    const int32_t product = (int32_t)(int16_t)(uint16_t)x * (int32_t)(int16_t)(uint16_t)y;
+    return (int32_t)((uint32_t)acc + (uint32_t)product);
+}
+
+static inline int32_t tg_smlatb(uint32_t x, uint32_t y, int32_t acc) { return tg_smlabb(x >> 16, y, acc); }
 
 static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
 {

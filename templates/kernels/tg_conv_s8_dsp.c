@@ -5,37 +5,15 @@
  * product serves without a gather. Two output pixels at a time: their receptive fields are gathered
  * (filter_h x filter_w x input_c bytes each, the OHWI order of a filter row) into the scratch, then the
  * product of tg_product_dsp.h runs over them. Bit-exact with TFLM's reference kernel, as the matrix
- * product is: the input offset is folded into the bias, so a tap in the padding, which TFLM skips,
- * reads the input zero point (pad_value), whose term weight * (zero point + input_offset) is 0. */
-#include <string.h>
-
+ * product is: the input offset is folded into the bias, and the padding reads the input zero point
+ * (tg_im2col.h). */
+#include "tg_im2col.h"
 #include "tg_product_dsp.h"
 
 /* The split words of two pixels, then their two gathered fields, each rounded to whole words. */
 int32_t tg_conv_s8_dsp_scratch_bytes(int32_t depth)
 {
     return tg_product_split_bytes(depth) + 2 * ((depth + 3) / 4 * 4);
-}
-
-/* The receptive field of output pixel (out_y, out_x) into field: filter_h rows of filter_w taps. */
-static void gather(const tg_conv_dsp_params_t *p, const int8_t *image, int32_t out_y, int32_t out_x, int8_t *field)
-{
-    const int32_t in_y0 = out_y * p->stride_h - p->pad_h, in_x0 = out_x * p->stride_w - p->pad_w;
-    const int32_t c = p->input_c, row_bytes = p->filter_w * c;
-    /* The taps [first, last) of a row lie inside the image's width. */
-    const int32_t first = in_x0 < 0 ? -in_x0 : 0;
-    int32_t last = p->input_w - in_x0 < p->filter_w ? p->input_w - in_x0 : p->filter_w;
-    last = last < first ? first : last;
-    for (int32_t fy = 0; fy < p->filter_h; ++fy, field += row_bytes) {
-        const int32_t in_y = in_y0 + fy;
-        if (in_y < 0 || in_y >= p->input_h) {
-            memset(field, p->pad_value, (size_t)row_bytes);
-            continue;
-        }
-        memset(field, p->pad_value, (size_t)(first * c));
-        memcpy(field + first * c, image + (in_y * p->input_w + in_x0 + first) * c, (size_t)((last - first) * c));
-        memset(field + last * c, p->pad_value, (size_t)((p->filter_w - last) * c));
-    }
 }
 
 void tg_conv_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const int8_t *filter,
@@ -48,21 +26,15 @@ void tg_conv_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const in
         const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
         int32_t y = 0, x = 0;   /* the next output pixel */
         for (int32_t left = p->output_h * p->output_w; left > 0; left -= 2) {
-            gather(p, image, y, x, field0);
-            if (++x == p->output_w) {
-                x = 0;
-                ++y;
-            }
+            tg_im2col_gather(p, image, y, x, field0);
+            tg_im2col_next_pixel(p, &y, &x);
             if (left == 1) {
                 tg_product_single_pixel(&p->product, field0, filter, folded_bias, scratch, output);
                 output += channels;
                 break;
             }
-            gather(p, image, y, x, field1);
-            if (++x == p->output_w) {
-                x = 0;
-                ++y;
-            }
+            tg_im2col_gather(p, image, y, x, field1);
+            tg_im2col_next_pixel(p, &y, &x);
             tg_product_pixel_pair(&p->product, field0, field1, filter, folded_bias, scratch, output, output + channels);
             output += 2 * channels;
         }

@@ -13,11 +13,13 @@ from . import planner
 from .compile import C_TYPES, CompiledModel, ModelIO, tensor_bytes
 from .layer import NULL_ARG, ConstArray, ScratchArg, TensorArg, TensorListArg
 from .names import comment_text
+from .sparse import LIST_KERNEL
 from .variants import DSP
 
 HEADERS = ("tg_kernels.h", "tg_fixedpoint.h", "tg_broadcast.h", "tg_sparse.h")
-# The DSP variants: their instructions (with C models for the host), shared product, requantization.
-DSP_HEADERS = ("tg_acle.h", "tg_product_dsp.h", "tg_requant_dsp.h")
+# The DSP variants and the sparse list kernel (on any core): their instructions (with C models for the host),
+# shared product, gather, requantization.
+DSP_HEADERS = ("tg_acle.h", "tg_product_dsp.h", "tg_requant_dsp.h", "tg_im2col.h", "tg_sparse_pairs.h")
 VALUES_PER_LINE = 16
 
 
@@ -146,7 +148,8 @@ def render(model: CompiledModel) -> dict[str, str]:
     env = environment()
     context = _Renderer(model).context()
     files = {name: env.get_template(f"{name}.j2").render(context) for name in ("model.h", "model.c", "weights.c")}
-    headers = HEADERS + (DSP_HEADERS if any(layer.variant == DSP for layer in model.layers) else ())
+    product_form = any(layer.variant == DSP or layer.kernel == LIST_KERNEL for layer in model.layers)
+    headers = HEADERS + (DSP_HEADERS if product_form else ())
     for name in headers + tuple(kernel_sources(model)):
         files[name] = (kernels_dir() / name).read_text()
     return files

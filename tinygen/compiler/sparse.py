@@ -1,7 +1,10 @@
-"""Sparse weights: a CONV_2D or FULLY_CONNECTED layer's int8 weights stored as a bitmap of the
-non-zero weights per output channel plus their values (templates/kernels/tg_sparse.h), and run by
-the sparse kernel, where that takes less flash than the dense array."""
+"""Sparse weights: a CONV_2D or FULLY_CONNECTED layer's int8 weights stored, where that takes less flash
+than the dense array, in the smaller of two forms: a bitmap of the non-zero weights per output channel
+plus their values (templates/kernels/tg_sparse.h), or per output channel the list of its non-zero weights,
+each an input index byte and a value (tg_conv_sparse_list_s8.c), which is smaller above about 7 zeros
+in 8 and whose kernel's work follows the non-zero weights."""
 
+import copy
 from collections import Counter
 from dataclasses import dataclass
 
@@ -9,14 +12,17 @@ import numpy as np
 
 from ..model.graph import Graph
 from .layer import ConstArray, Layer, ScratchArg, TensorArg
+from .variants import DSP, PORTABLE, Target, fully_connected_as_im2col_shape, im2col_shape, use_product
 
 ALIGNMENT = 16      # weights.c aligns every array: the padding is flash too
 CONV_SPARSE = "tg_convolve_sparse_s8"
 SPARSE_KERNELS = {"tg_convolve_s8": CONV_SPARSE, "tg_fully_connected_s8": "tg_fully_connected_sparse_s8"}
+LIST_KERNEL = "tg_conv_sparse_list_s8"
+SEGMENT = 256       # inputs per segment of the list form: an index fits a byte
 # Flash a sparse kernel's code adds to the firmware (beside the dense kernel; instead of it, when no
 # layer keeps that): the largest over the boards' cores (Cortex-M0, with libgcc's __ctzsi2),
 # arm-none-eabi-gcc 12 -O2, rounded up. The layers moved to the kernel must together save more.
-ADDED_CODE_BYTES = {CONV_SPARSE: (896, 128), "tg_fully_connected_sparse_s8": (576, 144)}
+ADDED_CODE_BYTES = {CONV_SPARSE: (896, 128), "tg_fully_connected_sparse_s8": (576, 144), LIST_KERNEL: (1024, 1024)}
 
 
 @dataclass(frozen=True)
@@ -33,43 +39,125 @@ def encode(weights: np.ndarray) -> SparseWeights:
     return SparseWeights(np.packbits(nonzero, axis=1, bitorder="little"), values.astype(np.int8))
 
 
+@dataclass(frozen=True)
+class SparseList:
+    counts: np.ndarray      # uint8 [channels, segments]: the non-zero weights among each SEGMENT inputs
+    indices: np.ndarray     # uint8: each non-zero weight's input index in its segment, channel after channel
+    values: np.ndarray      # int8: the non-zero weights, in the same order
+
+
+def encode_list(weights: np.ndarray) -> SparseList | None:
+    """Encodes int8 weights whose first axis is the output channel, in their own order; None when a segment
+    has more non-zero weights than a count byte holds."""
+    flat = weights.reshape(weights.shape[0], -1)
+    segments = -(-flat.shape[1] // SEGMENT)
+    padded = np.zeros((flat.shape[0], segments * SEGMENT), np.int8)
+    padded[:, :flat.shape[1]] = flat
+    nonzero = padded.reshape(flat.shape[0], segments, SEGMENT) != 0
+    counts = nonzero.sum(axis=2)
+    if counts.max(initial=0) > 255:
+        return None
+    indices = np.nonzero(nonzero)[2] if nonzero.any() else np.zeros(1)     # C has no empty arrays
+    values = padded.reshape(nonzero.shape)[nonzero] if nonzero.any() else np.zeros(1)
+    return SparseList(counts.astype(np.uint8), indices.astype(np.uint8), values.astype(np.int8))
+
+
+def list_scratch_bytes(depth: int) -> int:
+    """tg_conv_sparse_list_s8_scratch_bytes(depth): two pixels' inputs as halfword pairs, then their fields."""
+    return 6 * 4 * (-(-depth // 4))
+
+
 def flash_bytes(*arrays: np.ndarray) -> int:
     return sum(-(-a.nbytes // ALIGNMENT) * ALIGNMENT for a in arrays)
 
 
-def sparsify(graph: Graph, layers: list[Layer]) -> None:
-    """Moves each layer whose weights take less flash sparse to its sparse kernel, for the kernels
-    whose layers together save more than the code that adds."""
+@dataclass(frozen=True)
+class _Form:
+    kernel: str
+    encoding: SparseWeights | SparseList
+    saved: int
+
+
+def sparsify(graph: Graph, layers: list[Layer], target: Target = Target()) -> None:
+    """Moves each layer whose weights take less flash sparse to the kernel of its smallest sparse form, for the
+    kernels whose layers together save more than the code that adds."""
     uses = Counter(arg.index for layer in layers for arg in layer.args if isinstance(arg, TensorArg))
-    candidates: dict[str, list[tuple[Layer, SparseWeights, int]]] = {}
-    for layer in layers:
+    forms: dict[int, list[_Form]] = {}
+    for position, layer in enumerate(layers):
         kernel = SPARSE_KERNELS.get(layer.kernel)
         # With a non-zero weight zero point (filter_offset) a stored 0 is not a zero weight.
         if kernel is None or layer.params.get("filter_offset", 0) != 0 or uses[layer.args[1].index] > 1:
             continue
         weights = graph.tensors[layer.args[1].index].data
         sparse = encode(weights)
-        saved = flash_bytes(weights) - flash_bytes(sparse.bitmap, sparse.values)
-        if saved > 0:
-            candidates.setdefault(kernel, []).append((layer, sparse, saved))
-    for kernel, chosen in candidates.items():
-        keeps_dense = sum(SPARSE_KERNELS.get(layer.kernel) == kernel for layer in layers) > len(chosen)
-        beside, instead = ADDED_CODE_BYTES[kernel]
-        if sum(saved for _, _, saved in chosen) > (beside if keeps_dense else instead):
-            for layer, sparse, saved in chosen:
-                _use_sparse(layer, kernel, sparse, saved)
+        candidates = [_Form(kernel, sparse, flash_bytes(weights) - flash_bytes(sparse.bitmap, sparse.values))]
+        listed = encode_list(weights) if _product_shape(graph, layer) is not None else None
+        if listed is not None:
+            saved = flash_bytes(weights) - flash_bytes(listed.counts, listed.indices, listed.values)
+            candidates.append(_Form(LIST_KERNEL, listed, saved))
+        # The smallest first; of equal ones the list, whose kernel is the faster.
+        forms[position] = sorted((form for form in candidates if form.saved > 0),
+                                 key=lambda form: (-form.saved, form.kernel != LIST_KERNEL))
+    chosen = _paying_forms(layers, forms)
+    for position, form in chosen.items():
+        _use_sparse(graph, layers[position], form, target)
 
 
-def _use_sparse(layer: Layer, kernel: str, sparse: SparseWeights, saved: int) -> None:
+def _paying_forms(layers: list[Layer], forms: dict[int, list[_Form]]) -> dict[int, _Form]:
+    """Each layer's smallest form whose kernel's layers together save more than its code adds; a layer whose
+    kernel does not pay tries its next form."""
+    chosen = {position: options[0] for position, options in forms.items() if options}
+    while True:
+        by_kernel: dict[str, list[int]] = {}
+        for position, form in chosen.items():
+            by_kernel.setdefault(form.kernel, []).append(position)
+        unpaid = [kernel for kernel, positions in by_kernel.items() if not _pays(layers, chosen, kernel, positions)]
+        if not unpaid:
+            return chosen
+        for position in (position for kernel in unpaid for position in by_kernel[kernel]):
+            options = forms[position]
+            later = options[options.index(chosen[position]) + 1:]
+            if later:
+                chosen[position] = later[0]
+            else:
+                del chosen[position]
+
+
+def _pays(layers: list[Layer], chosen: dict[int, _Form], kernel: str, positions: list[int]) -> bool:
+    keeps_dense = sum(SPARSE_KERNELS.get(layer.kernel) == kernel for layer in layers) > len(positions)
+    beside, instead = ADDED_CODE_BYTES[kernel]
+    return sum(chosen[position].saved for position in positions) > (beside if keeps_dense else instead)
+
+
+def _product_shape(graph: Graph, layer: Layer) -> dict | None:
+    """The layer in the product form of the list kernel, or None if its kernel cannot serve it: grouped or
+    dilated convolutions, or accumulators the DSP requantization cannot bound (tried on a copy)."""
+    shape = im2col_shape(layer) if layer.kernel == "tg_convolve_s8" else fully_connected_as_im2col_shape(layer)
+    if shape is None or not use_product(graph, copy.copy(layer), shape, LIST_KERNEL, "", 0, []):
+        return None
+    return shape
+
+
+def _use_sparse(graph: Graph, layer: Layer, form: _Form, target: Target) -> None:
     inp, _, bias, out = layer.args
-    bitmap = ConstArray(f"{layer.name}_filter_bitmap", "uint8_t", sparse.bitmap)
-    values = ConstArray(f"{layer.name}_filter_values", "int8_t", sparse.values)
-    patch = []
-    if kernel == CONV_SPARSE:   # the input window, gathered in the filter's order
-        layer.scratch_bytes = layer.params["filter_h"] * layer.params["filter_w"] * layer.params["filter_c"]
-        patch = [ScratchArg("int8_t")]
-    layer.kernel = kernel
-    layer.args = [inp, bitmap, values, bias, *patch, out]
-    layer.arrays += [bitmap, values]
+    if form.kernel == LIST_KERNEL:
+        listed = form.encoding
+        arrays = [ConstArray(f"{layer.name}_filter_counts", "uint8_t", listed.counts),
+                  ConstArray(f"{layer.name}_filter_indices", "uint8_t", listed.indices),
+                  ConstArray(f"{layer.name}_filter_values", "int8_t", listed.values)]
+        shape = _product_shape(graph, layer)
+        use_product(graph, layer, shape, LIST_KERNEL, "tg_conv_dsp_params_t", list_scratch_bytes(shape["depth"]), arrays)
+        layer.variant = DSP if target.dsp else PORTABLE
+    else:
+        sparse = form.encoding
+        arrays = [ConstArray(f"{layer.name}_filter_bitmap", "uint8_t", sparse.bitmap),
+                  ConstArray(f"{layer.name}_filter_values", "int8_t", sparse.values)]
+        patch = []
+        if form.kernel == CONV_SPARSE:   # the input window, gathered in the filter's order
+            layer.scratch_bytes = layer.params["filter_h"] * layer.params["filter_w"] * layer.params["filter_c"]
+            patch = [ScratchArg("int8_t")]
+        layer.kernel = form.kernel
+        layer.args = [inp, *arrays, bias, *patch, out]
+    layer.arrays += arrays
     layer.weight_form = "sparse"
-    layer.sparse_saved_bytes = saved
+    layer.sparse_saved_bytes = form.saved
