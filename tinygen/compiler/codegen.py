@@ -13,7 +13,7 @@ from . import planner
 from .compile import C_TYPES, CompiledModel, ModelIO, tensor_bytes
 from .layer import NULL_ARG, ConstArray, ScratchArg, TensorArg, TensorListArg
 from .names import comment_text
-from .sparse import LIST_KERNEL
+from .sparse import PAIRS_KERNELS
 from .variants import DSP
 
 HEADERS = ("tg_kernels.h", "tg_fixedpoint.h", "tg_broadcast.h", "tg_sparse.h")
@@ -148,7 +148,7 @@ def render(model: CompiledModel) -> dict[str, str]:
     env = environment()
     context = _Renderer(model).context()
     files = {name: env.get_template(f"{name}.j2").render(context) for name in ("model.h", "model.c", "weights.c")}
-    product_form = any(layer.variant == DSP or layer.kernel == LIST_KERNEL for layer in model.layers)
+    product_form = any(layer.variant == DSP or layer.kernel in PAIRS_KERNELS for layer in model.layers)
     headers = HEADERS + (DSP_HEADERS if product_form else ())
     for name in headers + tuple(kernel_sources(model)):
         files[name] = (kernels_dir() / name).read_text()

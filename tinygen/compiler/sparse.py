@@ -18,11 +18,21 @@ ALIGNMENT = 16      # weights.c aligns every array: the padding is flash too
 CONV_SPARSE = "tg_convolve_sparse_s8"
 SPARSE_KERNELS = {"tg_convolve_s8": CONV_SPARSE, "tg_fully_connected_s8": "tg_fully_connected_sparse_s8"}
 LIST_KERNEL = "tg_conv_sparse_list_s8"
+BITMAP_DSP = "tg_conv_sparse_bitmap_s8_dsp"   # the bitmap form on cores with the DSP extension
+# On cores with the DSP extension, a layer the pairs kernels can run stays dense below this share of zero
+# weights: the bitmap DSP kernel is slower than the dense DSP ones there (measured on Cortex-M4: 1.4 to 1.6
+# times their instructions at 1/2 zeros, 0.75 to 0.8 at 4/5). The list form is the smaller one only above
+# about 7/8 zeros, where it is 2.5 to 4 times faster than dense.
+DSP_MIN_ZEROS = 0.75
+PAIRS_KERNELS = (LIST_KERNEL, BITMAP_DSP)       # two pixels at a time, tg_conv_dsp_params_t (tg_sparse_pairs.h)
 SEGMENT = 256       # inputs per segment of the list form: an index fits a byte
 # Flash a sparse kernel's code adds to the firmware (beside the dense kernel; instead of it, when no
 # layer keeps that): the largest over the boards' cores (Cortex-M0, with libgcc's __ctzsi2),
 # arm-none-eabi-gcc 12 -O2, rounded up. The layers moved to the kernel must together save more.
-ADDED_CODE_BYTES = {CONV_SPARSE: (896, 128), "tg_fully_connected_sparse_s8": (576, 144), LIST_KERNEL: (1024, 1024)}
+# The pairs kernels replace no dense kernel's code: the same figure beside or instead (the list kernel's on
+# Cortex-M0 with __aeabi_lmul, the bitmap one's on Cortex-M4).
+ADDED_CODE_BYTES = {CONV_SPARSE: (896, 128), "tg_fully_connected_sparse_s8": (576, 144), LIST_KERNEL: (1728, 1728),
+                    BITMAP_DSP: (1152, 1152)}
 
 
 @dataclass(frozen=True)
@@ -62,8 +72,9 @@ def encode_list(weights: np.ndarray) -> SparseList | None:
     return SparseList(counts.astype(np.uint8), indices.astype(np.uint8), values.astype(np.int8))
 
 
-def list_scratch_bytes(depth: int) -> int:
-    """tg_conv_sparse_list_s8_scratch_bytes(depth): two pixels' inputs as halfword pairs, then their fields."""
+def pairs_scratch_bytes(depth: int) -> int:
+    """tg_conv_sparse_list_s8_scratch_bytes(depth) and tg_conv_sparse_bitmap_s8_dsp_scratch_bytes(depth): two
+    pixels' inputs as halfword pairs, then their gathered fields."""
     return 6 * 4 * (-(-depth // 4))
 
 
@@ -90,8 +101,12 @@ def sparsify(graph: Graph, layers: list[Layer], target: Target = Target()) -> No
             continue
         weights = graph.tensors[layer.args[1].index].data
         sparse = encode(weights)
-        candidates = [_Form(kernel, sparse, flash_bytes(weights) - flash_bytes(sparse.bitmap, sparse.values))]
-        listed = encode_list(weights) if _product_shape(graph, layer) is not None else None
+        paired = _product_shape(graph, layer) is not None
+        if paired and target.dsp and (weights == 0).mean() < DSP_MIN_ZEROS:
+            continue
+        bitmap_kernel = BITMAP_DSP if paired and target.dsp else kernel
+        candidates = [_Form(bitmap_kernel, sparse, flash_bytes(weights) - flash_bytes(sparse.bitmap, sparse.values))]
+        listed = encode_list(weights) if paired else None
         if listed is not None:
             saved = flash_bytes(weights) - flash_bytes(listed.counts, listed.indices, listed.values)
             candidates.append(_Form(LIST_KERNEL, listed, saved))
@@ -140,18 +155,20 @@ def _product_shape(graph: Graph, layer: Layer) -> dict | None:
 
 def _use_sparse(graph: Graph, layer: Layer, form: _Form, target: Target) -> None:
     inp, _, bias, out = layer.args
-    if form.kernel == LIST_KERNEL:
+    if isinstance(form.encoding, SparseList):
         listed = form.encoding
         arrays = [ConstArray(f"{layer.name}_filter_counts", "uint8_t", listed.counts),
                   ConstArray(f"{layer.name}_filter_indices", "uint8_t", listed.indices),
                   ConstArray(f"{layer.name}_filter_values", "int8_t", listed.values)]
+    else:
+        arrays = [ConstArray(f"{layer.name}_filter_bitmap", "uint8_t", form.encoding.bitmap),
+                  ConstArray(f"{layer.name}_filter_values", "int8_t", form.encoding.values)]
+    if form.kernel in PAIRS_KERNELS:
         shape = _product_shape(graph, layer)
-        use_product(graph, layer, shape, LIST_KERNEL, "tg_conv_dsp_params_t", list_scratch_bytes(shape["depth"]), arrays)
+        use_product(graph, layer, shape, form.kernel, "tg_conv_dsp_params_t", pairs_scratch_bytes(shape["depth"]),
+                    arrays)
         layer.variant = DSP if target.dsp else PORTABLE
     else:
-        sparse = form.encoding
-        arrays = [ConstArray(f"{layer.name}_filter_bitmap", "uint8_t", sparse.bitmap),
-                  ConstArray(f"{layer.name}_filter_values", "int8_t", sparse.values)]
         patch = []
         if form.kernel == CONV_SPARSE:   # the input window, gathered in the filter's order
             layer.scratch_bytes = layer.params["filter_h"] * layer.params["filter_w"] * layer.params["filter_c"]
