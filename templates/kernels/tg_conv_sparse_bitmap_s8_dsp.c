@@ -49,19 +49,13 @@ void tg_conv_sparse_bitmap_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *i
 {
     const tg_requant_t requant = p->product.requant;
     const int32_t channels = p->product.channels, bytes = (p->product.depth + 7) / 8;
-    for (int32_t b = 0; b < p->batches; ++b) {
-        const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
-        int32_t y = 0, x = 0;   /* the next output pixel */
-        for (int32_t left = p->output_h * p->output_w; left > 0; left -= 2) {
-            const int32_t both = left > 1;
-            tg_sparse_pairs_load(p, image, &y, &x, both, scratch);
-            const int8_t *value = values;
-            for (int32_t c = 0; c < channels; ++c) {
-                int32_t acc0 = folded_bias[c], acc1 = acc0;
-                bitmap_dot(scratch, bitmap + c * bytes, bytes, &value, &acc0, &acc1);
-                tg_sparse_pairs_store(&requant, c, acc0, acc1, both, output, output + channels);
-            }
-            output += (1 + both) * channels;
+    tg_sparse_pairs_cursor_t cursor = tg_sparse_pairs_start(input);
+    for (int32_t pixels; (pixels = tg_sparse_pairs_next(p, &cursor, scratch)) != 0; output += pixels * channels) {
+        const int8_t *value = values;
+        for (int32_t c = 0; c < channels; ++c) {
+            int32_t acc0 = folded_bias[c], acc1 = acc0;
+            bitmap_dot(scratch, bitmap + c * bytes, bytes, &value, &acc0, &acc1);
+            tg_sparse_pairs_store(&requant, c, acc0, acc1, pixels, output, output + channels);
         }
     }
 }

@@ -36,14 +36,14 @@ static inline __attribute__((always_inline)) void pair_outputs(const uint32_t *p
                                                                const uint8_t *counts, const uint8_t *indices,
                                                                const int8_t *values, const int32_t *folded_bias,
                                                                const tg_requant_t *requant, int32_t channels,
-                                                               int32_t both, int8_t *output)
+                                                               int32_t pixels, int8_t *output)
 {
     for (int32_t c = 0; c < channels; ++c) {
         int32_t acc0 = folded_bias[c], acc1 = acc0;
         for (int32_t s = 0; s < segments; ++s) {
             list_dot(pairs + 256 * s, *counts++, &indices, &values, &acc0, &acc1);
         }
-        tg_sparse_pairs_store(requant, c, acc0, acc1, both, output, output + channels);
+        tg_sparse_pairs_store(requant, c, acc0, acc1, pixels, output, output + channels);
     }
 }
 
@@ -53,18 +53,12 @@ void tg_conv_sparse_list_s8(const tg_conv_dsp_params_t *p, const int8_t *input, 
 {
     const tg_requant_t requant = p->product.requant;
     const int32_t channels = p->product.channels, segments = (p->product.depth + 255) / 256;
-    for (int32_t b = 0; b < p->batches; ++b) {
-        const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
-        int32_t y = 0, x = 0;   /* the next output pixel */
-        for (int32_t left = p->output_h * p->output_w; left > 0; left -= 2) {
-            const int32_t both = left > 1;
-            tg_sparse_pairs_load(p, image, &y, &x, both, scratch);
-            if (segments == 1) {
-                pair_outputs(scratch, 1, counts, indices, values, folded_bias, &requant, channels, both, output);
-            } else {
-                pair_outputs(scratch, segments, counts, indices, values, folded_bias, &requant, channels, both, output);
-            }
-            output += (1 + both) * channels;
+    tg_sparse_pairs_cursor_t cursor = tg_sparse_pairs_start(input);
+    for (int32_t pixels; (pixels = tg_sparse_pairs_next(p, &cursor, scratch)) != 0; output += pixels * channels) {
+        if (segments == 1) {
+            pair_outputs(scratch, 1, counts, indices, values, folded_bias, &requant, channels, pixels, output);
+        } else {
+            pair_outputs(scratch, segments, counts, indices, values, folded_bias, &requant, channels, pixels, output);
         }
     }
 }

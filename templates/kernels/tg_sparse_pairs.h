@@ -55,32 +55,54 @@ static inline const int8_t *tg_sparse_pairs_pixel(const tg_conv_dsp_params_t *p,
     return field;
 }
 
-/* Interleaves the next output pixel (y, x) and, if `both`, the one after it (else itself again) into the
- * scratch's pairs, and moves (y, x) past them. */
-static inline void tg_sparse_pairs_load(const tg_conv_dsp_params_t *p, const int8_t *image, int32_t *y, int32_t *x,
-                                        int32_t both, uint32_t *scratch)
+/* Where the kernel stands: the image of batch `batch`, and in it the next output pixel (y, x). */
+typedef struct {
+    const int8_t *image;
+    int32_t batch, y, x;
+} tg_sparse_pairs_cursor_t;
+
+static inline tg_sparse_pairs_cursor_t tg_sparse_pairs_start(const int8_t *input)
 {
-    const int32_t depth = p->product.depth, word_bytes = 4 * ((depth + 3) / 4);
-    int8_t *const field0 = (int8_t *)(void *)scratch + 4 * word_bytes, *const field1 = field0 + word_bytes;
-    const int8_t *const in0 = tg_sparse_pairs_pixel(p, image, *y, *x, field0);
-    tg_im2col_next_pixel(p, y, x);
-    const int8_t *in1 = in0;
-    if (both) {
-        in1 = tg_sparse_pairs_pixel(p, image, *y, *x, field1);
-        tg_im2col_next_pixel(p, y, x);
-    }
-    tg_sparse_pairs_interleave(in0, in1, depth, scratch);
+    const tg_sparse_pairs_cursor_t cursor = {input, 0, 0, 0};
+    return cursor;
 }
 
-/* Channel c's outputs of the pair: the first pixel's, and the second's if `both`. Both are computed before
+/* Interleaves the next two output pixels of the image (its last odd one with itself) into the scratch's
+ * pairs, moves the cursor past them and returns how many there were: 2, 1, or 0 after the last batch. */
+static inline int32_t tg_sparse_pairs_next(const tg_conv_dsp_params_t *p, tg_sparse_pairs_cursor_t *cursor,
+                                           uint32_t *scratch)
+{
+    if (cursor->y == p->output_h) {
+        cursor->image += p->input_h * p->input_w * p->input_c;
+        cursor->y = 0;
+        ++cursor->batch;
+    }
+    if (cursor->batch == p->batches) {
+        return 0;
+    }
+    const int32_t depth = p->product.depth, word_bytes = 4 * ((depth + 3) / 4);
+    int8_t *const field0 = (int8_t *)(void *)scratch + 4 * word_bytes, *const field1 = field0 + word_bytes;
+    const int32_t both = (p->output_h - cursor->y) * p->output_w - cursor->x > 1;
+    const int8_t *const in0 = tg_sparse_pairs_pixel(p, cursor->image, cursor->y, cursor->x, field0);
+    tg_im2col_next_pixel(p, &cursor->y, &cursor->x);
+    const int8_t *in1 = in0;
+    if (both) {
+        in1 = tg_sparse_pairs_pixel(p, cursor->image, cursor->y, cursor->x, field1);
+        tg_im2col_next_pixel(p, &cursor->y, &cursor->x);
+    }
+    tg_sparse_pairs_interleave(in0, in1, depth, scratch);
+    return 1 + both;
+}
+
+/* Channel c's outputs of the pair: the first pixel's, and the second's if there are two. Both are computed before
  * either is stored, so that the channel's constants are loaded once (an int8 store may alias them). */
-static inline void tg_sparse_pairs_store(const tg_requant_t *r, int32_t c, int32_t acc0, int32_t acc1, int32_t both,
+static inline void tg_sparse_pairs_store(const tg_requant_t *r, int32_t c, int32_t acc0, int32_t acc1, int32_t pixels,
                                          int8_t *out0, int8_t *out1)
 {
     const int32_t q = r->per_channel ? c : 0;
     const int8_t value0 = tg_requantize_dsp(acc0, r, q), value1 = tg_requantize_dsp(acc1, r, q);
     out0[c] = value0;
-    if (both) {
+    if (pixels == 2) {
         out1[c] = value1;
     }
 }
