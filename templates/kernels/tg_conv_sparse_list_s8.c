@@ -31,7 +31,7 @@ static inline void list_dot(const uint32_t *pairs, int32_t count, const uint8_t 
     *acc1 = a1;
 }
 
-/* The pair's outputs over all channels. Inlined twice: for depths up to 256, with segments the constant 1. */
+/* The pair's outputs over all channels. Inlined twice: for depths up to 256 and two pixels, with those constants. */
 static inline __attribute__((always_inline)) void pair_outputs(const uint32_t *pairs, int32_t segments,
                                                                const uint8_t *counts, const uint8_t *indices,
                                                                const int8_t *values, const int32_t *folded_bias,
@@ -55,8 +55,8 @@ void tg_conv_sparse_list_s8(const tg_conv_dsp_params_t *p, const int8_t *input, 
     const int32_t channels = p->product.channels, segments = (p->product.depth + 255) / 256;
     tg_sparse_pairs_cursor_t cursor = tg_sparse_pairs_start(input);
     for (int32_t pixels; (pixels = tg_sparse_pairs_next(p, &cursor, scratch)) != 0; output += pixels * channels) {
-        if (segments == 1) {
-            pair_outputs(scratch, 1, counts, indices, values, folded_bias, &requant, channels, pixels, output);
+        if (segments == 1 && pixels == 2) {
+            pair_outputs(scratch, 1, counts, indices, values, folded_bias, &requant, channels, 2, output);
         } else {
             pair_outputs(scratch, segments, counts, indices, values, folded_bias, &requant, channels, pixels, output);
         }
