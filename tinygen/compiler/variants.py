@@ -84,7 +84,8 @@ def folded_bias(weights: np.ndarray, bias: np.ndarray | None, input_offset: int)
     as TFLM's accumulation is: the kernel's sum of weight * input then equals TFLM's sum of
     weight * (input + input_offset) plus bias, bit for bit."""
     sums = weights.reshape(weights.shape[0], -1).astype(np.int64).sum(axis=1)
-    total = sums * input_offset + (0 if bias is None else bias.astype(np.int64))
+    # The bias may have any rank (lowering checked its size): one value per channel.
+    total = sums * input_offset + (0 if bias is None else bias.astype(np.int64).reshape(-1))
     return ((total + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
 
 
