@@ -232,6 +232,17 @@ def test_sparse_c_compiles_without_warnings_and_is_reproducible(compiler, model_
         compile_c(COMPILERS[compiler], tmp_path / case)
 
 
+@pytest.mark.parametrize("compiler", sorted(COMPILERS))
+def test_pairs_kernels_compile_without_warnings_and_are_reproducible(compiler, model_path, tmp_path):
+    for case, target, kernel in (("conv-12x12x64-o64-k1-95", Target(), LIST_KERNEL),
+                                 ("conv-10x10x16-o32-k3-s1-pc", Target(dsp=True), BITMAP_DSP)):
+        files = render(compile_model(model_path(case), target=target))
+        assert files == render(compile_model(model_path(case), target=target))
+        assert {"tg_sparse_pairs.h", f"{kernel}.c"} <= files.keys()
+        write_atomically(files, tmp_path / kernel)
+        compile_c(COMPILERS[compiler], tmp_path / kernel)
+
+
 @pytest.fixture(scope="module")
 def tinygen_home(tmp_path_factory):
     """PlatformIO from an empty core folder, as in test_firmware.py."""
