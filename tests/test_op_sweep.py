@@ -20,6 +20,7 @@ import pytest
 import tf_models
 from tinygen.compiler import Target, compile_model
 from tinygen.compiler.ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
+from tinygen.compiler.sparse import BITMAP_DSP, LIST_KERNEL
 from tinygen.compiler.variants import ADD_DSP, CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP
 from tinygen.validate import validate_host
 
@@ -438,3 +439,56 @@ def test_dsp_variant_bit_exact(case: Case, tmp_path):
 def test_case_ids_are_unique():
     ids = [case.id for case in CASES]
     assert len(ids) == len(set(ids))
+
+
+# Sparse weights in the pairs kernels' forms (tinygen/compiler/sparse.py): the list of non-zeros (95 % and
+# 90 % zeros; there the smaller form, on any core) and the bitmap on DSP cores (80 %). 1x1 and larger
+# filters, strides, SAME padding, depths over 256 (two list segments), per-tensor weights, odd pixel counts
+# (the last pixel paired with itself), FULLY_CONNECTED with one and several batches; at these sparsities
+# the magnitude pruning leaves some channels without any non-zero weight.
+@dataclass(frozen=True)
+class SparseCase:
+    id: str
+    build: Callable[[], bytes]
+    portable: str       # the kernel on cores without the DSP extension
+    dsp: str            # and with it
+
+
+def _sparse(kind: str, shape, units: int, *args, sparsity: float, portable: str = LIST_KERNEL, dsp: str = LIST_KERNEL,
+            **kwargs) -> SparseCase:
+    build = tf_models.conv2d if kind == "conv" else tf_models.fully_connected
+    arguments = "-".join(map(str, (shape, units, *args, *kwargs.values()))).replace(" ", "")
+    return SparseCase(f"sparse{round(100 * sparsity)}-{kind}-{arguments}",
+                      functools.partial(build, shape, units, *args, sparsity=sparsity, **kwargs), portable, dsp)
+
+
+SPARSE_CASES = [
+    _sparse("conv", (9, 7, 64), 64, 1, sparsity=0.95),                                     # 63 pixels
+    _sparse("conv", (9, 11, 96), 48, 1, 2, "VALID", 1, "RELU", sparsity=0.95),
+    _sparse("conv", (7, 9, 32), 16, 3, 1, "SAME", 1, "RELU6", sparsity=0.95),              # depth 288
+    _sparse("conv", (11, 9, 32), 32, 3, 2, "SAME", sparsity=0.95),
+    _sparse("conv", (8, 7, 24), 12, (5, 3), (1, 2), "VALID", 1, "RELU", sparsity=0.95),    # depth 360
+    _sparse("conv", (6, 6, 48), 64, 1, per_channel=False, sparsity=0.95),
+    _sparse("fc", (1, 300), 20, "RELU", sparsity=0.95),
+    _sparse("fc", (3, 96), 40, "NONE", False, sparsity=0.9),
+    _sparse("conv", (7, 9, 32), 16, 3, sparsity=0.85, portable="tg_convolve_sparse_s8"),
+    _sparse("conv", (9, 7, 64), 64, 1, 1, "SAME", 1, "RELU", sparsity=0.85, portable="tg_convolve_sparse_s8"),
+    _sparse("fc", (2, 200), 24, sparsity=0.85, portable="tg_fully_connected_sparse_s8"),
+    # Too few weights for the list kernel's code to pay: the bitmap form on DSP cores too.
+    _sparse("conv", (6, 6, 16), 14, 3, sparsity=0.85, portable="tg_convolve_sparse_s8", dsp=BITMAP_DSP),
+    _sparse("conv", (7, 5, 16), 14, 3, 2, "VALID", 1, "RELU", sparsity=0.85, portable="tg_convolve_sparse_s8",
+            dsp=BITMAP_DSP),
+    _sparse("fc", (2, 150), 14, sparsity=0.85, portable="tg_fully_connected_sparse_s8", dsp=BITMAP_DSP),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", SPARSE_CASES, ids=[case.id for case in SPARSE_CASES])
+def test_sparse_pairs_kernels_bit_exact(case: SparseCase, tmp_path):
+    path = tmp_path / f"{case.id}.tflite"
+    path.write_bytes(case.build())
+    for target, kernel in ((Target(), case.portable), (DSP, case.dsp)):
+        (layer,) = [layer for layer in compile_model(path, target=target).layers if layer.weight_form]
+        assert (layer.kernel, layer.weight_form) == (kernel, "sparse"), (case.id, target)
+        report = validate_host(path, None, samples=SAMPLES, target=target)
+        assert report.bit_exact, f"{case.id} ({target.description}): not bit-exact with TFLM: {report.as_dict()}"

@@ -17,7 +17,8 @@ import tf_models
 from tinygen.boards import get_board
 from tinygen.compiler import compile_graph, compile_model
 from tinygen.compiler.codegen import render, write_atomically
-from tinygen.compiler.sparse import encode
+from tinygen.compiler import Target
+from tinygen.compiler.sparse import BITMAP_DSP, LIST_KERNEL, encode, encode_list, pairs_scratch_bytes
 from tinygen.firmware.build import build, embedded_input
 from tinygen.model.tflite_importer import load_tflite
 from tinygen.reference import TflmReference
@@ -26,6 +27,7 @@ from tinygen.targets.qemu import run_elf
 from tinygen.validate import validate_host
 
 from test_codegen import COMPILERS, compile_c
+from test_kernel_variants import _run_c
 
 SPARSITY = 0.8
 SPARSE_KERNELS = {"CONV_2D": "tg_convolve_sparse_s8", "FULLY_CONNECTED": "tg_fully_connected_sparse_s8"}
@@ -53,6 +55,13 @@ DENSE_MODELS = {
     "fc-1x17-u5-pruned-too-small-to-pay": functools.partial(fc, (1, 17), 5, sparsity=SPARSITY),
 }
 # Saving 336 B: more than the FC sparse kernel adds in place of the dense one, less than beside it.
+# The list form (95 % zeros), the DSP cores' threshold (4/5 zeros: dense there) and their bitmap kernel.
+LIST_MODELS = {
+    "conv-12x12x64-o64-k1-95": functools.partial(conv, (12, 12, 64), 64, 1, sparsity=0.95),
+    "conv-12x12x64-o64-k1-80": functools.partial(conv, (12, 12, 64), 64, 1, sparsity=0.8),
+    "conv-10x10x16-o32-k3-s1-85": functools.partial(conv, (10, 10, 16), 32, 3, sparsity=0.85),
+    "conv-6x6x16-o14-k3-85": functools.partial(conv, (6, 6, 16), 14, 3, sparsity=0.85),     # the list does not pay
+}
 SMALL_SAVING_MODELS = {
     "fc-1x32-u16-pruned": functools.partial(fc, (1, 32), 16, sparsity=SPARSITY),
     "fc-1x32-u16-pruned-then-u10-unpruned": functools.partial(tf_models.fully_connected_stack, 32,
@@ -67,7 +76,7 @@ def model_path(tmp_path_factory):
     @functools.cache
     def make(case: str):
         path = folder / f"{case}.tflite"
-        path.write_bytes({**SPARSE_MODELS, **DENSE_MODELS, **SMALL_SAVING_MODELS}[case]())
+        path.write_bytes({**SPARSE_MODELS, **DENSE_MODELS, **SMALL_SAVING_MODELS, **LIST_MODELS}[case]())
         return path
 
     return make
@@ -109,6 +118,58 @@ def test_encoding_round_trips_a_hand_made_array():
     random = (rng.integers(-128, 128, (7, 3, 3, 5)) * (rng.random((7, 3, 3, 5)) < 0.2)).astype(np.int8)
     sparse = encode(random)
     np.testing.assert_array_equal(decode(sparse.bitmap, sparse.values, random.shape), random)
+
+
+def decode_list(counts: np.ndarray, indices: np.ndarray, values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The weights back from their list form, read as tg_conv_sparse_list_s8.c reads them."""
+    dense = np.zeros((shape[0], counts.shape[1] * 256), np.int8)
+    position = 0
+    for c in range(shape[0]):
+        for segment, count in enumerate(counts[c]):
+            for index, value in zip(indices[position:position + count], values[position:position + count]):
+                dense[c, 256 * segment + int(index)] = value
+            position += int(count)
+    return dense[:, :int(np.prod(shape[1:]))].reshape(shape)
+
+
+def test_list_encoding_round_trips_over_segments_and_empty_channels():
+    rng = np.random.default_rng(1)
+    weights = (rng.integers(-128, 128, (6, 3, 3, 40)) * (rng.random((6, 3, 3, 40)) < 0.1)).astype(np.int8)
+    weights[2] = 0                                           # a channel without any non-zero weight
+    weights[4, 2, 2, 39] = -128                              # the last input: index 103 of segment 1
+    listed = encode_list(weights)
+    assert listed.counts.shape == (6, 2) and listed.counts[2].tolist() == [0, 0]
+    assert listed.indices.dtype == np.uint8 and len(listed.indices) == len(listed.values) == np.count_nonzero(weights)
+    np.testing.assert_array_equal(decode_list(listed.counts, listed.indices, listed.values, weights.shape), weights)
+    assert encode_list(np.ones((2, 300), np.int8)) is None   # 256 non-zero weights: a count byte holds 255
+    assert encode_list(np.zeros((2, 9), np.int8)).values.tolist() == [0]
+
+
+def test_pairs_kernels_scratch_bytes_in_c_equal_the_planners(tmp_path):
+    program = """#include <stdio.h>
+#include "tg_kernels.h"
+int main(void)
+{
+    const int depths[] = {1, 4, 7, 64, 255, 288, 1024};
+    for (unsigned i = 0; i < sizeof depths / sizeof depths[0]; ++i) {
+        printf("%ld %ld\\n", (long)tg_conv_sparse_list_s8_scratch_bytes(depths[i]),
+               (long)tg_conv_sparse_bitmap_s8_dsp_scratch_bytes(depths[i]));
+    }
+    return 0;
+}
+"""
+    printed = _run_c(tmp_path, program, f"{LIST_KERNEL}.c", f"{BITMAP_DSP}.c").splitlines()
+    assert printed == [f"{pairs_scratch_bytes(d)} {pairs_scratch_bytes(d)}" for d in (1, 4, 7, 64, 255, 288, 1024)]
+
+
+def test_the_list_form_where_smaller_and_dense_on_dsp_cores_under_85_percent_zeros(model_path):
+    sparse_95, sparse_80 = model_path("conv-12x12x64-o64-k1-95"), model_path("conv-12x12x64-o64-k1-80")
+    for target in (Target(), Target(dsp=True)):
+        layer = weight_layer(compile_model(sparse_95, target=target))
+        assert layer.kernel == LIST_KERNEL and layer.variant == ("dsp" if target.dsp else "portable")
+    assert weight_layer(compile_model(sparse_80)).kernel == "tg_convolve_sparse_s8"
+    dense_on_dsp = weight_layer(compile_model(sparse_80, target=Target(dsp=True)))
+    assert dense_on_dsp.weight_form == "dense" and dense_on_dsp.kernel == "tg_matmul_s8_dsp"
 
 
 def test_all_zero_weights_keep_one_value_byte():
@@ -175,6 +236,17 @@ def test_sparse_c_compiles_without_warnings_and_is_reproducible(compiler, model_
         compile_c(COMPILERS[compiler], tmp_path / case)
 
 
+@pytest.mark.parametrize("compiler", sorted(COMPILERS))
+def test_pairs_kernels_compile_without_warnings_and_are_reproducible(compiler, model_path, tmp_path):
+    for case, target, kernel in (("conv-12x12x64-o64-k1-95", Target(), LIST_KERNEL),
+                                 ("conv-6x6x16-o14-k3-85", Target(dsp=True), BITMAP_DSP)):
+        files = render(compile_model(model_path(case), target=target))
+        assert files == render(compile_model(model_path(case), target=target))
+        assert {"tg_sparse_pairs.h", f"{kernel}.c"} <= files.keys()
+        write_atomically(files, tmp_path / kernel)
+        compile_c(COMPILERS[compiler], tmp_path / kernel)
+
+
 @pytest.fixture(scope="module")
 def tinygen_home(tmp_path_factory):
     """PlatformIO from an empty core folder, as in test_firmware.py."""
@@ -183,11 +255,16 @@ def tinygen_home(tmp_path_factory):
         yield
 
 
-@pytest.mark.parametrize("case", ["conv-10x10x16-o32-k3-s1-pc", "fc-1x256-u32-relu-pc"])
-def test_sparse_firmware_is_smaller_faster_and_equal_to_tflm_in_qemu(case, model_path, tmp_path, tinygen_home):
-    # A core without the DSP extension: the dense side runs the portable kernels too, so the comparison
-    # is of the weights' storage alone (on DSP cores the dense FC runs the faster DSP variant).
-    board = get_board("lm3s6965evb")
+@pytest.mark.parametrize("case, board_id", [("conv-10x10x16-o32-k3-s1-pc", "lm3s6965evb"),
+                                            ("fc-1x256-u32-relu-pc", "lm3s6965evb"),
+                                            ("conv-12x12x64-o64-k1-95", "lm3s6965evb"),
+                                            ("conv-12x12x64-o64-k1-95", "netduinoplus2"),
+                                            ("conv-10x10x16-o32-k3-s1-85", "netduinoplus2")])
+def test_sparse_firmware_is_smaller_faster_and_equal_to_tflm_in_qemu(case, board_id, model_path, tmp_path,
+                                                                     tinygen_home):
+    """On a core with the DSP extension the dense side runs the DSP kernels: the list kernel (which the
+    DSP cores take from 85 % zeros on) is faster still."""
+    board = get_board(board_id)
     path = model_path(case)
     model = compile_model(path)
     expected = TflmReference(path, len(model.outputs)).run(embedded_input(model, None))

@@ -105,6 +105,9 @@ static inline int32_t tg_smlad(uint32_t x, uint32_t y, int32_t acc)
     return __smlad((int32_t)x, (int32_t)y, acc);
 }
 
+/* SMLATB: acc + x.hi * y.lo, halfwords signed, modulo 2^32. */
+static inline int32_t tg_smlatb(uint32_t x, uint32_t y, int32_t acc) { return __smlatb((int32_t)x, (int32_t)y, acc); }
+
 /* SMMLAR: acc + the high word of a * b, rounded: (acc * 2^32 + a * b + 2^31) >> 32. Not in ACLE. */
 static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
 {
@@ -118,6 +121,7 @@ static inline int32_t tg_smlabb(uint32_t x, uint32_t y, int32_t acc) { return __
 
 /* SMLATT: acc + x.hi * y.hi, halfwords signed, modulo 2^32. */
 static inline int32_t tg_smlatt(uint32_t x, uint32_t y, int32_t acc) { return __smlatt((int32_t)x, (int32_t)y, acc); }
+
 /* SMMLAR with acc lowered by 1 where a is negative: ADD (a's sign by ASR #31) and SMMLAR in one asm
  * statement, as gcc would otherwise take the sign from a's source with SBFX and ADD. */
 static inline int32_t tg_smmlar_signed(int32_t a, int32_t b, int32_t acc)
@@ -203,6 +207,7 @@ static inline int32_t tg_smlad(uint32_t x, uint32_t y, int32_t acc)
     return (int32_t)((uint32_t)acc + (uint32_t)low + (uint32_t)high);
 }
 
+
 static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
 {
     const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) + (1u << 31);
@@ -218,6 +223,9 @@ static inline int32_t tg_smlatt(uint32_t x, uint32_t y, int32_t acc)
 {
     return (int32_t)((uint32_t)acc + (uint32_t)(tg_signed_halfword(x >> 16) * tg_signed_halfword(y >> 16)));
 }
+
+static inline int32_t tg_smlatb(uint32_t x, uint32_t y, int32_t acc) { return tg_smlabb(x >> 16, y, acc); }
+
 static inline int32_t tg_smmlar_signed(int32_t a, int32_t b, int32_t acc) { return tg_smmlar(a, b, acc) + (a >> 31); }
 
 #endif /* __ARM_FEATURE_DSP */

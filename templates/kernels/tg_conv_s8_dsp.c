@@ -7,77 +7,15 @@
  * tg_product_dsp.h. When input_c is a multiple of 4 every tap is whole words, split straight from the
  * image into the product's scratch; otherwise the fields are first gathered into the scratch as bytes.
  * Bit-exact with TFLM's reference kernel, as the matrix product is: the input offset is folded into
- * the bias, so a tap in the padding, which TFLM skips, reads the input zero point (pad_value), whose
- * term weight * (zero point + input_offset) is 0. */
-#include <string.h>
-
-#include "tg_product_dsp.h"
-
+ * the bias, and the padding reads the input zero point (tg_im2col.h). */
 #include "tg_acle.h"
+#include "tg_im2col.h"
+#include "tg_product_dsp.h"
 
 /* The split words of two pixels, then their two gathered fields, each rounded to whole words. */
 int32_t tg_conv_s8_dsp_scratch_bytes(int32_t depth)
 {
     return tg_product_split_bytes(depth) + 2 * ((depth + 3) / 4 * 4);
-}
-
-/* Where the receptive field of an output pixel lies: its first input row and column, and the taps
- * [first, last) of each filter row that lie inside the image's width. */
-typedef struct {
-    int32_t in_y0, in_x0, first, last;
-} window_t;
-
-static window_t window_of(const tg_conv_dsp_params_t *p, int32_t out_y, int32_t out_x)
-{
-    window_t w = {out_y * p->stride_h - p->pad_h, out_x * p->stride_w - p->pad_w, 0, 0};
-    w.first = w.in_x0 < 0 ? -w.in_x0 : 0;
-    w.last = p->input_w - w.in_x0 < p->filter_w ? p->input_w - w.in_x0 : p->filter_w;
-    w.last = w.last < w.first ? w.first : w.last;
-    return w;
-}
-
-static int row_inside(const tg_conv_dsp_params_t *p, int32_t in_y)
-{
-    return in_y >= 0 && in_y < p->input_h;
-}
-
-/* n bytes of value at field, or n bytes from `from`; each returns the byte after them. Short loops, not
- * memset and memcpy calls: the rows gathered here are a few bytes (input_c % 4 != 0, else split_field). */
-static int8_t *fill_bytes(int8_t *field, int8_t value, int32_t n)
-{
-    for (; n > 0; --n) {
-        *field++ = value;
-    }
-    return field;
-}
-
-static int8_t *copy_bytes(int8_t *field, const int8_t *from, int32_t n)
-{
-    for (; n >= 4; n -= 4, field += 4, from += 4) {
-        memcpy(field, from, 4);     /* one unaligned word load and store */
-    }
-    for (; n > 0; --n) {
-        *field++ = *from++;
-    }
-    return field;
-}
-
-/* The receptive field of output pixel (out_y, out_x) into field: filter_h rows of filter_w taps. */
-static void gather(const tg_conv_dsp_params_t *p, const int8_t *image, int32_t out_y, int32_t out_x, int8_t *field)
-{
-    const window_t w = window_of(p, out_y, out_x);
-    const int32_t c = p->input_c;
-    const int8_t pad = (int8_t)p->pad_value;
-    for (int32_t fy = 0; fy < p->filter_h; ++fy) {
-        const int32_t in_y = w.in_y0 + fy;
-        if (!row_inside(p, in_y)) {
-            field = fill_bytes(field, pad, p->filter_w * c);
-            continue;
-        }
-        field = fill_bytes(field, pad, w.first * c);
-        field = copy_bytes(field, image + (in_y * p->input_w + w.in_x0 + w.first) * c, (w.last - w.first) * c);
-        field = fill_bytes(field, pad, (p->filter_w - w.last) * c);
-    }
 }
 
 /* `words` split words of the padding (pad_split: SXTB16 of four pad bytes, alike for even and odd). */
@@ -94,11 +32,11 @@ static uint32_t *split_padding(uint32_t pad_split, int32_t words, uint32_t *spli
 static void split_field(const tg_conv_dsp_params_t *p, const int8_t *image, int32_t out_y, int32_t out_x,
                         uint32_t pad_split, uint32_t *split)
 {
-    const window_t w = window_of(p, out_y, out_x);
+    const tg_im2col_window_t w = tg_im2col_window(p, out_y, out_x);
     const int32_t tap_words = p->input_c / 4;
     for (int32_t fy = 0; fy < p->filter_h; ++fy) {
         const int32_t in_y = w.in_y0 + fy;
-        if (!row_inside(p, in_y)) {
+        if (!tg_im2col_row_inside(p, in_y)) {
             split = split_padding(pad_split, p->filter_w * tap_words, split);
             continue;
         }
@@ -106,15 +44,6 @@ static void split_field(const tg_conv_dsp_params_t *p, const int8_t *image, int3
         split = tg_product_split(image + (in_y * p->input_w + w.in_x0 + w.first) * p->input_c,
                                  (w.last - w.first) * p->input_c, split, 4);
         split = split_padding(pad_split, (p->filter_w - w.last) * tap_words, split);
-    }
-}
-
-/* The next output pixel after (y, x), row by row. */
-static void advance(const tg_conv_dsp_params_t *p, int32_t *y, int32_t *x)
-{
-    if (++*x == p->output_w) {
-        *x = 0;
-        ++*y;
     }
 }
 
@@ -132,23 +61,23 @@ void tg_conv_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const in
         int32_t left = p->output_h * p->output_w;
         for (; left >= 2; left -= 2, output += 2 * channels) {
             int32_t y1 = y, x1 = x;
-            advance(p, &y1, &x1);
+            tg_im2col_next_pixel(p, &y1, &x1);
             if (split_from_image) {
                 split_field(p, image, y, x, pad_split, scratch);
                 split_field(p, image, y1, x1, pad_split, scratch + 2);
                 tg_product_of_split_pair(&p->product, scratch, filter, folded_bias, output, output + channels);
             } else {
-                gather(p, image, y, x, field0);
-                gather(p, image, y1, x1, field1);
+                tg_im2col_gather(p, image, y, x, field0);
+                tg_im2col_gather(p, image, y1, x1, field1);
                 tg_product_pixel_pair(&p->product, field0, field1, filter, folded_bias, scratch, output,
                                       output + channels);
             }
             y = y1;
             x = x1;
-            advance(p, &y, &x);
+            tg_im2col_next_pixel(p, &y, &x);
         }
         if (left == 1) {
-            gather(p, image, y, x, field0);
+            tg_im2col_gather(p, image, y, x, field0);
             tg_product_single_pixel(&p->product, field0, filter, folded_bias, scratch, output);
             output += channels;
         }

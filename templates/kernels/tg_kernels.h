@@ -232,6 +232,19 @@ void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const
 void tg_fully_connected_sparse_s8(const tg_fully_connected_params_t *p, const int8_t *input,
                                   const uint8_t *filter_bitmap, const int8_t *filter_values,
                                   const int32_t *folded_bias, int8_t *output);
+/* Sparse weights as lists of their non-zeros, any core (tg_conv_sparse_list_s8.c): CONV_2D without groups or
+ * dilation, and FULLY_CONNECTED as a 1x1 convolution; folded_bias as above; scratch:
+ * tg_conv_sparse_list_s8_scratch_bytes(depth) bytes, 4-byte aligned. */
+void tg_conv_sparse_list_s8(const tg_conv_dsp_params_t *p, const int8_t *input, const uint8_t *counts,
+                            const uint8_t *indices, const int8_t *values, const int32_t *folded_bias,
+                            uint32_t *scratch, int8_t *output);
+int32_t tg_conv_sparse_list_s8_scratch_bytes(int32_t depth);
+/* The same over bitmaps (tg_sparse.h), cores with the DSP extension; scratch:
+ * tg_conv_sparse_bitmap_s8_dsp_scratch_bytes(depth) bytes, 4-byte aligned. */
+void tg_conv_sparse_bitmap_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const uint8_t *bitmap,
+                                  const int8_t *values, const int32_t *folded_bias, uint32_t *scratch,
+                                  int8_t *output);
+int32_t tg_conv_sparse_bitmap_s8_dsp_scratch_bytes(int32_t depth);
 /* Cores with the DSP extension (tg_acle.h); folded_bias: bias + input_offset * sum of the channel's weights;
  * scratch: tg_matmul_s8_dsp_scratch_bytes(depth) bytes, 4-byte aligned. */
 void tg_matmul_s8_dsp(const tg_matmul_params_t *p, const int8_t *input, const int8_t *filter,

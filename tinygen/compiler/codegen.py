@@ -14,13 +14,15 @@ from .compile import C_TYPES, CompiledModel, ModelIO, tensor_bytes
 from .layer import NULL_ARG, ConstArray, ScratchArg, TensorArg, TensorListArg
 from .names import comment_text
 from .ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
+from .sparse import PAIRS_KERNELS
 from .variants import CONV_DSP, DSP, MATMUL_DSP
 
 HEADERS = ("tg_kernels.h", "tg_fixedpoint.h", "tg_broadcast.h", "tg_sparse.h", "tg_same_shape.h", "tg_window.h")
 # The DSP variants: their instructions (with C models for the host), shared product, requantization,
-# bytes four to a word; the portable ADD and MUL without broadcast compute that requantization too (on
-# the C model of SMMLAR).
-DSP_HEADERS = ("tg_acle.h", "tg_product_dsp.h", "tg_requant_dsp.h", "tg_bytes_dsp.h")
+# bytes four to a word, gather. The portable ADD and MUL without broadcast compute that requantization
+# too, and the sparse list kernel (any core) that gather and product form: on the C models elsewhere.
+DSP_HEADERS = ("tg_acle.h", "tg_product_dsp.h", "tg_requant_dsp.h", "tg_bytes_dsp.h", "tg_im2col.h",
+               "tg_sparse_pairs.h")
 SAME_SHAPE_KERNELS = (ADD_SAME_SHAPE, MUL_SAME_SHAPE)
 # Compiled units kernels share, each added once when any kernel that calls it is used.
 SHARED_SOURCES = {MATMUL_DSP: "tg_product_dsp.c", CONV_DSP: "tg_product_dsp.c"}
@@ -153,7 +155,8 @@ def render(model: CompiledModel) -> dict[str, str]:
     env = environment()
     context = _Renderer(model).context()
     files = {name: env.get_template(f"{name}.j2").render(context) for name in ("model.h", "model.c", "weights.c")}
-    dsp_headers = any(layer.variant == DSP or layer.kernel in SAME_SHAPE_KERNELS for layer in model.layers)
+    dsp_headers = any(layer.variant == DSP or layer.kernel in SAME_SHAPE_KERNELS + PAIRS_KERNELS
+                      for layer in model.layers)
     headers = HEADERS + (DSP_HEADERS if dsp_headers else ())
     for name in headers + tuple(kernel_sources(model)):
         files[name] = (kernels_dir() / name).read_text()

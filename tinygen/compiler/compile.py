@@ -94,7 +94,7 @@ def compile_graph(graph: Graph, model_name: str, model_bytes: bytes, sparse: boo
                 f"cannot compile {model_name}: model input/output '{graph.tensors[io].name}' is "
                 f"{graph.tensors[io].dtype}; tinygen supports int8 or float32 interfaces")
     if sparse:
-        sparsify(graph, layers)
+        sparsify(graph, layers, target)
     choose_variants(graph, layers, target)
     return _bind(graph, model_name, model_bytes, layers, pool, target)
 

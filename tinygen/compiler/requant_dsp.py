@@ -46,19 +46,67 @@ def dsp_rescale(multiplier: int, shift: int, offset: int, bound: int) -> dict | 
     return {"multiplier": multiplier, "rounding": int(rounding), "right_shift": -shift}
 
 
-def dsp_requant(layer: Layer, accumulator_bounds: np.ndarray, per_channel: bool) -> dict | None:
+def constant_accumulators(weights: np.ndarray, folded_bias: np.ndarray) -> dict[int, int]:
+    """The output channels whose weights are all 0, and their accumulator: the folded bias, whatever the input."""
+    zero = ~weights.reshape(weights.shape[0], -1).any(axis=1)
+    return {int(c): int(folded_bias[c]) for c in np.flatnonzero(zero)}
+
+
+def dsp_requant(layer: Layer, accumulator_bounds: np.ndarray, per_channel: bool,
+                constants: dict[int, int] | None = None) -> dict | None:
     """The tg_requant_t of a lowered layer (its params name its multiplier and shift arrays), its new
-    arrays added to the layer and its shift array dropped; None, with the layer unchanged, when the
-    conditions fail for some channel."""
+    arrays added to the layer, its shift array dropped (and its multipliers replaced, for fixed channels);
+    None, with the layer unchanged, when the conditions fail for some channel.
+    constants: channel -> accumulator, for channels whose accumulator does not depend on the input
+    (constant_accumulators; per channel only)."""
     p = layer.params
     arrays = {array.name: array for array in layer.arrays}
     multipliers, shifts = arrays[p["multipliers"]].values, arrays[p["shifts"]].values.astype(np.int64)
+    right_shifts = -shifts
     bounds = accumulator_bounds if per_channel else accumulator_bounds.max(initial=0)
-    roundings = folded_roundings(multipliers, shifts, p["output_offset"], bounds)
+    # A fixed channel's output is the same for every input: multiplier 0 and right shift 1 make that
+    # value v from the rounding constant 2v + 1, whatever the accumulator.
+    fixed = _silent_channels(multipliers, right_shifts, bounds)
+    outputs = np.full(multipliers.shape, p["output_offset"], np.int64)
+    for channel, accumulator in (constants or {}).items() if per_channel else ():
+        fixed[channel] = True
+        outputs[channel] = tflm_requantize(accumulator, int(multipliers[channel]), int(shifts[channel]))
+        outputs[channel] += p["output_offset"]
+    multipliers = np.where(fixed, 0, multipliers).astype(np.int32)
+    right_shifts = np.where(fixed, 1, right_shifts)
+    roundings = folded_roundings(multipliers, -right_shifts, p["output_offset"], np.where(fixed, 0, bounds))
     if roundings is None:
         return None
+    roundings = np.where(fixed, 2 * outputs + 1, roundings)
     rounding_array = ConstArray(f"{layer.name}_roundings", "int32_t", roundings.astype(np.int32))
-    shift_array = ConstArray(f"{layer.name}_right_shifts", "int8_t", (-shifts).astype(np.int8))
-    layer.arrays = [array for array in layer.arrays if array.name != p["shifts"]] + [rounding_array, shift_array]
+    shift_array = ConstArray(f"{layer.name}_right_shifts", "int8_t", right_shifts.astype(np.int8))
+    multiplier_array = ConstArray(p["multipliers"], "int32_t", multipliers)
+    kept = [array for array in layer.arrays if array.name not in (p["shifts"], p["multipliers"])]
+    layer.arrays = kept + [multiplier_array, rounding_array, shift_array]
     return {"multipliers": p["multipliers"], "roundings": rounding_array.name, "right_shifts": shift_array.name,
             "per_channel": int(per_channel), "act_min": p["act_min"], "act_max": p["act_max"]}
+
+
+def _silent_channels(multipliers: np.ndarray, right_shifts: np.ndarray, bounds) -> np.ndarray:
+    """The channels whose TFLM requantization is 0 for every accumulator within the bounds (the tiny scale of
+    a channel with few or no non-zero weights: a right shift near 31, whose rounding constant would not fit
+    int32). Multiplier 0 and right shift 1 compute that 0, plus the output offset, exactly. TFLM's doubling
+    high multiply of |acc| <= bound by m >= 0 lies in [-(bound * m + 2^30) / 2^31, (bound * m + 2^30) / 2^31],
+    and the division by 2^r rounding half away from zero makes 0 of any |h| < 2^(r - 1)."""
+    bounds = np.broadcast_to(bounds, multipliers.shape).tolist()
+    return np.array([r >= 1 and m >= 0 and b * m + (1 << 30) < 1 << (r + 30)
+                     for b, m, r in zip(bounds, multipliers.tolist(), right_shifts.tolist())], bool)
+
+
+def tflm_requantize(accumulator: int, multiplier: int, shift: int) -> int:
+    """TFLM's MultiplyByQuantizedMultiplier (tg_multiply_by_quantized_multiplier) on Python integers."""
+    x = ((accumulator << max(shift, 0)) + INT32_LIMIT) % (1 << 32) - INT32_LIMIT
+    if x == multiplier == -INT32_LIMIT:
+        high = INT32_LIMIT - 1
+    else:
+        product = x * multiplier
+        nudged = product + ((1 << 30) if product >= 0 else 1 - (1 << 30))
+        high = abs(nudged) >> 31 if nudged >= 0 else -(abs(nudged) >> 31)     # C's division truncates
+    right = max(-shift, 0)
+    mask = (1 << right) - 1
+    return (high >> right) + ((high & mask) > (mask >> 1) + (high < 0))

@@ -16,7 +16,7 @@ from ..boards import Board
 from ..model.graph import Graph
 from .layer import NULL_ARG, ConstArray, Layer, ScratchArg, TensorArg
 from .ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
-from .requant_dsp import depthwise_accumulator_bounds, dsp_requant, product_accumulator_bounds
+from .requant_dsp import constant_accumulators, depthwise_accumulator_bounds, dsp_requant, product_accumulator_bounds
 
 MATMUL_DSP = "tg_matmul_s8_dsp"
 CONV_DSP = "tg_conv_s8_dsp"
@@ -102,23 +102,41 @@ def folded_bias(weights: np.ndarray, bias: np.ndarray | None, input_offset: int)
     as TFLM's accumulation is: the kernel's sum of weight * input then equals TFLM's sum of
     weight * (input + input_offset) plus bias, bit for bit."""
     sums = weights.reshape(weights.shape[0], -1).astype(np.int64).sum(axis=1)
-    total = sums * input_offset + (0 if bias is None else bias.astype(np.int64))
+    # The bias may have any rank (lowering checked its size): one value per channel.
+    total = sums * input_offset + (0 if bias is None else bias.astype(np.int64).reshape(-1))
     return ((total + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
 
 
 def _use_conv_dsp_if_fit(graph: Graph, layer: Layer) -> None:
-    """Moves a CONV_2D layer the matrix product did not take to im2col + the product, if its filter covers
-    all input channels (grouped convolutions stay portable), without dilation (which the gather would
-    have to step over), over a field of at least one word."""
+    """Moves a CONV_2D layer the matrix product did not take to im2col + the product, over a field of at least
+    one word."""
+    shape = im2col_shape(layer) if layer.kernel == "tg_convolve_s8" else None
+    if shape is not None and shape["depth"] >= 4:
+        _use_product_dsp(graph, layer, shape, CONV_DSP, "tg_conv_dsp_params_t", conv_scratch_bytes)
+
+
+def im2col_shape(layer: Layer) -> dict | None:
+    """A lowered CONV_2D layer as the product over gathered receptive fields (tg_conv_dsp_params_t), or None
+    if its filter does not cover all input channels (grouped convolutions) or is dilated (which the gather
+    would have to step over)."""
     p = layer.params
-    depth = p["filter_h"] * p["filter_w"] * p["input_c"] if layer.kernel == "tg_convolve_s8" else 0
-    if depth < 4 or p["filter_c"] != p["input_c"] or (p["dilation_h"], p["dilation_w"]) != (1, 1):
-        return
+    if p["filter_c"] != p["input_c"] or (p["dilation_h"], p["dilation_w"]) != (1, 1):
+        return None
     # The input zero point, -input_offset, is an int8 value: padded taps read it, adding 0.
     shape = {name: p[name] for name in ("batches", "input_h", "input_w", "input_c", "filter_h", "filter_w",
                                         "output_h", "output_w", "stride_h", "stride_w", "pad_h", "pad_w")}
-    shape.update(pad_value=-p["input_offset"], depth=depth, channels=p["output_c"], per_channel=1)
-    _use_product_dsp(graph, layer, shape, CONV_DSP, "tg_conv_dsp_params_t", conv_scratch_bytes)
+    depth = p["filter_h"] * p["filter_w"] * p["input_c"]
+    return {**shape, "pad_value": -p["input_offset"], "depth": depth, "channels": p["output_c"], "per_channel": 1}
+
+
+def fully_connected_as_im2col_shape(layer: Layer) -> dict:
+    """A lowered FULLY_CONNECTED layer in the same form: a 1 x batches image of accum_depth channels under a
+    1x1 filter."""
+    p = layer.params
+    image = {"batches": 1, "input_h": 1, "input_w": p["batches"], "input_c": p["accum_depth"], "filter_h": 1,
+             "filter_w": 1, "output_h": 1, "output_w": p["batches"], "stride_h": 1, "stride_w": 1, "pad_h": 0,
+             "pad_w": 0, "pad_value": 0}
+    return {**image, "depth": p["accum_depth"], "channels": p["output_depth"], "per_channel": p["per_channel"]}
 
 
 def _constant_values(graph: Graph, arg) -> np.ndarray:
@@ -126,7 +144,17 @@ def _constant_values(graph: Graph, arg) -> np.ndarray:
 
 
 def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, params_type: str, scratch_bytes) -> None:
-    """shape: the kernel's own parameters, then depth, channels and per_channel for the product."""
+    filter_array = product_weights(layer.name, _constant_values(graph, layer.args[1]))
+    if use_product(graph, layer, shape, kernel, params_type, scratch_bytes(shape["depth"]), [filter_array]):
+        layer.arrays.append(filter_array)
+
+
+def use_product(graph: Graph, layer: Layer, shape: dict, kernel: str, params_type: str, scratch_bytes: int,
+                weight_args: list) -> bool:
+    """Moves the layer to a kernel of the product form: its weights as weight_args (the dense tensor, or the
+    arrays of a sparse form), the input offset folded into the bias, the DSP requantization. False, with the
+    layer unchanged, when that requantization cannot be exact (requant_dsp.py).
+    shape: the kernel's own parameters, then depth, channels and per_channel for the product."""
     inp, weights_arg, bias_arg, out = layer.args
     p = layer.params
     weights = _constant_values(graph, weights_arg)
@@ -134,16 +162,17 @@ def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, param
     assert bias_arg == NULL_ARG or bias is not None
     bias_array = ConstArray(f"{layer.name}_folded_bias", "int32_t", folded_bias(weights, bias, p["input_offset"]))
     bounds = product_accumulator_bounds(weights, bias_array.values)
-    requant = dsp_requant(layer, bounds, bool(shape["per_channel"]))
+    constants = constant_accumulators(weights, bias_array.values)
+    requant = dsp_requant(layer, bounds, bool(shape["per_channel"]), constants)
     if requant is None:
-        return
+        return False
     own = {name: value for name, value in shape.items() if name not in ("depth", "channels", "per_channel")}
     layer.params = {**own, "product": {"depth": shape["depth"], "channels": shape["channels"], "requant": requant}}
     layer.kernel, layer.params_type, layer.variant = kernel, params_type, DSP
-    filter_array = product_weights(layer.name, weights)
-    layer.args = [inp, filter_array, bias_array, ScratchArg("uint32_t"), out]
-    layer.arrays += [bias_array, filter_array]
-    layer.scratch_bytes = scratch_bytes(shape["depth"])
+    layer.args = [inp, *weight_args, bias_array, ScratchArg("uint32_t"), out]
+    layer.arrays.append(bias_array)
+    layer.scratch_bytes = scratch_bytes
+    return True
 
 
 def _use_depthwise_dsp_if_fit(graph: Graph, layer: Layer) -> None:
