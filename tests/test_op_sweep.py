@@ -262,6 +262,7 @@ depthwise((7, 12, 7), (1, 3), 2, "SAME", 1, 1, "RELU", True)
 depthwise((9, 7, 4), (3, 1), (1, 2), "VALID", 1, 1, "NONE", True)
 depthwise((8, 9, 13), 3, 2, "SAME", 1, 1, "RELU_N1_TO_1", True)
 depthwise((9, 11, 8), 3, 1, "SAME", 2, 1, "RELU", True)
+depthwise((12, 12, 1), 3, 2, "SAME", 1, 8, "RELU6", True)     # person detection's first layer, smaller
 
 # FULLY_CONNECTED: rank-2 inputs (batch 1 and 2) and flattened 4-D inputs.
 fully_connected((1, 17), 5, "NONE", True)
@@ -406,11 +407,13 @@ def _dsp_kernel(layer) -> str:
     weights here are symmetric): the matrix product over a depth of at least one word, for convolutions a
     1x1 without padding; other convolutions without groups or dilation over a field of at least one word,
     im2col; depthwise ones with depth multiplier 1, without dilation, over at least one word of channels,
-    4 channels per word."""
+    4 channels per word, and those of one input channel as the CONV_2D they equal."""
     p = layer.params
     if layer.op.op_type in ("ADD", "MUL"):
         return {ADD_SAME_SHAPE: ADD_DSP, MUL_SAME_SHAPE: MUL_DSP}.get(layer.kernel, layer.kernel)
     undilated = p.get("dilation_h") == p.get("dilation_w") == 1
+    if layer.op.op_type == "DEPTHWISE_CONV_2D" and p["input_c"] == 1:     # the CONV_2D it equals
+        return CONV_DSP if undilated and p["filter_h"] * p["filter_w"] >= 4 else layer.kernel
     if layer.op.op_type == "DEPTHWISE_CONV_2D":
         return DEPTHWISE_DSP if undilated and p["depth_multiplier"] == 1 and p["input_c"] >= 4 else layer.kernel
     if layer.op.op_type == "FULLY_CONNECTED":

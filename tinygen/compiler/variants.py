@@ -8,7 +8,7 @@ the product. DEPTHWISE_CONV_2D layers with depth multiplier 1 move to a kernel t
 per word (tg_depthwise_conv_s8_dsp.c); ADD and MUL layers without broadcast to the same arithmetic four
 elements at a time (tg_add_s8_dsp.c, tg_mul_s8_dsp.c)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -66,6 +66,7 @@ def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
     if not target.dsp:
         return
     for layer in layers:
+        _use_conv_dsp_for_one_channel_depthwise(graph, layer)
         shape = _matmul_shape(graph, layer)
         if shape is not None:
             _use_product_dsp(graph, layer, shape, MATMUL_DSP, "tg_matmul_params_t", matmul_scratch_bytes)
@@ -137,6 +138,22 @@ def fully_connected_as_im2col_shape(layer: Layer) -> dict:
              "filter_w": 1, "output_h": 1, "output_w": p["batches"], "stride_h": 1, "stride_w": 1, "pad_h": 0,
              "pad_w": 0, "pad_value": 0}
     return {**image, "depth": p["accum_depth"], "channels": p["output_depth"], "per_channel": p["per_channel"]}
+
+
+def _use_conv_dsp_for_one_channel_depthwise(graph: Graph, layer: Layer) -> None:
+    """A depthwise convolution of a single input channel (an image's first layer, often) is the CONV_2D
+    whose filter holds its depth_multiplier channels as output channels: the filter 1HWC transposed to
+    OHWI, everything else the same. Moves the layer to that CONV_2D's im2col DSP kernel if it takes it."""
+    if layer.kernel != "tg_depthwise_conv_s8" or layer.params["input_c"] != 1:
+        return
+    weights = _constant_values(graph, layer.args[1]).transpose(3, 1, 2, 0)
+    filter_array = ConstArray(f"{layer.name}_conv_filter", "int8_t", np.ascontiguousarray(weights))
+    params = {**{name: value for name, value in layer.params.items() if name != "depth_multiplier"}, "filter_c": 1}
+    conv = replace(layer, kernel="tg_convolve_s8", params_type="tg_conv_params_t", params=params,
+                   args=[layer.args[0], filter_array, *layer.args[2:]], arrays=list(layer.arrays))
+    _use_conv_dsp_if_fit(graph, conv)
+    if conv.kernel == CONV_DSP:
+        layer.__dict__.update(conv.__dict__)
 
 
 def _constant_values(graph: Graph, arg) -> np.ndarray:
