@@ -474,14 +474,10 @@ SPARSE_CASES = [
     _sparse("conv", (6, 6, 48), 64, 1, per_channel=False, sparsity=0.95),
     _sparse("fc", (1, 300), 20, "RELU", sparsity=0.95),
     _sparse("fc", (3, 96), 40, "NONE", False, sparsity=0.9),
-    _sparse("conv", (7, 9, 32), 16, 3, sparsity=0.85, portable="tg_convolve_sparse_s8"),
-    _sparse("conv", (9, 7, 64), 64, 1, 1, "SAME", 1, "RELU", sparsity=0.85, portable="tg_convolve_sparse_s8"),
-    _sparse("fc", (2, 200), 24, sparsity=0.85, portable="tg_fully_connected_sparse_s8"),
-    # Too few weights for the list kernel's code to pay: the bitmap form on DSP cores too.
-    _sparse("conv", (6, 6, 16), 14, 3, sparsity=0.85, portable="tg_convolve_sparse_s8", dsp=BITMAP_DSP),
-    _sparse("conv", (7, 5, 16), 14, 3, 2, "VALID", 1, "RELU", sparsity=0.85, portable="tg_convolve_sparse_s8",
+    _sparse("conv", (7, 9, 32), 16, 3, sparsity=0.8, portable="tg_convolve_sparse_s8", dsp=BITMAP_DSP),
+    _sparse("conv", (9, 7, 64), 64, 1, 1, "SAME", 1, "RELU", sparsity=0.8, portable="tg_convolve_sparse_s8",
             dsp=BITMAP_DSP),
-    _sparse("fc", (2, 150), 14, sparsity=0.85, portable="tg_fully_connected_sparse_s8", dsp=BITMAP_DSP),
+    _sparse("fc", (2, 200), 24, sparsity=0.8, portable="tg_fully_connected_sparse_s8", dsp=BITMAP_DSP),
 ]
 
 

@@ -244,18 +244,19 @@ def test_a_broken_layer_is_named_as_the_first_diverging_one(tmp_path):
     model = compile_model(DEFAULT_MODEL_PATH)
     broken_layer = model.layers[1].name          # the second CONV_2D
 
-    def shift_output_offset(project):
+    def clamp_every_output_to_127(project):
+        """The layer's activation minimum raised to the int8 maximum (the portable and the DSP kernels'
+        parameters both hold the clamp)."""
         model_c = project / "src" / "model.c"
         text = model_c.read_text()
-        offset_at = text.index(".output_offset = ", text.index(f"{broken_layer}_params = {{"))
-        end = text.index(",", offset_at)
-        value = int(text[offset_at + len(".output_offset = "):end])
-        model_c.write_text(text[:offset_at] + f".output_offset = {value + 3}" + text[end:])
+        clamp_at = text.index(".act_min = ", text.index(f"{broken_layer}_params = {{"))
+        end = min(text.index(",", clamp_at), text.index("}", clamp_at))
+        model_c.write_text(text[:clamp_at] + ".act_min = 127" + text[end:])
 
     data = random_samples(model, 3, seed=1)
     reference = TflmReference(DEFAULT_MODEL_PATH, 1, keep_intermediates=True)
     expected = [reference.run(sample) for sample in data]
-    with serial_firmware(patched_serial_elf(tmp_path, shift_output_offset), timeout=10) as (session, client):
+    with serial_firmware(patched_serial_elf(tmp_path, clamp_every_output_to_127), timeout=10) as (session, client):
         actual, _, _ = stream_samples(client, model, data)
         assert compare(expected, actual)[1] > 0            # the outputs differ ...
         diverging = first_diverging_layer(client, model, reference, data[0])

@@ -23,11 +23,10 @@ LIST_KERNEL = "tg_conv_sparse_list_s8"
 BITMAP_DSP = "tg_conv_sparse_bitmap_s8_dsp"   # the bitmap form on cores with the DSP extension
 # On cores with the DSP extension, a layer the pairs kernels can run stays dense below this share of zero
 # weights: the bitmap DSP kernel is slower than the dense DSP ones there (measured with tinygen bench on
-# Cortex-M4, a 1x1 and a 3x3 conv: 1.17 to 1.20 times their instructions at 4/5 zeros, 1.06 at 85 %).
-# The list form is the smaller one only above 7/8 zeros, but the faster one: 0.57 to 0.60 times the dense
-# instructions at 90 % zeros (0.45 to 0.42 at 95 %); DSP cores take it from this threshold on, the bitmap
-# form only where the list kernel's code would not pay.
-DSP_MIN_ZEROS = 0.85
+# Cortex-M4, a 1x1 and a 3x3 conv 12x12: 1.7 times their instructions at 1/2 zeros; 1.17 to 1.20 at 4/5,
+# where it stores the weights in a third of the bytes). The list form is the smaller one only above about
+# 7/8 zeros, where it is also the faster: 0.57 to 0.60 times the dense instructions at 90 % zeros.
+DSP_MIN_ZEROS = 0.75
 PAIRS_KERNELS = (LIST_KERNEL, BITMAP_DSP)       # two pixels at a time, tg_conv_dsp_params_t (tg_sparse_pairs.h)
 SEGMENT = 256       # inputs per segment of the list form: an index fits a byte
 # Flash a sparse kernel's code adds to the firmware (beside the dense kernel; instead of it, when no
@@ -114,11 +113,9 @@ def sparsify(graph: Graph, layers: list[Layer], target: Target = Target()) -> No
         if listed is not None:
             saved = flash_bytes(weights) - flash_bytes(listed.counts, listed.indices, listed.values)
             candidates.append(_Form(LIST_KERNEL, listed, saved))
-        # The smallest first; of equal ones the list, whose kernel is the faster. On DSP cores the list first
-        # (below 7/8 zeros, where the bitmap is the smaller, it is at most a tenth larger, and faster).
+        # The smallest first; of equal ones the list, whose kernel is the faster.
         forms[position] = sorted((form for form in candidates if form.saved > 0),
-                                 key=lambda form: (target.dsp and form.kernel != LIST_KERNEL, -form.saved,
-                                                   form.kernel != LIST_KERNEL))
+                                 key=lambda form: (-form.saved, form.kernel != LIST_KERNEL))
     chosen = _paying_forms(layers, forms)
     for position, form in chosen.items():
         _use_sparse(graph, layers[position], form, target)
