@@ -10,6 +10,12 @@
 #include "tg_kernels.h"
 #include "tg_sparse.h"
 
+/* Two windows of window_bytes (filter_h * filter_w * filter_c) each, interleaved. */
+int32_t tg_convolve_sparse_s8_scratch_bytes(int32_t window_bytes)
+{
+    return 2 * window_bytes;
+}
+
 /* The window of output pixel (out_y, out_x) into every second byte of dest. */
 static void gather_window(const tg_conv_params_t *p, const int8_t *group_input, int32_t out_y, int32_t out_x,
                           int8_t *dest)

@@ -226,9 +226,11 @@ void tg_depthwise_conv_s8(const tg_depthwise_conv_params_t *p, const int8_t *inp
 void tg_fully_connected_s8(const tg_fully_connected_params_t *p, const int8_t *input, const int8_t *filter,
                            const int32_t *bias, int8_t *output);
 /* Sparse weights (tg_sparse.h); folded_bias: bias + input_offset * sum of the channel's weights; the
- * convolution gathers two windows into patch (2 * filter_h * filter_w * filter_c bytes). */
+ * convolution gathers two windows into patch: tg_convolve_sparse_s8_scratch_bytes(filter_h * filter_w *
+ * filter_c) bytes. */
 void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const uint8_t *filter_bitmap,
                            const int8_t *filter_values, const int32_t *folded_bias, int8_t *patch, int8_t *output);
+int32_t tg_convolve_sparse_s8_scratch_bytes(int32_t window_bytes);
 void tg_fully_connected_sparse_s8(const tg_fully_connected_params_t *p, const int8_t *input,
                                   const uint8_t *filter_bitmap, const int8_t *filter_values,
                                   const int32_t *folded_bias, int8_t *output);

@@ -81,6 +81,11 @@ def pairs_scratch_bytes(depth: int) -> int:
     return 6 * 4 * (-(-depth // 4))
 
 
+def bitmap_conv_scratch_bytes(window_bytes: int) -> int:
+    """tg_convolve_sparse_s8_scratch_bytes(window_bytes): two pixels' windows, interleaved."""
+    return 2 * window_bytes
+
+
 def flash_bytes(*arrays: np.ndarray) -> int:
     return sum(-(-a.nbytes // ALIGNMENT) * ALIGNMENT for a in arrays)
 
@@ -177,7 +182,8 @@ def _use_sparse(graph: Graph, layer: Layer, form: _Form, target: Target) -> None
                           folded_bias(graph.tensors[layer.args[1].index].data, bias_values, layer.params["input_offset"]))
         patch = []
         if form.kernel == CONV_SPARSE:   # two input windows, gathered in the filter's order and interleaved
-            layer.scratch_bytes = 2 * layer.params["filter_h"] * layer.params["filter_w"] * layer.params["filter_c"]
+            p = layer.params
+            layer.scratch_bytes = bitmap_conv_scratch_bytes(p["filter_h"] * p["filter_w"] * p["filter_c"])
             patch = [ScratchArg("int8_t")]
         layer.kernel = form.kernel
         layer.args = [inp, *arrays, bias, *patch, out]
