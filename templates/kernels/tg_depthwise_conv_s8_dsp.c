@@ -77,11 +77,11 @@ static inline void accumulate_4_channels(const layout_t *l, const window_t *win,
 {
     const int8_t *const end = in + win->rows * l->in_row_step;
     do {
-        int32_t k = 0;
-        do {
+        int32_t k = win->row_bytes - l->channels;
+        do {    /* from the row's last tap down, which spares the loop a compare */
             mac_tap(l->offset_pair, tg_load_u32(in + k), tg_load_u32(w + k), acc);
-            k += l->channels;
-        } while (k < win->row_bytes);
+            k -= l->channels;
+        } while (k >= 0);
         in += l->in_row_step;
         w += l->w_row_step;
     } while (in != end);
