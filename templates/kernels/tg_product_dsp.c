@@ -165,12 +165,20 @@ static __attribute__((noinline)) void dot_1xn(const uint32_t *split, const uint3
     }
 }
 
-/* The output of `channel` for its accumulator; when the activation keeps the whole int8 range the clamp
- * is one SSAT (whole_range is a constant at each call, so each loop is compiled for both cases). */
-static inline int8_t output_value(const run_t *run, int32_t channel, int32_t acc, bool whole_range)
+/* How a run of outputs is requantized, each a constant at its call so that each loop is compiled for it:
+ * whole_range, the activation keeps the whole int8 range (the clamp is one SSAT); per_channel, each
+ * channel has its own constants (no index to mask, one register fewer in the loop). */
+typedef struct {
+    bool whole_range, per_channel;
+} requant_form_t;
+
+/* The output of `channel` for its accumulator. */
+static inline int8_t output_value(const run_t *run, int32_t channel, int32_t acc, requant_form_t form)
 {
-    const int32_t value = tg_requantize_dsp_unclamped(acc, &run->requant, channel & run->channel_mask);
-    return (int8_t)(whole_range ? tg_ssat8(value) : tg_clamp_i32(value, run->requant.act_min, run->requant.act_max));
+    const int32_t q = form.per_channel ? channel : channel & run->channel_mask;
+    const int32_t value = tg_requantize_dsp_unclamped(acc, &run->requant, q);
+    return (int8_t)(form.whole_range ? tg_ssat8(value)
+                                     : tg_clamp_i32(value, run->requant.act_min, run->requant.act_max));
 }
 
 static inline bool keeps_whole_range(const run_t *run)
@@ -180,10 +188,10 @@ static inline bool keeps_whole_range(const run_t *run)
 
 /* Outputs [first, first + count) of two pixels from their accumulators {pixel 0, pixel 1} per channel. */
 static inline void requantize_pair_for(const run_t *run, const int32_t *acc, int32_t first, int32_t count,
-                                       int8_t *out0, int8_t *out1, bool whole_range)
+                                       int8_t *out0, int8_t *out1, requant_form_t form)
 {
     for (int32_t c = first; c < first + count; ++c, acc += 2) {
-        const int8_t v0 = output_value(run, c, acc[0], whole_range), v1 = output_value(run, c, acc[1], whole_range);
+        const int8_t v0 = output_value(run, c, acc[0], form), v1 = output_value(run, c, acc[1], form);
         out0[c] = v0;
         out1[c] = v1;
     }
@@ -192,10 +200,15 @@ static inline void requantize_pair_for(const run_t *run, const int32_t *acc, int
 static void requantize_pair(const run_t *run, const int32_t *acc, int32_t first, int32_t count, int8_t *out0,
                             int8_t *out1)
 {
-    if (keeps_whole_range(run)) {
-        requantize_pair_for(run, acc, first, count, out0, out1, true);
+    const bool whole_range = keeps_whole_range(run), per_channel = run->channel_mask != 0;
+    if (whole_range && per_channel) {
+        requantize_pair_for(run, acc, first, count, out0, out1, (requant_form_t){true, true});
+    } else if (whole_range) {
+        requantize_pair_for(run, acc, first, count, out0, out1, (requant_form_t){true, false});
+    } else if (per_channel) {
+        requantize_pair_for(run, acc, first, count, out0, out1, (requant_form_t){false, true});
     } else {
-        requantize_pair_for(run, acc, first, count, out0, out1, false);
+        requantize_pair_for(run, acc, first, count, out0, out1, (requant_form_t){false, false});
     }
 }
 
@@ -203,7 +216,7 @@ static void requantize_pair(const run_t *run, const int32_t *acc, int32_t first,
 static void requantize_single(const run_t *run, const int32_t *acc, int32_t first, int32_t count, int8_t *out)
 {
     for (int32_t c = first; c < first + count; ++c) {
-        out[c] = output_value(run, c, acc[c - first], false);
+        out[c] = output_value(run, c, acc[c - first], (requant_form_t){false, false});
     }
 }
 
