@@ -13,7 +13,7 @@ import numpy as np
 
 from ..model.graph import Graph
 from .layer import ConstArray, Layer, ScratchArg, TensorArg
-from .variants import (DSP, PORTABLE, Target, folded_bias, fully_connected_as_im2col_shape, im2col_shape,
+from .variants import (DSP, PORTABLE, Target, folded_bias_array, fully_connected_as_im2col_shape, im2col_shape,
                        use_product)
 
 ALIGNMENT = 16      # weights.c aligns every array: the padding is flash too
@@ -102,6 +102,7 @@ def sparsify(graph: Graph, layers: list[Layer], target: Target = Target()) -> No
     kernels whose layers together save more than the code that adds."""
     uses = Counter(arg.index for layer in layers for arg in layer.args if isinstance(arg, TensorArg))
     forms: dict[int, list[_Form]] = {}
+    shapes: dict[int, dict | None] = {}     # each candidate's product form (None: the pairs kernels cannot run it)
     for position, layer in enumerate(layers):
         kernel = SPARSE_KERNELS.get(layer.kernel)
         # With a non-zero weight zero point (filter_offset) a stored 0 is not a zero weight.
@@ -109,7 +110,8 @@ def sparsify(graph: Graph, layers: list[Layer], target: Target = Target()) -> No
             continue
         weights = graph.tensors[layer.args[1].index].data
         sparse = encode(weights)
-        paired = _product_shape(graph, layer) is not None
+        shapes[position] = _product_shape(graph, layer)
+        paired = shapes[position] is not None
         if paired and target.dsp and (weights == 0).mean() < DSP_MIN_ZEROS:
             continue
         bitmap_kernel = BITMAP_DSP if paired and target.dsp else kernel
@@ -123,7 +125,7 @@ def sparsify(graph: Graph, layers: list[Layer], target: Target = Target()) -> No
                                  key=lambda form: (-form.saved, form.kernel != LIST_KERNEL))
     chosen = _paying_forms(layers, forms)
     for position, form in chosen.items():
-        _use_sparse(graph, layers[position], form, target)
+        _use_sparse(graph, layers[position], form, shapes[position], target)
 
 
 def _paying_forms(layers: list[Layer], forms: dict[int, list[_Form]]) -> dict[int, _Form]:
@@ -161,8 +163,8 @@ def _product_shape(graph: Graph, layer: Layer) -> dict | None:
     return shape
 
 
-def _use_sparse(graph: Graph, layer: Layer, form: _Form, target: Target) -> None:
-    inp, _, bias, out = layer.args
+def _use_sparse(graph: Graph, layer: Layer, form: _Form, shape: dict | None, target: Target) -> None:
+    inp, _, _, out = layer.args
     if isinstance(form.encoding, SparseList):
         listed = form.encoding
         arrays = [ConstArray(f"{layer.name}_filter_counts", "uint8_t", listed.counts),
@@ -172,14 +174,11 @@ def _use_sparse(graph: Graph, layer: Layer, form: _Form, target: Target) -> None
         arrays = [ConstArray(f"{layer.name}_filter_bitmap", "uint8_t", form.encoding.bitmap),
                   ConstArray(f"{layer.name}_filter_values", "int8_t", form.encoding.values)]
     if form.kernel in PAIRS_KERNELS:
-        shape = _product_shape(graph, layer)
         use_product(graph, layer, shape, form.kernel, "tg_conv_dsp_params_t", pairs_scratch_bytes(shape["depth"]),
                     arrays)
         layer.variant = DSP if target.dsp else PORTABLE
     else:
-        bias_values = graph.tensors[bias.index].data if isinstance(bias, TensorArg) else None
-        bias = ConstArray(f"{layer.name}_folded_bias", "int32_t",
-                          folded_bias(graph.tensors[layer.args[1].index].data, bias_values, layer.params["input_offset"]))
+        bias = folded_bias_array(graph, layer)
         patch = []
         if form.kernel == CONV_SPARSE:   # two input windows, gathered in the filter's order and interleaved
             p = layer.params

@@ -108,6 +108,15 @@ def folded_bias(weights: np.ndarray, bias: np.ndarray | None, input_offset: int)
     return ((total + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
 
 
+def folded_bias_array(graph: Graph, layer: Layer) -> ConstArray:
+    """The folded bias of a lowered layer whose arguments are input, weights, bias (or NULL), output."""
+    _, weights_arg, bias_arg, _ = layer.args
+    bias = graph.tensors[bias_arg.index].data if isinstance(bias_arg, TensorArg) else None
+    assert bias_arg == NULL_ARG or bias is not None
+    weights = _constant_values(graph, weights_arg)
+    return ConstArray(f"{layer.name}_folded_bias", "int32_t", folded_bias(weights, bias, layer.params["input_offset"]))
+
+
 def _use_conv_dsp_if_fit(graph: Graph, layer: Layer) -> None:
     """Moves a CONV_2D layer the matrix product did not take to im2col + the product, over a field of at least
     one word."""
@@ -172,12 +181,9 @@ def use_product(graph: Graph, layer: Layer, shape: dict, kernel: str, params_typ
     arrays of a sparse form), the input offset folded into the bias, the DSP requantization. False, with the
     layer unchanged, when that requantization cannot be exact (requant_dsp.py).
     shape: the kernel's own parameters, then depth, channels and per_channel for the product."""
-    inp, weights_arg, bias_arg, out = layer.args
-    p = layer.params
+    inp, weights_arg, _, out = layer.args
     weights = _constant_values(graph, weights_arg)
-    bias = graph.tensors[bias_arg.index].data if isinstance(bias_arg, TensorArg) else None
-    assert bias_arg == NULL_ARG or bias is not None
-    bias_array = ConstArray(f"{layer.name}_folded_bias", "int32_t", folded_bias(weights, bias, p["input_offset"]))
+    bias_array = folded_bias_array(graph, layer)
     bounds = product_accumulator_bounds(weights, bias_array.values)
     constants = constant_accumulators(weights, bias_array.values)
     requant = dsp_requant(layer, bounds, bool(shape["per_channel"]), constants)
