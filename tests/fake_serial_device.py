@@ -15,7 +15,7 @@ import zlib
 
 import numpy as np
 
-from tinygen.protocol import (CMD_ERROR, CMD_EXIT, CMD_INFER, CMD_INFO, CMD_PING, CMD_PROFILE, CMD_READY,
+from tinygen.targets.protocol import (CMD_ERROR, CMD_EXIT, CMD_INFER, CMD_INFO, CMD_PING, CMD_PROFILE, CMD_READY,
                               INFER_TAIL, PROTOCOL_VERSION, RESPONSE, SEQUENCE_NONE, FrameError, FrameReader,
                               ProtocolTimeout, encode, tensor_info, tensor_layout)
 from tinygen.targets import host

@@ -11,7 +11,7 @@ from tinygen.compiler import Target, compile_graph, compile_model
 from tinygen.compiler.codegen import render, write_atomically
 from tinygen.default_model import DEFAULT_MODEL_PATH
 from tinygen.model.tflite_importer import load_tflite
-from tinygen.validate import validate_host
+from tinygen.validation.host import validate_host
 
 import tf_models
 from conftest import needs_shared_models, shared_model

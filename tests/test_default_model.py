@@ -7,7 +7,7 @@ import pytest
 from tinygen.compiler import compile_model
 from tinygen.default_model import (DEFAULT_MODEL_INFO_PATH, DEFAULT_MODEL_PATH, model_info, sample_input,
                                    test_split)
-from tinygen.validate import validate_host
+from tinygen.validation.host import validate_host
 
 
 @pytest.fixture(scope="module")

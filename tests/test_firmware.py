@@ -12,9 +12,9 @@ from tinygen.boards import all_boards, get_board
 from tinygen.cli import main
 from tinygen.compiler import compile_model
 from tinygen.errors import TinygenError
-from tinygen.firmware.build import build, check_fit, embedded_input
+from tinygen.firmware.build import build, check_fit, compile_for, embedded_input
 from tinygen.quiet_tensorflow import import_tensorflow
-from tinygen.reference import TflmReference
+from tinygen.validation.reference import TflmReference
 from tinygen.targets.qemu import EXIT_FAULT, run_elf
 
 import tf_models
@@ -90,10 +90,10 @@ def test_firmware_output_in_qemu_equals_tflm(tmp_path, board_id, model_name):
     model = compile_model(path)
     if not _fits(model, board):
         with pytest.raises(TinygenError, match="does not fit"):
-            build(board, path, tmp_path / "fw")
+            build(board, compile_for(board, path), tmp_path / "fw")
         assert not (tmp_path / "fw").exists()
         return
-    result = build(board, path, tmp_path / "fw")
+    result = build(board, compile_for(board, path), tmp_path / "fw")
     run = run_elf(board, result.elf, timeout=300)
     assert run.exit_code == 0, run.uart
     sample = embedded_input(model, None)
@@ -116,7 +116,7 @@ def test_a_model_too_big_for_the_board_is_refused_before_compiling(tmp_path):
                                        [(1, 48, 48, 4)]))
     out = tmp_path / "fw"
     with pytest.raises(TinygenError) as error:
-        build(get_board("microbit"), path, out)
+        build(get_board("microbit"), compile_for(get_board("microbit"), path), out)
     message = str(error.value)
     assert "does not fit microbit" in message and "16,384" in message and re.search(r"arena \d{2},\d{3}", message)
     assert "smaller model" in message and "pruning" in message
@@ -155,7 +155,7 @@ def test_two_builds_generate_identical_sources(tmp_path):
     from tinygen.default_model import DEFAULT_MODEL_PATH
 
     for name in ("a", "b"):
-        build(board, DEFAULT_MODEL_PATH, tmp_path / name)
+        build(board, compile_for(board, DEFAULT_MODEL_PATH), tmp_path / name)
     def sources(root):
         return {p.relative_to(root): p.read_bytes() for p in root.rglob("*")
                 if p.is_file() and p.parts[len(root.parts)] in ("src", "include", "linker", "platforms", "platformio.ini")}
@@ -167,7 +167,7 @@ def test_instruction_count_is_repeatable(tmp_path):
     board = get_board("mps2-an386")
     from tinygen.default_model import DEFAULT_MODEL_PATH
 
-    elf = build(board, DEFAULT_MODEL_PATH, tmp_path / "fw").elf
+    elf = build(board, compile_for(board, DEFAULT_MODEL_PATH), tmp_path / "fw").elf
     counts = {run_elf(board, elf).lines("tg-counter ")[0] for _ in range(2)}
     assert len(counts) == 1
     ticks = int(counts.pop().split()[0])
@@ -179,7 +179,7 @@ def test_a_faulting_firmware_reports_the_hardfault_and_exits_nonzero(tmp_path):
     from tinygen.default_model import DEFAULT_MODEL_PATH
 
     out = tmp_path / "fw"
-    build(board, DEFAULT_MODEL_PATH, out)
+    build(board, compile_for(board, DEFAULT_MODEL_PATH), out)
     main_c = out / "src" / "main.c"
     # An undefined instruction right after start-up: the fault path must take over.
     main_c.write_text(main_c.read_text().replace("    tg_counter_start();", '    __asm__ volatile("udf #0");\n    tg_counter_start();'))

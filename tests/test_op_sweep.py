@@ -22,7 +22,7 @@ from tinygen.compiler import Target, compile_model
 from tinygen.compiler.ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
 from tinygen.compiler.sparse import BITMAP_DSP, LIST_KERNEL
 from tinygen.compiler.variants import ADD_DSP, CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP
-from tinygen.validate import validate_host
+from tinygen.validation.host import validate_host
 
 SAMPLES = 20
 MAX_DIMS = 6
@@ -393,7 +393,7 @@ def test_op_bit_exact(case: Case, tmp_path):
     path.write_bytes(case.build())
     _check_structure(case, compile_model(path))
     report = validate_host(path, None, samples=SAMPLES)
-    assert report.bit_exact, f"{case.id} ({case.build}): not bit-exact with TFLM: {report.as_dict()}"
+    assert report.bit_exact, f"{case.id} ({case.build}): not bit-exact with TFLM: {report.to_json()}"
 
 
 DSP = Target(dsp=True)
@@ -436,7 +436,7 @@ def test_dsp_variant_bit_exact(case: Case, tmp_path):
             assert after.kernel == _dsp_kernel(before), (case.id, after.kernel)
             assert after.variant == ("portable" if after.kernel == before.kernel else "dsp")
     report = validate_host(path, None, samples=SAMPLES, target=DSP)
-    assert report.bit_exact, f"{case.id} ({case.build}), DSP variant: not bit-exact with TFLM: {report.as_dict()}"
+    assert report.bit_exact, f"{case.id} ({case.build}), DSP variant: not bit-exact with TFLM: {report.to_json()}"
 
 
 def test_case_ids_are_unique():
@@ -490,4 +490,4 @@ def test_sparse_pairs_kernels_bit_exact(case: SparseCase, tmp_path):
         (layer,) = [layer for layer in compile_model(path, target=target).layers if layer.weight_form]
         assert (layer.kernel, layer.weight_form) == (kernel, "sparse"), (case.id, target)
         report = validate_host(path, None, samples=SAMPLES, target=target)
-        assert report.bit_exact, f"{case.id} ({target.description}): not bit-exact with TFLM: {report.as_dict()}"
+        assert report.bit_exact, f"{case.id} ({target.description}): not bit-exact with TFLM: {report.to_json()}"

@@ -13,7 +13,7 @@ from tinygen.default_model import load_split
 from tinygen.errors import TinygenError
 from tinygen.optimize.pipeline import Options, optimize, write
 from tinygen.quiet_tensorflow import import_tensorflow
-from tinygen.reference import TflmReference
+from tinygen.validation.reference import TflmReference
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_full_pipeline_meets_size_and_accuracy_targets(digits, tmp_path):
 
 
 def test_structured_pruning_cuts_macs_and_qemu_instructions(digits, tmp_path, monkeypatch):
-    from tinygen.firmware_validation import validate_firmware
+    from tinygen.validation.firmware import validate_firmware
 
     monkeypatch.setenv("TINYGEN_HOME", str(tmp_path / "home"))
     dense = optimize(digits["teacher"], digits["data"], Options(student="cnn:16", epochs=8))
@@ -84,7 +84,7 @@ def test_structured_pruning_cuts_macs_and_qemu_instructions(digits, tmp_path, mo
         paths.append(write(result, tmp_path / f"{name}.tflite")[0])
     macs = [compile_model(p).total_macs for p in paths]
     assert macs[1] < 0.6 * macs[0], macs
-    counts = [validate_firmware("mps2-an386", p, samples=3)["instructions_per_inference"]["median"] for p in paths]
+    counts = [validate_firmware("mps2-an386", p, samples=3).timing.median for p in paths]
     assert counts[1] < 0.7 * counts[0], counts
     assert narrow.steps[-2].name == "structured pruning" and narrow.steps[-2].parameters < dense.steps[-2].parameters
 
@@ -132,8 +132,8 @@ def test_build_from_a_float_teacher_optimizes_first(digits, tmp_path, monkeypatc
 
 def test_80_percent_sparsity_shrinks_the_firmware_and_stays_bit_exact(digits, tmp_path, monkeypatch):
     from tinygen.boards import get_board
-    from tinygen.firmware.build import build
-    from tinygen.validate import validate_host
+    from tinygen.firmware.build import build, compile_for
+    from tinygen.validation.host import validate_host
 
     monkeypatch.setenv("TINYGEN_HOME", str(tmp_path / "home"))
     dense = write(optimize(digits["teacher"], digits["data"], Options(student="cnn:16", epochs=6)),
@@ -141,7 +141,7 @@ def test_80_percent_sparsity_shrinks_the_firmware_and_stays_bit_exact(digits, tm
     pruned = write(optimize(digits["teacher"], digits["data"], Options(student="cnn:16", sparsity=0.8, epochs=6)),
                    tmp_path / "pruned.tflite")[0]
     board = get_board("mps2-an386")
-    flash = {name: build(board, path, tmp_path / name).report["flash"]["used"]
+    flash = {name: build(board, compile_for(board, path), tmp_path / name).report["flash"]["used"]
              for name, path in (("dense", dense), ("pruned", pruned))}
     assert flash["pruned"] < flash["dense"] - 1000, flash     # measured here: 11,496 -> 9,448 bytes
     assert compile_model(pruned).sparse_saved_bytes > 0

@@ -10,10 +10,10 @@ import serial
 
 from tinygen.compiler import compile_model
 from tinygen.default_model import DEFAULT_MODEL_PATH
-from tinygen.device_client import DeviceClient
+from tinygen.targets.device_client import DeviceClient
 from tinygen.errors import TinygenError
-from tinygen.firmware_validation import validate_firmware
-from tinygen.protocol import (CMD_READY, SEQUENCE_NONE, FrameError, FrameReader, ProtocolTimeout, TensorInfo, crc16,
+from tinygen.validation.firmware import validate_firmware
+from tinygen.targets.protocol import (CMD_READY, SEQUENCE_NONE, FrameError, FrameReader, ProtocolTimeout, TensorInfo, crc16,
                               encode)
 from tinygen.targets import host
 
@@ -84,7 +84,7 @@ def fake_device(compiled):
         device.__exit__(None, None, None)
 
 
-def validate_on(device: FakeDevice, timeout: float = 1.0, **options) -> dict:
+def validate_on(device: FakeDevice, timeout: float = 1.0, **options):
     return validate_firmware("mps2-an386", DEFAULT_MODEL_PATH, target="device", port=device.path,
                              client_factory=lambda port: DeviceClient(port, timeout=timeout), **options)
 
@@ -118,7 +118,7 @@ def test_a_device_repeating_its_first_answer_is_caught_even_when_outputs_coincid
 def test_stale_answers_are_skipped_and_shift_nothing(fake_device):
     device = fake_device(fault="stale_answer_first")
     report = validate_on(device, samples=6)
-    assert report["bit_exact"] and report["samples"] == 6
+    assert report.bit_exact and report.samples == 6
     assert device.requests.count(0x02) == 6               # no retries: each stale answer was skipped
     outputs = [answer[4:14] for answer in device.infer_answers]
     assert all(a != b for a, b in zip(outputs, outputs[1:]))     # a shift by one would have mismatched
@@ -127,7 +127,7 @@ def test_stale_answers_are_skipped_and_shift_nothing(fake_device):
 def test_an_unsolicited_ready_mid_stream_causes_no_false_mismatch(fake_device):
     device = fake_device(fault="ready_mid_stream")
     report = validate_on(device, samples=5)
-    assert report["bit_exact"] and report["mismatched_samples"] == 0 and report["first_diverging_layer"] is None
+    assert report.bit_exact and report.mismatched_samples == 0 and report.first_diverging_layer is None
     assert device.requests.count(0x02) == 6               # the interrupted request was sent again
 
 
@@ -135,7 +135,7 @@ def test_a_dropped_byte_is_retried_and_succeeds(fake_device):
     device = fake_device(fault="drop_byte")
     start = time.monotonic()
     report = validate_on(device, samples=4, timeout=1.0)
-    assert report["bit_exact"] and device.requests.count(0x02) == 5
+    assert report.bit_exact and device.requests.count(0x02) == 5
     assert time.monotonic() - start < 8
 
 
@@ -184,7 +184,7 @@ def test_device_target_waits_for_a_board_that_restarts_as_its_port_opens(fake_de
     device = fake_device(fault="restart_on_first_request")
     start = time.monotonic()
     report = validate_on(device, samples=3, timeout=10.0)
-    assert report["bit_exact"] and report["target"] == "device"
+    assert report.bit_exact and report.target == "device"
     assert time.monotonic() - start < 8                  # READY started the PING again, no 10 s timeout
     assert device.requests[:2] == [0x04, 0x04]
 

@@ -15,11 +15,11 @@ from tinygen.boards import get_board
 from tinygen.cli import main
 from tinygen.compiler import compile_model
 from tinygen.default_model import DEFAULT_MODEL_PATH
-from tinygen.device_client import DeviceClient
+from tinygen.targets.device_client import DeviceClient
 from tinygen.errors import TinygenError
-from tinygen.firmware.build import build, run_platformio
-from tinygen.firmware_validation import check_device_model, validate_firmware
-from tinygen.protocol import CMD_ERROR, CMD_PING, RESPONSE, SEQUENCE_NONE, FrameError, ProtocolTimeout, encode
+from tinygen.firmware.build import build, compile_for, run_platformio
+from tinygen.validation.firmware import check_device_model, validate_firmware
+from tinygen.targets.protocol import CMD_ERROR, CMD_PING, RESPONSE, SEQUENCE_NONE, FrameError, ProtocolTimeout, encode
 from tinygen.targets.qemu import QemuSerialSession
 
 import tf_models
@@ -45,13 +45,13 @@ def serial_firmware(elf, timeout: float = 5, retries: int = 3):
 
 
 def serial_elf(tmp_path):
-    return build(AN386, DEFAULT_MODEL_PATH, tmp_path / "fw", app="serial").elf
+    return build(AN386, compile_for(AN386, DEFAULT_MODEL_PATH), tmp_path / "fw", app="serial").elf
 
 
 def patched_serial_elf(tmp_path, patch) -> Path:
     """The serial firmware with its generated sources changed by `patch(project)`, rebuilt."""
     out = tmp_path / "fw"
-    build(AN386, DEFAULT_MODEL_PATH, out, app="serial")
+    build(AN386, compile_for(AN386, DEFAULT_MODEL_PATH), out, app="serial")
     patch(out)
     run_platformio(out)
     return out / ".pio" / "build" / AN386.id / "firmware.elf"
@@ -94,11 +94,13 @@ def test_default_model_on_nrf52840_runs_on_the_nearest_core(tmp_path, capsys):
     report = json.loads(out.read_text())
     assert report["bit_exact"] and report["emulated_core"] == "mps2-an386" and report["target"] == "qemu"
     assert "nearest emulated core" in report["note"]
-    for key in ("board", "samples", "mismatched_outputs", "instructions_per_inference", "flash_bytes", "ram_bytes",
-                "stack_bytes", "energy_uj_estimate", "per_layer", "first_diverging_layer"):
+    for key in ("report_version", "board", "samples", "mismatched_outputs", "timing", "memory", "energy",
+                "first_diverging_layer"):
         assert key in report, key
-    assert 0 < report["stack_bytes"] <= 4096
-    assert report["energy_uj_estimate"] > 0 and "ESTIMATE" in report["assumptions"]
+    assert report["timing"]["unit"] == "instructions" and report["timing"]["exact"] and report["timing"]["per_layer"]
+    memory = report["memory"]
+    assert 0 < memory["stack_bytes"] <= 4096 and memory["flash_bytes"]["used"] > memory["ram_bytes"]["used"] > 0
+    assert report["energy"]["uj_estimate"] > 0 and "ESTIMATE" in report["energy"]["assumptions"]
 
 
 @needs_shared_models
@@ -111,7 +113,7 @@ def test_kws_is_bit_exact_with_repeatable_instruction_counts(tmp_path, board):
                      "--samples", "20", "--json", str(out)]) == 0
         runs.append(json.loads(out.read_text()))
     assert all(r["bit_exact"] and r["samples"] == 20 for r in runs)
-    assert runs[0]["instructions_per_inference"] == runs[1]["instructions_per_inference"]
+    assert runs[0]["timing"] == runs[1]["timing"]
 
 
 def _validate_with(factory, **kwargs):
@@ -121,7 +123,7 @@ def _validate_with(factory, **kwargs):
 def test_damaged_frames_are_retried_then_succeed():
     report = _validate_with(lambda port: DeviceClient(DamagingPort(port, damage_writes={2, 4}, damage_reads={20}),
                                                       timeout=5))
-    assert report["bit_exact"]
+    assert report.bit_exact
 
 
 def test_a_link_that_always_damages_frames_fails():
@@ -202,7 +204,7 @@ def test_device_target_over_a_pty_serial_port(tmp_path):
     from tinygen.targets.qemu import qemu_command
 
     board = get_board("mps2-an386")
-    elf = build(board, DEFAULT_MODEL_PATH, tmp_path / "fw", app="serial").elf
+    elf = build(board, compile_for(board, DEFAULT_MODEL_PATH), tmp_path / "fw", app="serial").elf
     command = qemu_command(board, elf)
     command[command.index("-serial") + 1] = "pty"
     command.remove("-nographic")
@@ -216,7 +218,8 @@ def test_device_target_over_a_pty_serial_port(tmp_path):
         assert main(["validate", "--board", "mps2-an386", "--target", "device", "--port", pty,
                      "--samples", "3", "--json", str(out)]) == 0
         report = json.loads(out.read_text())
-        assert report["bit_exact"] and report["target"] == "device" and report["ticks_per_inference"]["min"] > 0   # named by the board counter's unit
+        assert report["bit_exact"] and report["target"] == "device"
+        assert report["timing"]["unit"] == "ticks" and not report["timing"]["exact"] and report["timing"]["min"] > 0
     finally:
         qemu.kill()
         qemu.wait()
@@ -225,21 +228,20 @@ def test_device_target_over_a_pty_serial_port(tmp_path):
 def test_per_layer_profile_adds_up_and_repeats(tmp_path):
     reports = [validate_firmware("mps2-an386", DEFAULT_MODEL_PATH, samples=2, plots_dir=tmp_path / f"p{i}")
                for i in range(2)]
-    assert reports[0]["per_layer"] == reports[1]["per_layer"]
-    per_layer = reports[0]["per_layer"]
-    assert [row["op"] for row in per_layer] == [layer.op.op_type for layer in compile_model(DEFAULT_MODEL_PATH).layers]
-    total = sum(row["count"] for row in per_layer)
-    first_sample = reports[0]["instructions_per_inference"]
-    assert abs(total - first_sample["min"]) <= 0.02 * first_sample["max"], (total, first_sample)
-    assert max(per_layer, key=lambda row: row["count"])["op"] == "CONV_2D"
+    assert reports[0].timing.per_layer == reports[1].timing.per_layer
+    timing = reports[0].timing
+    assert [row.op for row in timing.per_layer] == [layer.op.op_type for layer in compile_model(DEFAULT_MODEL_PATH).layers]
+    total = sum(row.count for row in timing.per_layer)
+    assert abs(total - timing.min) <= 0.02 * timing.max, (total, timing)
+    assert max(timing.per_layer, key=lambda row: row.count).op == "CONV_2D"
     assert (tmp_path / "p0" / "per_layer.png").stat().st_size > 1000
 
 
 def test_a_broken_layer_is_named_as_the_first_diverging_one(tmp_path):
-    from tinygen.firmware_validation import first_diverging_layer, stream_samples
-    from tinygen.reference import TflmReference
+    from tinygen.validation.firmware import first_diverging_layer, stream_samples
+    from tinygen.validation.reference import TflmReference
     from tinygen.samples import random_samples
-    from tinygen.validate import compare
+    from tinygen.validation.comparison import compare
 
     model = compile_model(DEFAULT_MODEL_PATH)
     broken_layer = model.layers[1].name          # the second CONV_2D
@@ -258,16 +260,16 @@ def test_a_broken_layer_is_named_as_the_first_diverging_one(tmp_path):
     expected = [reference.run(sample) for sample in data]
     with serial_firmware(patched_serial_elf(tmp_path, clamp_every_output_to_127), timeout=10) as (session, client):
         actual, _, _ = stream_samples(client, model, data)
-        assert compare(expected, actual)[1] > 0            # the outputs differ ...
+        assert compare(expected, actual).mismatched_samples > 0            # the outputs differ ...
         diverging = first_diverging_layer(client, model, reference, data[0])
         client.exit()
-    assert diverging["position"] == 1 and diverging["layer"] == broken_layer and diverging["differing_bytes"] > 0
+    assert diverging.position == 1 and diverging.layer == broken_layer and diverging.differing_bytes > 0
 
 
 def test_labels_give_accuracy_and_a_confusion_matrix(tmp_path):
     from tinygen.default_model import test_split
     from tinygen.quiet_tensorflow import import_tensorflow
-    from tinygen.reference import TflmReference
+    from tinygen.validation.reference import TflmReference
 
     x, y = test_split()
     data = tmp_path / "digits.npz"
@@ -285,8 +287,9 @@ def test_labels_give_accuracy_and_a_confusion_matrix(tmp_path):
     reference = TflmReference(DEFAULT_MODEL_PATH, 1)
     tflm_accuracy = np.mean([np.argmax(reference.run([x[i]])[0]) == y[i] for i in range(30)])
     assert accuracy["kind"] == "classification" and accuracy["labels"] == 30
-    assert accuracy["device"] == accuracy["int8_reference"] == tflm_accuracy
-    assert 0.0 <= accuracy["float"] <= 1.0
+    scores = accuracy["scores"]
+    assert scores["device"] == scores["int8_reference"] == tflm_accuracy
+    assert 0.0 <= scores["float"] <= 1.0
     matrix = np.array(accuracy["confusion_matrix"])
     assert matrix.shape == (10, 10) and matrix.sum() == 30 and np.trace(matrix) == round(tflm_accuracy * 30)
     assert {p.name for p in (tmp_path / "report_plots").iterdir()} == {"per_layer.png", "confusion.png"}
@@ -302,10 +305,10 @@ def test_regression_outputs_get_error_measures(tmp_path):
     data = tmp_path / "sine.npz"
     np.savez(data, x=x, y=np.sin(x_float).reshape(25, 1, 1))
     report = validate_firmware("mps2-an386", path, inputs=data)
-    accuracy = report["accuracy"]
-    assert accuracy["kind"] == "regression" and report["bit_exact"]
-    assert accuracy["device"] == accuracy["int8_reference"]
-    assert accuracy["device"]["rmse"] < 0.2 and accuracy["device"]["cosine_similarity"] > 0.95
+    accuracy = report.accuracy
+    assert accuracy.kind == "regression" and report.bit_exact
+    assert accuracy.scores["device"] == accuracy.scores["int8_reference"]
+    assert accuracy.scores["device"]["rmse"] < 0.2 and accuracy.scores["device"]["cosine_similarity"] > 0.95
 
 
 def test_renode_script_for_nrf52840(tmp_path):
@@ -340,5 +343,5 @@ def test_reset_restarts_the_device(tmp_path):
 @pytest.mark.parametrize("board", ["lm3s6965evb", "microbit"])
 def test_small_boards_validate_the_default_model(tmp_path, board):
     runs = [validate_firmware(board, DEFAULT_MODEL_PATH, samples=20) for _ in range(2)]
-    assert all(r["bit_exact"] for r in runs)
-    assert runs[0]["instructions_per_inference"] == runs[1]["instructions_per_inference"]
+    assert all(r.bit_exact for r in runs)
+    assert runs[0].timing == runs[1].timing

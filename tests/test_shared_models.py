@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tinygen.cli import main
-from tinygen.validate import validate_host
+from tinygen.validation.host import validate_host
 
 from conftest import needs_shared_models, shared_model
 
@@ -31,7 +31,7 @@ def test_bit_exact_on_50_random_inputs_and_arena_within_tflm(model):
     report = validate_host(shared_model(model), None, samples=50, seed=3)
     assert report.samples == 50
     assert report.bit_exact, report
-    assert report.arena_bytes <= report.tflm_arena_bytes, report
+    assert report.memory.arena_bytes <= report.memory.tflm_arena_bytes, report
 
 
 @pytest.mark.parametrize("model", sorted(m for m, inputs in MODELS.items() if inputs))
@@ -46,4 +46,4 @@ def test_bit_exact_on_the_shipped_sample_inputs(model, tmp_path):
     assert exit_code == 0, report
     assert report["bit_exact"] is True and report["samples"] == len(samples)
     assert report["mismatched_outputs"] == 0 and report["max_abs_diff"] == 0
-    assert {"model", "target", "arena_bytes", "weights_bytes"} <= report.keys()
+    assert report["report_version"] == 1 and report["memory"]["arena_bytes"] <= report["memory"]["tflm_arena_bytes"]

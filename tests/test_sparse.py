@@ -19,12 +19,12 @@ from tinygen.compiler import compile_graph, compile_model
 from tinygen.compiler.codegen import render, write_atomically
 from tinygen.compiler import Target
 from tinygen.compiler.sparse import BITMAP_DSP, LIST_KERNEL, encode, encode_list, pairs_scratch_bytes
-from tinygen.firmware.build import build, embedded_input
+from tinygen.firmware.build import build, compile_for, embedded_input
 from tinygen.model.tflite_importer import load_tflite
-from tinygen.reference import TflmReference
+from tinygen.validation.reference import TflmReference
 from tinygen.report import layer_table
 from tinygen.targets.qemu import run_elf
-from tinygen.validate import validate_host
+from tinygen.validation.host import validate_host
 
 from test_codegen import COMPILERS, compile_c
 from test_kernel_variants import _run_c
@@ -265,7 +265,7 @@ def test_sparse_firmware_is_smaller_faster_and_equal_to_tflm_in_qemu(case, board
     expected = TflmReference(path, len(model.outputs)).run(embedded_input(model, None))
     flash, instructions = {}, {}
     for sparse in (True, False):
-        result = build(board, path, tmp_path / f"sparse-{sparse}", sparse=sparse)
+        result = build(board, compile_for(board, path, sparse=sparse), tmp_path / f"sparse-{sparse}")
         flash[sparse] = result.report["flash"]["used"]
         run = run_elf(board, result.elf)
         assert run.exit_code == 0, run.uart
@@ -284,7 +284,7 @@ def test_the_bitmap_form_on_dsp_cores_trades_a_fifth_more_instructions_for_a_thi
     expected = TflmReference(path, 1).run(embedded_input(compile_model(path), None))
     flash, instructions = {}, {}
     for sparse in (True, False):
-        result = build(board, path, tmp_path / f"sparse-{sparse}", sparse=sparse)
+        result = build(board, compile_for(board, path, sparse=sparse), tmp_path / f"sparse-{sparse}")
         flash[sparse] = result.report["flash"]["used"]
         run = run_elf(board, result.elf)
         (line,) = run.lines("tg-output ")

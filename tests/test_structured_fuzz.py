@@ -22,7 +22,7 @@ import pytest
 import model_mutations
 import tf_models
 from tinygen.cli import main
-from tinygen.validate import validate_host
+from tinygen.validation.host import validate_host
 
 SEED = 8
 MUTANTS_PER_MODEL = 70

@@ -15,8 +15,8 @@ from tinygen.boards import largest_ram_bytes
 from tinygen.cli import main
 from tinygen.compiler import compile_model
 from tinygen.errors import TinygenError, UnsupportedModelError
-from tinygen.reference import TflmReference
-from tinygen.validate import validate_host
+from tinygen.validation.reference import TflmReference
+from tinygen.validation.host import validate_host
 
 
 @pytest.fixture(scope="module")

@@ -44,25 +44,23 @@ def _cmd_validate(args) -> int:
     if args.json:
         check_output_file(args.json, "--json")
     if target == "host":
-        from .validate import validate_host
+        from .validation.host import validate_host
 
         report = validate_host(model, args.inputs, args.samples, args.seed)
-        text, data = report.summary(), report.as_dict()
     else:
         if not args.board:
             raise TinygenError(f"--target {target} needs --board")
-        from .firmware_validation import summary, validate_firmware
+        from .validation.firmware import validate_firmware
 
         plots_dir = args.plots or (args.json.parent / f"{args.json.stem}_plots" if args.json else None)
         if plots_dir is not None:
             check_plots_folder(plots_dir)
-        data = validate_firmware(args.board, model, target, args.port, args.inputs, args.samples, args.seed,
-                                 args.float_model, plots_dir)
-        text = summary(data)
-    print(text)
+        report = validate_firmware(args.board, model, target, args.port, args.inputs, args.samples, args.seed,
+                                   args.float_model, plots_dir)
+    print(report.summary())
     if args.json:
-        write_file_atomically(args.json, (json.dumps(data, indent=2) + "\n").encode())
-    return 0 if data["bit_exact"] else 1
+        write_file_atomically(args.json, (json.dumps(report.to_json(), indent=2) + "\n").encode())
+    return 0 if report.bit_exact else 1
 
 
 def _optimize_options(args):
@@ -118,7 +116,7 @@ def _cmd_boards(args) -> int:
 
 def _cmd_build(args) -> int:
     from .boards import get_board
-    from .firmware.build import build, describe
+    from .firmware.build import build, compile_for, describe
     from .model.formats import is_keras_model
     from .output_paths import check_output_folder
 
@@ -140,8 +138,10 @@ def _cmd_build(args) -> int:
                 sample = [default_model.sample_input()[0]]
             accuracy = default_model.model_info()["int8_accuracy_tflm"]
             print(f"model: tinygen's default model {model.name} (8x8 digits CNN, int8 test accuracy {accuracy:.3f})")
-        result = build(board, model, out_dir, args.input, sample, use_registry=args.pio_registry,
-                       sparse=not args.no_sparse, extra_files=extra_files)
+        check_output_folder(out_dir, [model] + ([args.input] if args.input else []))
+        compiled = compile_for(board, model, sparse=not args.no_sparse)
+        result = build(board, compiled, out_dir, args.input, sample, use_registry=args.pio_registry,
+                       extra_files=extra_files)
     print(describe(result))
     return 0
 

@@ -11,7 +11,7 @@ import numpy as np
 from ..boards import get_board
 from ..compiler import compile_model
 from ..compiler.compile import CompiledModel
-from ..firmware_validation import validate_firmware
+from ..validation.firmware import validate_firmware
 from .reference import ReferenceFigure, reference_data, reference_for
 
 REFERENCE_SAMPLES = 3
@@ -67,17 +67,17 @@ def bench(model_path: Path, board_id: str, samples: int = REFERENCE_SAMPLES) -> 
     with tempfile.TemporaryDirectory(prefix="tinygen-bench-") as work:
         inputs = reference_inputs(model, samples, Path(work))
         report = validate_firmware(board_id, model_path, inputs=inputs, samples=samples)
-    work_counts = report["instructions_per_inference"]
-    ram = report["ram_bytes"]
+    timing, memory = report.timing, report.memory
+    ram = memory.ram_bytes
     return BenchResult(
-        model=Path(model_path).name, board=board_id, ran_on=report.get("emulated_core", board_id),
-        bit_exact=report["bit_exact"], samples=report["samples"],
-        inputs="default_rng(0).integers(-128, 128) as int8" if inputs else report["inputs"],
-        macs=report["macs"], instructions={k: work_counts[k] for k in ("min", "median", "max")},
-        per_layer=[{"position": row["position"], "op": row["op"], "kernel": row["kernel"],
-                    "instructions": row["count"]} for row in report["per_layer"]],
-        flash_bytes=report["flash_bytes"]["used"], ram_bytes=ram["used"] - ram["stack"] + report["stack_bytes"],
-        stack_bytes=report["stack_bytes"], arena_bytes=report["arena_bytes"], reference=reference_for(model_path))
+        model=Path(model_path).name, board=board_id, ran_on=report.emulated_core or board_id,
+        bit_exact=report.bit_exact, samples=report.samples,
+        inputs="default_rng(0).integers(-128, 128) as int8" if inputs else report.inputs,
+        macs=report.macs, instructions={"min": timing.min, "median": timing.median, "max": timing.max},
+        per_layer=[{"position": row.position, "op": row.op, "kernel": row.kernel, "instructions": row.count}
+                   for row in timing.per_layer],
+        flash_bytes=memory.flash_bytes["used"], ram_bytes=ram["used"] - ram["stack"] + memory.stack_bytes,
+        stack_bytes=memory.stack_bytes, arena_bytes=memory.arena_bytes, reference=reference_for(model_path))
 
 
 def describe(result: BenchResult, layers: int = 8) -> str:

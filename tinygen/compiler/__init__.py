@@ -12,7 +12,9 @@ def compile_model(path: str | Path, sparse: bool = True, target: Target = Target
     TinygenError subclasses with a clear message."""
     path = Path(path)
     graph = load_tflite(path)
-    return compile_graph(graph, path.name, path.read_bytes(), sparse, target)
+    model = compile_graph(graph, path.name, path.read_bytes(), sparse, target)
+    model.source = path
+    return model
 
 
 __all__ = ["compile_model", "compile_graph", "CompiledModel", "Target"]

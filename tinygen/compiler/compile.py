@@ -2,10 +2,11 @@
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from ..errors import UnsupportedModelError
+from ..errors import TinygenError, UnsupportedModelError
 from ..model.graph import Graph, Tensor
 from . import planner
 from .checks import check_arena_fits, check_supported, tensor_bytes
@@ -53,6 +54,32 @@ class CompiledModel:
     outputs: list[ModelIO]
     output_copies: list[tuple[int, int]] = field(default_factory=list)   # (output position, tensor)
     target: Target = Target()
+    source: Path | None = None                  # the model file, when compiled from one
+
+    @property
+    def input_bytes(self) -> int:
+        return sum(io.bytes for io in self.inputs)
+
+    @property
+    def output_bytes(self) -> int:
+        return sum(io.bytes for io in self.outputs)
+
+    def pack_inputs(self, sample: list[np.ndarray]) -> bytes:
+        """One sample (an array per input) as the generated code takes it, on the host and on a
+        device alike: each input's bytes in model order."""
+        return b"".join(np.ascontiguousarray(value, dtype=io.tensor.dtype).tobytes()
+                        for io, value in zip(self.inputs, sample))
+
+    def unpack_outputs(self, raw: bytes) -> list[np.ndarray]:
+        """One sample's outputs (an array per output) from the bytes the generated code gives back."""
+        if len(raw) != self.output_bytes:
+            raise TinygenError(f"{self.name}: {len(raw)} bytes of output, expected {self.output_bytes}")
+        outputs, position = [], 0
+        for io in self.outputs:
+            outputs.append(np.frombuffer(raw[position:position + io.bytes], dtype=io.tensor.dtype)
+                           .reshape(io.tensor.shape))
+            position += io.bytes
+        return outputs
 
     @property
     def weights_bytes(self) -> int:

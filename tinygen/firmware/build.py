@@ -83,15 +83,23 @@ def run_platformio(project: Path) -> None:
         raise TinygenError(f"PlatformIO build failed (full log: {kept.name}):\n{tail}")
 
 
-def build(board: Board, model_path: Path, out_dir: Path, input_path: Path | None = None,
+def compile_for(board: Board, model_path: Path, sparse: bool = True) -> CompiledModel:
+    """The model compiled with the kernel variants of the board's core, as `build` takes it."""
+    return compile_model(model_path, sparse, board_target(board))
+
+
+def build(board: Board, model: CompiledModel, out_dir: Path, input_path: Path | None = None,
           sample: list[np.ndarray] | None = None, use_registry: bool = False, app: str = "oneshot",
-          sparse: bool = True, extra_files: Iterable[Path] = ()) -> BuildResult:
+          extra_files: Iterable[Path] = ()) -> BuildResult:
     """Builds the project in a staging folder that replaces `out_dir` only when everything succeeded.
-    `extra_files` are copied into the project (e.g. the optimized model and its report)."""
+    `model` comes from compile_for(board, ...); `extra_files` are copied into the project (e.g. the
+    optimized model and its report)."""
     started = time.monotonic()
-    inputs = [Path(model_path)] + ([Path(input_path)] if input_path is not None else [])
+    if model.target != board_target(board):
+        raise TinygenError(f"{model.name} was compiled for {model.target.description}, {board.id} needs "
+                           f"{board_target(board).description}: compile it for this board")
+    inputs = [Path(p) for p in (model.source, input_path) if p is not None]
     check_output_folder(out_dir, inputs)
-    model = compile_model(model_path, sparse, board_target(board))
     check_fit(model, board)
     if sample is None and app == "oneshot":
         sample = embedded_input(model, input_path)

@@ -10,7 +10,7 @@ from ..boards import Board
 from ..compiler.codegen import array_body, environment, render
 from ..compiler.compile import CompiledModel
 from ..errors import TinygenError
-from ..protocol import tensor_info, tensor_layout
+from ..targets.protocol import tensor_info, tensor_layout
 from ..resources import hal_dir
 from .dev_platform import PLATFORMS_DIR, platform_files, platform_name
 

@@ -10,7 +10,7 @@ import numpy as np
 from ..compiler.quantization import quantize_float_to_int8
 from ..model.tflite_importer import parse_tflite
 from ..quiet_tensorflow import native_stderr_captured
-from ..reference import TflmReference
+from ..validation.reference import TflmReference
 from .data import DataSet
 
 REPRESENTATIVE_SAMPLES = 200

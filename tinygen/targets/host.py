@@ -42,23 +42,13 @@ def build(model: CompiledModel, work_dir: Path) -> Path:
 def run(executable: Path, model: CompiledModel, samples: list[list[np.ndarray]], work_dir: Path) -> list[list[np.ndarray]]:
     """Runs every sample (one array per model input) and returns one array per model output."""
     inputs_path, outputs_path = work_dir / "inputs.bin", work_dir / "outputs.bin"
-    with open(inputs_path, "wb") as stream:
-        for sample in samples:
-            for io, value in zip(model.inputs, sample):
-                stream.write(np.ascontiguousarray(value, dtype=io.tensor.dtype).tobytes())
+    inputs_path.write_bytes(b"".join(model.pack_inputs(sample) for sample in samples))
     result = subprocess.run([str(executable), str(inputs_path), str(outputs_path), str(len(samples))],
                             capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         raise TinygenError(f"the host model exited with status {result.returncode}: {result.stderr.strip()}")
     raw = outputs_path.read_bytes()
-    outputs, position = [], 0
-    for _ in samples:
-        sample_outputs = []
-        for io in model.outputs:
-            chunk = raw[position:position + io.bytes]
-            position += io.bytes
-            sample_outputs.append(np.frombuffer(chunk, dtype=io.tensor.dtype).reshape(io.tensor.shape))
-        outputs.append(sample_outputs)
-    if position != len(raw):
-        raise TinygenError(f"the host model wrote {len(raw)} bytes of output, expected {position}")
-    return outputs
+    if len(raw) != model.output_bytes * len(samples):
+        raise TinygenError(f"the host model wrote {len(raw)} bytes of output, expected {model.output_bytes * len(samples)}")
+    step = model.output_bytes
+    return [model.unpack_outputs(raw[start:start + step]) for start in range(0, len(raw), step)]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import serial
 
-from .errors import TinygenError
+from ..errors import TinygenError
 
 PROTOCOL_VERSION = 2
 SYNC = b"\xa5\x5a"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import serial
 
-from .errors import TinygenError
+from ..errors import TinygenError
 from .protocol import (CMD_DUMP, CMD_ERROR, CMD_EXIT, CMD_INFER, CMD_INFO, CMD_PING, CMD_PROFILE, CMD_READY,
                        CMD_RESET, COMMAND_NAMES, ERRORS, INFER_TAIL, INFO_MAX_PAYLOAD, INPUT_CRC, MAX_PAYLOAD,
                        PROTOCOL_VERSION, RESPONSE, SEQUENCE_NONE, ConnectionLost, DeviceInfo, FrameError, FrameReader,

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import TinygenError
+from ..errors import TinygenError
 
-_PACKAGE_PARENT = Path(__file__).resolve().parent.parent    # so the child imports this same tinygen
+_PACKAGE_PARENT = Path(__file__).resolve().parents[2]   # so the child imports this same tinygen
 
 
 class TflmReference:
@@ -28,7 +28,8 @@ class TflmReference:
         self.num_outputs = num_outputs
         pythonpath = os.pathsep.join(filter(None, [str(_PACKAGE_PARENT), os.environ.get("PYTHONPATH")]))
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "tinygen.reference", str(self.model_path), str(int(keep_intermediates))],
+            [sys.executable, "-m", "tinygen.validation.reference", str(self.model_path),
+             str(int(keep_intermediates))],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": pythonpath})
         self._finalizer = weakref.finalize(self, _stop, self._process)
         status, message = self._receive()

@@ -4,13 +4,28 @@ from pathlib import Path
 
 import matplotlib
 
+from .report import LayerTiming, ValidationReport
+
 matplotlib.use("Agg")   # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def per_layer_bars(per_layer: list[dict], unit: str, title: str, path: Path) -> Path:
-    labels = [f"{row['position']}: {row['op']}" for row in per_layer]
-    values = [row["count"] for row in per_layer]
+def write_plots(report: ValidationReport, title: str, plots_dir: Path) -> list[str]:
+    """The charts a report has data for, written into plots_dir; their paths."""
+    plots_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    if report.timing:
+        unit = report.timing.unit
+        written.append(per_layer_bars(report.timing.per_layer, unit, f"{title}: {unit} per layer",
+                                      plots_dir / "per_layer.png"))
+    if report.accuracy and report.accuracy.confusion_matrix is not None:
+        written.append(confusion_matrix_image(report.accuracy.confusion_matrix, title, plots_dir / "confusion.png"))
+    return [str(path) for path in written]
+
+
+def per_layer_bars(per_layer: list[LayerTiming], unit: str, title: str, path: Path) -> Path:
+    labels = [f"{row.position}: {row.op}" for row in per_layer]
+    values = [row.count for row in per_layer]
     figure, axes = plt.subplots(figsize=(8, max(2.5, 0.3 * len(labels) + 1)))
     axes.barh(range(len(values)), values, color="#3b75af")
     axes.set_yticks(range(len(values)), labels, fontsize=8)
