@@ -17,7 +17,7 @@ import numpy as np
 
 from tinygen.targets.protocol import (CMD_ERROR, CMD_EXIT, CMD_INFER, CMD_INFO, CMD_PING, CMD_PROFILE, CMD_READY,
                               INFER_TAIL, PROTOCOL_VERSION, RESPONSE, SEQUENCE_NONE, FrameError, FrameReader,
-                              ProtocolTimeout, encode, tensor_info, tensor_layout)
+                              ProtocolTimeout, encode, info_payload, tensor_info)
 from tinygen.targets import host
 
 FAULTS = {
@@ -145,7 +145,5 @@ class FakeDevice:
         return sample
 
     def _info(self) -> bytes:
-        board = self.board.encode()
-        return (bytes([self.version]) + self.model.model_hash.encode() + bytes([len(board)]) + board
-                + struct.pack("<I", self.model.arena_bytes)
-                + tensor_layout([tensor_info(io) for io in self.model.inputs], self.outputs))
+        return info_payload(self.model.model_hash, self.board, self.model.arena_bytes,
+                            [tensor_info(io) for io in self.model.inputs], self.outputs, self.version)

@@ -27,3 +27,7 @@ def boards_dir() -> Path:
 
 def hal_dir() -> Path:
     return templates_dir() / "hal"
+
+
+def runtime_dir() -> Path:
+    return templates_dir() / "runtime"

@@ -10,16 +10,30 @@ from ..boards import Board
 from ..compiler.codegen import array_body, environment, render
 from ..compiler.compile import CompiledModel
 from ..errors import TinygenError
-from ..targets.protocol import tensor_info, tensor_layout
-from ..resources import hal_dir
+from ..resources import hal_dir, runtime_dir
+from ..targets.protocol import info_payload, tensor_info
 from .dev_platform import PLATFORMS_DIR, platform_files, platform_name
 
 HAL_COMMON = ("tg_startup.c", "tg_print.c", "tg_stack.c")
 
 
-def _io_layout(model: CompiledModel) -> list[int]:
-    """INFO's description of the inputs and outputs, as bytes for the generated C (protocol.tensor_layout)."""
-    return list(tensor_layout([tensor_info(io) for io in model.inputs], [tensor_info(io) for io in model.outputs]))
+def _info_answer(model: CompiledModel, board: Board) -> np.ndarray:
+    """INFO's answer for this model and board, which the serial runtime sends as generated."""
+    payload = info_payload(model.model_hash, board.id, model.arena_bytes, [tensor_info(io) for io in model.inputs],
+                           [tensor_info(io) for io in model.outputs])
+    return np.frombuffer(payload, dtype=np.uint8)
+
+
+def _serial_app_files(model: CompiledModel, board: Board, context: dict) -> dict[str, str]:
+    """The fixed serial runtime and the data it reads about this model (model_io.c)."""
+    context = {**context, "model_name": model.name, "input_bytes": model.input_bytes,
+               "output_bytes": model.output_bytes, "rx_payload": max(model.input_bytes + 2, 64),
+               "info_body": array_body(_info_answer(model, board))}
+    return {"src/tg_protocol.c": (hal_dir() / "tg_protocol.c").read_text(),
+            "include/tg_protocol.h": (hal_dir() / "tg_protocol.h").read_text(),
+            "include/tg_model_io.h": (runtime_dir() / "tg_model_io.h").read_text(),
+            "src/model_io.c": environment().get_template("firmware/model_io.c.j2").render(context),
+            "src/main.c": (runtime_dir() / "tg_serial_main.c").read_text()}
 
 
 def registry_target(board: Board) -> dict:
@@ -40,28 +54,25 @@ def project_files(model: CompiledModel, board: Board, sample: list[np.ndarray] |
     for name in HAL_COMMON + (f"tg_uart_{board.data['uart']['driver']}.c", f"tg_counter_{board.data['counter']['driver']}.c"):
         files[f"src/{name}"] = (hal_dir() / name).read_text()
     files["include/tg_hal.h"] = (hal_dir() / "tg_hal.h").read_text()
-    if app == "serial":
-        files["src/tg_protocol.c"] = (hal_dir() / "tg_protocol.c").read_text()
-        files["include/tg_protocol.h"] = (hal_dir() / "tg_protocol.h").read_text()
-    offsets = np.cumsum([0] + [io.bytes for io in model.inputs]).tolist()
     context = {
         "version": __version__, "board": board,
         "uart_clock_hz": board.data["uart"].get("clock_hz", board.data["clock_hz"]),
         "inputs": [{"position": io.position, "ctype": io.ctype, "elements": io.tensor.size, "bytes": io.bytes,
-                    "offset": offsets[io.position],
                     "body": array_body(np.asarray(sample[io.position], dtype=io.tensor.dtype)) if sample else ""}
                    for io in model.inputs],
         "outputs": [{"position": io.position, "ctype": io.ctype, "elements": io.tensor.size, "bytes": io.bytes}
                     for io in model.outputs],
-        "layout": _io_layout(model), "app": app,
+        "app": app,
         "call_args": ", ".join([f"input{io.position}" for io in model.inputs] +
                                [f"output{io.position}" for io in model.outputs]),
         "registry": registry_target(board) if use_registry else None,
         "platforms_dir": PLATFORMS_DIR, "platform_name": platform_name(),
     }
     files["include/board.h"] = env.get_template("firmware/board.h.j2").render(context)
-    main_template = {"oneshot": "firmware/main.c.j2", "serial": "firmware/main_serial.c.j2"}[app]
-    files["src/main.c"] = env.get_template(main_template).render(context)
+    if app == "serial":
+        files.update(_serial_app_files(model, board, context))
+    else:
+        files["src/main.c"] = env.get_template("firmware/main.c.j2").render(context)
     files["linker/firmware.ld"] = env.get_template("firmware/firmware.ld.j2").render(context)
     files["platformio.ini"] = env.get_template("firmware/platformio.ini.j2").render(context)
     if not use_registry:

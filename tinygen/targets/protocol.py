@@ -175,14 +175,17 @@ def tensor_info(io) -> TensorInfo:
     return TensorInfo(io.tensor.dtype, tuple(io.tensor.shape) or (1,), io.bytes)
 
 
-def tensor_layout(inputs: list[TensorInfo], outputs: list[TensorInfo]) -> bytes:
-    """INFO's description of the inputs and outputs, which the firmware sends as generated: their
-    counts (u8), then per tensor the dtype code (u8), rank (u8), dimensions and bytes (u32 LE)."""
-    layout = bytes([len(inputs), len(outputs)])
+def info_payload(model_hash: str, board: str, arena_bytes: int, inputs: list[TensorInfo],
+                 outputs: list[TensorInfo], version: int = PROTOCOL_VERSION) -> bytes:
+    """INFO's answer, which the firmware sends as generated (model_io.c): version (u8), model sha256
+    (64 ASCII), board id (u8 length + ASCII), arena bytes (u32 LE), the input and output counts (u8
+    each), then per tensor the dtype code (u8), rank (u8), dimensions and bytes (u32 LE)."""
+    payload = (bytes([version]) + model_hash.encode("ascii") + bytes([len(board)]) + board.encode("ascii")
+               + struct.pack("<I", arena_bytes) + bytes([len(inputs), len(outputs)]))
     for tensor in inputs + outputs:
         rank = len(tensor.shape)
-        layout += struct.pack(f"<BB{rank + 1}I", DTYPE_CODES[tensor.dtype], rank, *tensor.shape, tensor.bytes)
-    return layout
+        payload += struct.pack(f"<BB{rank + 1}I", DTYPE_CODES[tensor.dtype], rank, *tensor.shape, tensor.bytes)
+    return payload
 
 
 @dataclass
@@ -196,8 +199,7 @@ class DeviceInfo:
 
 
 def parse_info(payload: bytes) -> DeviceInfo:
-    """INFO's answer: version (u8), model sha256 (64 ASCII), board id (u8 length + ASCII), arena bytes
-    (u32 LE), then the tensor layout (tensor_layout)."""
+    """INFO's answer, as info_payload makes it."""
     check_version(payload, "INFO")
     try:
         model_hash = payload[1:65].decode("ascii")
