@@ -359,3 +359,18 @@ def test_two_inputs_and_two_outputs_travel_through_the_serial_runtime(tmp_path):
     assert model.outputs[0].bytes != model.outputs[1].bytes
     report = validate_firmware("mps2-an386", path, samples=5)
     assert report.bit_exact and report.samples == 5, report.summary()
+
+
+def test_a_power_trace_is_measured_beside_the_estimate(tmp_path):
+    """validate --power-trace: the trace (a synthetic PPK2 export here: QEMU draws no current) is read
+    before the run, and the report sets its energy beside the board's estimate."""
+    from test_power import Synthetic
+
+    trace = Synthetic(seed=2).ppk2_csv(tmp_path / "ppk2.csv")
+    out = tmp_path / "report.json"
+    assert main(["validate", "--board", "nrf52840", "--samples", "2", "--power-trace", str(trace),
+                 "--supply-v", "3.0", "--json", str(out)]) == 0
+    power = json.loads(out.read_text())["power"]
+    assert len(power["inferences"]) == 12 and power["window_method"].startswith("marker pin")
+    assert power["measured_over_estimate"] == pytest.approx(power["energy_uj"]["mean"] / power["estimate_uj"])
+    assert main(["validate", "--board", "mps2-an386", "--power-trace", str(tmp_path / "missing.csv")]) == 1

@@ -46,6 +46,9 @@ def _cmd_validate(args) -> int:
     if target == "host":
         from .validation.host import validate_host
 
+        if args.power_trace:
+            raise TinygenError("--power-trace needs a board run: give --board (and --target device for a real board)")
+
         report = validate_host(model, args.inputs, args.samples, args.seed)
     else:
         if not args.board:
@@ -56,11 +59,56 @@ def _cmd_validate(args) -> int:
         if plots_dir is not None:
             check_plots_folder(plots_dir)
         report = validate_firmware(args.board, model, target, args.port, args.inputs, args.samples, args.seed,
-                                   args.float_model, plots_dir)
+                                   args.float_model, plots_dir, power_trace=args.power_trace,
+                                   trace_options=_trace_options(args))
     print(report.summary())
     if args.json:
         write_file_atomically(args.json, (json.dumps(report.to_json(), indent=2) + "\n").encode())
     return 0 if report.bit_exact else 1
+
+
+def _trace_options(args):
+    from .power.measurement import TraceOptions
+
+    return TraceOptions(supply_v=args.supply_v, marker=args.marker, inferences=args.inferences, period_s=args.period,
+                        battery_mah=args.battery_mah, inferences_per_s=args.rate)
+
+
+def _cmd_power(args) -> int:
+    from dataclasses import asdict
+
+    from .boards import get_board
+    from .output_paths import check_output_file, write_file_atomically
+    from .power.calibration import calibrate
+    from .power.measurement import compare_with_estimate, describe, measure_trace
+
+    board = get_board(args.board) if args.board else None
+    if args.calibrate and board is None:
+        raise TinygenError("--calibrate needs --board: the calibration is stored for one board")
+    if args.json:
+        check_output_file(args.json, "--json")
+    if args.capture:
+        from .power.capture import capture
+
+        check_output_file(args.trace, "the trace")
+        if args.trace.exists():
+            raise TinygenError(f"{args.trace} exists: record into a new file (tinygen does not overwrite traces)")
+        supply = args.supply_v or (board.data["power"].get("voltage_v") if board else None) or 3.0
+        capture(args.capture, args.seconds, args.trace, supply)
+        print(f"recorded {args.trace} ({args.seconds:g} s from the {args.capture})")
+    measured = measure_trace(args.trace, _trace_options(args), board)
+    if board is not None and args.instructions:
+        from .validation.energy import energy_estimate
+
+        compare_with_estimate(measured, energy_estimate(board, args.instructions).uj_estimate)
+    print(describe(measured))
+    if args.calibrate:
+        calibration = calibrate(board.id, measured)
+        print(f"calibrated {board.id}: {calibration.run_current_ma:.4f} mA at {calibration.voltage_v:.3f} V from "
+              f"{calibration.trace}; later estimates use it")
+    if args.json:
+        write_file_atomically(args.json, (json.dumps(asdict(measured), indent=2) + "\n").encode())
+    return 0
 
 
 def _optimize_options(args):
@@ -183,7 +231,8 @@ def _cmd_flash(args) -> int:
 
 
 COMMANDS = {"compile": _cmd_compile, "validate": _cmd_validate, "boards": _cmd_boards, "build": _cmd_build,
-            "optimize": _cmd_optimize, "bench": _cmd_bench, "flash": _cmd_flash}
+            "optimize": _cmd_optimize, "bench": _cmd_bench, "power": _cmd_power,
+            "flash": _cmd_flash}
 
 
 def main(argv: list[str] | None = None) -> int:

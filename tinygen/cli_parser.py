@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate_cmd.add_argument("--float-model", type=Path,
                               help="the float model (.tflite, .keras, .h5) to compare accuracy with (needs labels y)")
     validate_cmd.add_argument("--plots", type=_output_path, help="folder for PNG plots (default: beside --json)")
+    validate_cmd.add_argument("--power-trace", type=Path,
+                              help="a current trace recorded during this run (PPK2 CSV, Joulescope .jls, plain CSV): "
+                                   "measured energy per inference beside the estimate")
+    add_trace_arguments(validate_cmd)
 
     _add_command(commands, "boards", help="list the boards tinygen builds for")
 
@@ -81,11 +85,38 @@ def build_parser() -> argparse.ArgumentParser:
     bench_cmd.add_argument("--samples", type=_positive_int, default=3, help="inferences per model (median reported)")
     bench_cmd.add_argument("--json", type=_output_path, help="write the figures as JSON here")
 
+    power_cmd = _add_command(commands, "power", help="energy per inference, idle current and battery life from a "
+                                                     "current trace (PPK2 CSV, Joulescope .jls, plain CSV)")
+    power_cmd.add_argument("trace", type=Path, help="the trace file (with --capture: the file to record into)")
+    power_cmd.add_argument("--board", help="board id: its supply voltage, and its energy estimate to compare with")
+    power_cmd.add_argument("--instructions", type=_positive_float,
+                           help="instructions per inference (from validate or bench) for the estimate to compare with")
+    power_cmd.add_argument("--calibrate", action="store_true",
+                           help="store the measured current and voltage as the board's energy model (needs --board)")
+    power_cmd.add_argument("--capture", choices=["ppk2", "joulescope"],
+                           help="record the trace from an attached profiler first")
+    power_cmd.add_argument("--seconds", type=_positive_float, default=10.0, help="capture length")
+    power_cmd.add_argument("--json", type=_output_path, help="write the measurement as JSON here")
+    add_trace_arguments(power_cmd)
+
     flash_cmd = _add_command(commands, "flash", help="write a built firmware to a board through its debug probe")
     flash_cmd.add_argument("--board", required=True, help="board id")
     flash_cmd.add_argument("--dir", type=Path, help="built project (default: firmware_out/BOARD)")
     flash_cmd.add_argument("--dry-run", action="store_true", help="print the exact command and stop")
     return parser
+
+
+def add_trace_arguments(command) -> None:
+    command.add_argument("--supply-v", type=_positive_float,
+                         help="supply voltage for traces that record none (default: the board file's)")
+    command.add_argument("--marker", help="profiler channel wired to the board's marker pin (PPK2: D0..D7, default "
+                                          "D0; Joulescope: a signal name, default gpi[0])")
+    command.add_argument("--inferences", type=_positive_int,
+                         help="without a marker: the number of inferences in the trace (with --period)")
+    command.add_argument("--period", type=_positive_float, help="without a marker: seconds from one inference to the next")
+    command.add_argument("--battery-mah", type=_positive_float, default=225.0,
+                         help="battery capacity for the life projection (CR2032)")
+    command.add_argument("--rate", type=_positive_float, default=1.0, help="inferences per second in the projection")
 
 
 def add_optimize_arguments(command) -> None:

@@ -11,6 +11,7 @@ from ..boards import Board, get_board
 from ..compiler.compile import CompiledModel
 from ..errors import TinygenError
 from ..firmware.build import compile_for
+from ..power.measurement import TraceOptions, compare_with_estimate, measure_trace
 from ..progress import track
 from ..samples import load_labels, validation_samples
 from ..targets.device_client import DeviceClient
@@ -76,11 +77,15 @@ def _timing(model: CompiledModel, board: Board, target: str, counts: list[int], 
 def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", port: str | None = None,
                       inputs: Path | None = None, samples: int | None = None, seed: int = 0,
                       float_model: Path | None = None, plots_dir: Path | None = None,
-                      client_factory=DeviceClient) -> ValidationReport:
+                      client_factory=DeviceClient, power_trace: Path | None = None,
+                      trace_options: TraceOptions = TraceOptions()) -> ValidationReport:
+    """power_trace: a current trace recorded while this firmware ran (on a device, with its marker
+    pin wired to the profiler), measured and compared with the energy estimate."""
     board = get_board(board_id)
     run_board, note = running_board(board, target)
     model = compile_for(run_board, model_path)
     check_frames_fit(model)
+    power = measure_trace(power_trace, trace_options, board) if power_trace is not None else None
     data, source = validation_samples(model, inputs, samples, seed)
     labels = load_labels(inputs, len(data)) if inputs is not None else None
     reference = TflmReference(model_path, len(model.outputs), keep_intermediates=True)
@@ -106,6 +111,9 @@ def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", por
         max_abs_diff=comparison.max_abs_diff, macs=model.total_macs, layers=len(model.layers), memory=memory,
         board=board.id, emulated_core=run_board.id if run_board is not board else None, note=note,
         first_diverging_layer=diverging, timing=timing, energy=energy_estimate(board, timing.median))
+    if power is not None:
+        compare_with_estimate(power, report.energy.uj_estimate)
+        report.power = power
     if labels is not None:
         report.accuracy = accuracy(model, labels, data, expected, actual, float_model)
     if plots_dir is not None:

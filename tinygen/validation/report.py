@@ -4,6 +4,9 @@ terminal, `to_json()` for machines; README.md ("The validation report") document
 
 from dataclasses import asdict, dataclass, field
 
+from ..power.analysis import PowerMeasurement
+from ..power.measurement import describe as describe_power
+
 REPORT_VERSION = 1      # bumped when a JSON key changes meaning or goes away
 
 
@@ -86,6 +89,7 @@ class ValidationReport:
     timing: Timing | None = None
     energy: Energy | None = None
     accuracy: Accuracy | None = None
+    power: PowerMeasurement | None = None       # from a measured current trace
     plots: list[str] = field(default_factory=list)
     plots_error: str | None = None
 
@@ -112,6 +116,8 @@ class ValidationReport:
         if self.accuracy:
             lines.append("accuracy: " + ", ".join(f"{source} {_score(value)}"
                                                     for source, value in self.accuracy.scores.items()))
+        if self.power:
+            lines.append(describe_power(self.power))
         lines += [f"plot: {path}" for path in self.plots]
         if self.plots_error:
             lines.append(self.plots_error)
