@@ -11,6 +11,7 @@ import pytest
 from tinygen.boards import all_boards, get_board
 from tinygen.cli import main
 from tinygen.compiler import compile_model
+from tinygen.default_model import DEFAULT_MODEL_PATH
 from tinygen.errors import TinygenError
 from tinygen.firmware.build import build, check_fit, compile_for, embedded_input
 from tinygen.quiet_tensorflow import import_tensorflow
@@ -188,3 +189,22 @@ def test_a_faulting_firmware_reports_the_hardfault_and_exits_nonzero(tmp_path):
     run = run_elf(board, out / ".pio" / "build" / board.id / "firmware.elf")
     assert run.exit_code == EXIT_FAULT, run.uart
     assert "tg-fault: HardFault pc=0x" in run.uart and "tg-done" not in run.uart
+
+
+def test_the_marker_pin_is_high_exactly_around_the_inference(tmp_path):
+    """netduinoplus2's GPIOC is an unimplemented device in QEMU, so -d unimp logs every write to it:
+    the marker pin PC6 (board file) is set through BSRR before the counter starts and reset after the
+    inference, once each."""
+    from tinygen.targets.qemu import qemu_command
+
+    board = get_board("netduinoplus2")
+    elf = build(board, compile_for(board, DEFAULT_MODEL_PATH), tmp_path / "fw").elf
+    log = tmp_path / "unimp.log"
+    run = subprocess.run(qemu_command(board, elf) + ["-d", "unimp", "-D", str(log)], capture_output=True, timeout=120,
+                         stdin=subprocess.DEVNULL)
+    assert run.returncode == 0 and b"tg-done" in run.stdout
+    writes = [line for line in log.read_text().splitlines() if "write" in line and ("GPIOC" in line or "RCC" in line)]
+    bsrr = [i for i, line in enumerate(writes) if line.startswith("GPIOC") and "offset 0x018" in line]
+    assert [writes[i].split("value ")[1].rstrip(")") for i in bsrr] == ["0x00400000", "0x00000040", "0x00400000"]
+    timer_start = next(i for i, line in enumerate(writes) if line.startswith("RCC") and "offset 0x040" in line)
+    assert bsrr[1] < timer_start < bsrr[2]

@@ -12,7 +12,7 @@ from .resources import boards_dir, hal_dir
 # Cores with the Armv7E-M/Armv8-M DSP extension (SMLAD, SXTB16: gcc defines __ARM_FEATURE_DSP for them);
 # Cortex-M0/M0+/M3 lack it. The compiler gives their layers the DSP kernel variants (compiler/variants.py).
 DSP_CORES = frozenset({"cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"})
-REQUIRED = ("name", "mcu", "core", "clock_hz", "flash", "ram", "uart", "counter", "emulation",
+REQUIRED = ("name", "mcu", "core", "clock_hz", "flash", "ram", "uart", "counter", "marker", "emulation",
             "flash_method", "power", "stack_bytes")
 
 
@@ -83,7 +83,7 @@ def _load(path: Path) -> Board:
     missing = [key for key in REQUIRED if key not in data]
     if missing:
         raise TinygenError(f"board file {path} lacks {', '.join(missing)}")
-    for kind in ("uart", "counter"):
+    for kind in ("uart", "counter", "marker"):
         driver = data[kind].get("driver", "")
         if not (hal_dir() / f"tg_{kind}_{driver}.c").is_file():
             raise TinygenError(f"board file {path} names {kind} driver '{driver}', which tinygen does not have")

@@ -1,4 +1,5 @@
-/* tinygen's small board layer: UART, a work counter, and the way a program ends. */
+/* tinygen's small board layer: UART, a work counter, the inference marker pin, and the way a program
+ * ends. */
 #ifndef TG_HAL_H
 #define TG_HAL_H
 
@@ -15,6 +16,11 @@ int tg_uart_getc(void);
 /* Starts the board's counter (cycles on silicon, a timer in emulation) and reads it. */
 void tg_counter_start(void);
 uint64_t tg_counter_read(void);
+
+/* The inference marker: a GPIO pin held high during each inference, for a power profiler's digital
+ * input (the board file's "marker"; nothing on boards without one). */
+void tg_marker_init(void);
+void tg_marker_set(int high);
 
 void tg_print(const char *text);
 void tg_print_u64(uint64_t value);

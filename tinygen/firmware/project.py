@@ -51,7 +51,8 @@ def project_files(model: CompiledModel, board: Board, sample: list[np.ndarray] |
     files = {}
     for name, text in render(model).items():
         files[("include/" if name.endswith(".h") else "src/") + name] = text
-    for name in HAL_COMMON + (f"tg_uart_{board.data['uart']['driver']}.c", f"tg_counter_{board.data['counter']['driver']}.c"):
+    drivers = tuple(f"tg_{kind}_{board.data[kind]['driver']}.c" for kind in ("uart", "counter", "marker"))
+    for name in HAL_COMMON + drivers:
         files[f"src/{name}"] = (hal_dir() / name).read_text()
     files["include/tg_hal.h"] = (hal_dir() / "tg_hal.h").read_text()
     context = {
