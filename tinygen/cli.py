@@ -41,8 +41,9 @@ def _cmd_validate(args) -> int:
         if not args.board:
             raise TinygenError("give --model (or --board to validate the default model)")
         from .default_model import DEFAULT_MODEL_PATH as model
-    if args.json:
-        check_output_file(args.json, "--json")
+    for path, option in ((args.json, "--json"), (args.html, "--html")):
+        if path:
+            check_output_file(path, option)
     if target == "host":
         from .validation.host import validate_host
 
@@ -64,7 +65,29 @@ def _cmd_validate(args) -> int:
     print(report.summary())
     if args.json:
         write_file_atomically(args.json, (json.dumps(report.to_json(), indent=2) + "\n").encode())
+    if args.html:
+        from .validation.html_report import render
+
+        write_file_atomically(args.html, render(report.to_json()).encode())
+        print(f"wrote {args.html}")
     return 0 if report.bit_exact else 1
+
+
+def _cmd_report(args) -> int:
+    from .output_paths import check_output_file, write_file_atomically
+    from .validation.html_report import render
+
+    check_output_file(args.output, "-o")
+    try:
+        report = json.loads(Path(args.run).read_text())
+        page = render(report)
+    except FileNotFoundError:
+        raise TinygenError(f"{args.run} does not exist") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TinygenError(f"{args.run} is not a tinygen validation report (validate --json): {exc!r}") from None
+    write_file_atomically(args.output, page.encode())
+    print(f"wrote {args.output}")
+    return 0
 
 
 def _trace_options(args):
@@ -231,7 +254,7 @@ def _cmd_flash(args) -> int:
 
 
 COMMANDS = {"compile": _cmd_compile, "validate": _cmd_validate, "boards": _cmd_boards, "build": _cmd_build,
-            "optimize": _cmd_optimize, "bench": _cmd_bench, "power": _cmd_power,
+            "optimize": _cmd_optimize, "bench": _cmd_bench, "power": _cmd_power, "report": _cmd_report,
             "flash": _cmd_flash}
 
 

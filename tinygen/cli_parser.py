@@ -54,7 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate_cmd.add_argument("--power-trace", type=Path,
                               help="a current trace recorded during this run (PPK2 CSV, Joulescope .jls, plain CSV): "
                                    "measured energy per inference beside the estimate")
+    validate_cmd.add_argument("--html", type=_output_path, help="write the report as one self-contained HTML page here")
     add_trace_arguments(validate_cmd)
+
+    report_cmd = _add_command(commands, "report", help="turn a validation report (validate --json) into one "
+                                                       "self-contained HTML page")
+    report_cmd.add_argument("run", type=Path, help="the JSON report of a validate run")
+    report_cmd.add_argument("-o", "--output", type=_output_path, required=True, help="the HTML file to write")
 
     _add_command(commands, "boards", help="list the boards tinygen builds for")
 

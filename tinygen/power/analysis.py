@@ -42,6 +42,30 @@ class BatteryLife:
 
 
 @dataclass
+class TracePreview:
+    """The trace cut to at most PREVIEW_POINTS for charts: each bucket's lowest and highest current,
+    so short peaks stay visible."""
+    time_s: list[float]
+    current_ma: list[float]
+
+
+PREVIEW_POINTS = 2000
+
+
+def preview(trace: CurrentTrace) -> TracePreview:
+    buckets = max(1, min(PREVIEW_POINTS // 2, len(trace.time_s) // 2))
+    edges = np.linspace(0, len(trace.time_s), buckets + 1).astype(np.int64)
+    times, currents = [], []
+    for start, end in zip(edges[:-1], edges[1:]):
+        chunk = trace.current_a[start:end]
+        low, high = int(np.argmin(chunk)), int(np.argmax(chunk))
+        for index in sorted({low, high}):
+            times.append(float(trace.time_s[start + index]))
+            currents.append(float(chunk[index]) * 1e3)
+    return TracePreview(times, currents)
+
+
+@dataclass
 class PowerMeasurement:
     source: str
     window_method: str
@@ -53,6 +77,7 @@ class PowerMeasurement:
     mean_current_ma: float          # over the inferences
     peak_current_ma: float
     idle_current_ua: float | None   # between inferences; None with one inference
+    preview: TracePreview | None = None
     battery: BatteryLife | None = None
     estimate_uj: float | None = None            # the board model's estimate for the same inference
     measured_over_estimate: float | None = None
@@ -79,7 +104,7 @@ def measure(trace: CurrentTrace, windows: Windows) -> PowerMeasurement:
         voltage_measured=trace.voltage_measured, inferences=per, energy_uj=Spread.of([p.energy_uj for p in per]),
         duration_ms=Spread.of([p.duration_s * 1e3 for p in per]),
         mean_current_ma=sum(p.charge_uc for p in per) / sum(p.duration_s for p in per) * 1e-3,
-        peak_current_ma=max(p.peak_current_ma for p in per), idle_current_ua=idle)
+        peak_current_ma=max(p.peak_current_ma for p in per), idle_current_ua=idle, preview=preview(trace))
 
 
 def battery_life(measured: PowerMeasurement, capacity_mah: float, inferences_per_s: float) -> BatteryLife:

@@ -105,6 +105,7 @@ def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", por
     if built is not None:
         memory.flash_bytes = {"used": built.report["flash"]["used"], **built.report["flash"]["parts"]}
         memory.ram_bytes = {"used": built.report["ram"]["used"], **built.report["ram"]["parts"]}
+        memory.flash_capacity_bytes, memory.ram_capacity_bytes = board.flash_size, board.ram_size
     report = ValidationReport(
         model=str(model_path), target=target, samples=len(data), inputs=source, bit_exact=comparison.bit_exact,
         mismatched_outputs=comparison.mismatched_outputs, mismatched_samples=comparison.mismatched_samples,
@@ -118,7 +119,7 @@ def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", por
         report.accuracy = accuracy(model, labels, data, expected, actual, float_model)
     if plots_dir is not None:
         try:
-            report.plots = plots.write_plots(report, f"{model.name} on {run_board.id}", plots_dir)
+            report.plots = plots.write_plots(report.to_json(), f"{model.name} on {run_board.id}", plots_dir)
         except OSError as exc:      # the run's results matter more than its pictures
             report.plots_error = f"plots not written to {plots_dir}: {exc.strerror or exc}"
     return report

@@ -53,6 +53,8 @@ class Memory:
     stack_bytes: int | None = None          # painted-stack high-water mark on the board
     flash_bytes: dict | None = None         # "used" and the linked firmware's parts
     ram_bytes: dict | None = None
+    flash_capacity_bytes: int | None = None     # of the board asked for (an emulated stand-in may have more)
+    ram_capacity_bytes: int | None = None
 
 
 @dataclass
