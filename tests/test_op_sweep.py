@@ -21,7 +21,7 @@ import tf_models
 from tinygen.compiler import Target, compile_model
 from tinygen.compiler.ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
 from tinygen.compiler.sparse import BITMAP_DSP, LIST_KERNEL
-from tinygen.compiler.variants import ADD_DSP, CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP
+from tinygen.compiler.variants import ADD_DSP, CONV_DSP, CONV_SHALLOW_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP
 from tinygen.validate import validate_host
 
 SAMPLES = 20
@@ -406,14 +406,15 @@ def _dsp_kernel(layer) -> str:
     layer: ADD and MUL without broadcast their four-at-a-time kernels; FULLY_CONNECTED and CONV_2D (all
     weights here are symmetric): the matrix product over a depth of at least one word, for convolutions a
     1x1 without padding; other convolutions without groups or dilation over a field of at least one word,
-    im2col; depthwise ones with depth multiplier 1, without dilation, over at least one word of channels,
-    4 channels per word, and those of one input channel as the CONV_2D they equal."""
+    im2col (over halfword pairs for fewer than 4 input channels); depthwise ones with depth multiplier 1,
+    without dilation, over at least one word of channels, 4 channels per word, and those of one input
+    channel as the CONV_2D they equal."""
     p = layer.params
     if layer.op.op_type in ("ADD", "MUL"):
         return {ADD_SAME_SHAPE: ADD_DSP, MUL_SAME_SHAPE: MUL_DSP}.get(layer.kernel, layer.kernel)
     undilated = p.get("dilation_h") == p.get("dilation_w") == 1
     if layer.op.op_type == "DEPTHWISE_CONV_2D" and p["input_c"] == 1:     # the CONV_2D it equals
-        return CONV_DSP if undilated and p["filter_h"] * p["filter_w"] >= 4 else layer.kernel
+        return CONV_SHALLOW_DSP if undilated and p["filter_h"] * p["filter_w"] >= 4 else layer.kernel
     if layer.op.op_type == "DEPTHWISE_CONV_2D":
         return DEPTHWISE_DSP if undilated and p["depth_multiplier"] == 1 and p["input_c"] >= 4 else layer.kernel
     if layer.op.op_type == "FULLY_CONNECTED":
@@ -421,7 +422,9 @@ def _dsp_kernel(layer) -> str:
     if p["filter_h"] == p["filter_w"] == 1 and p["pad_h"] == p["pad_w"] == 0 and p["input_c"] >= 4:
         return MATMUL_DSP
     plain = undilated and p["filter_c"] == p["input_c"]
-    return CONV_DSP if plain and p["filter_h"] * p["filter_w"] * p["input_c"] >= 4 else layer.kernel
+    if not plain or p["filter_h"] * p["filter_w"] * p["input_c"] < 4:
+        return layer.kernel
+    return CONV_SHALLOW_DSP if p["input_c"] < 4 else CONV_DSP
 
 
 @pytest.mark.slow
