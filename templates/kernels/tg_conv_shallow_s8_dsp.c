@@ -171,30 +171,33 @@ static void dot_pair(const uint32_t *fields, const uint32_t *fields_end, const u
     }
 }
 
-/* Channel c's output for its accumulator, before the activation's clamp. */
-static inline int32_t rescaled(const tg_requant_t *r, int32_t c, int32_t acc)
-{
-    return tg_requantize_dsp_unclamped(acc, r, c);
-}
-
-/* Outputs [first, first + count) of two pixels from their sums {pixel 0, pixel 1} per channel: four
- * channels of a pixel saturated into one word and clamped together, the last ones alone. */
+/* Outputs [first, first + count) of two pixels from their sums {pixel 0, pixel 1} per channel, saturated
+ * to int8: the activation's clamp follows, four outputs at a time (clamp_outputs). */
 static void requantize_pair(const tg_requant_t *r, const int32_t *sums, int32_t first, int32_t count, int8_t *out0,
                             int8_t *out1)
 {
-    const uint32_t lowest = tg_replicated_byte(r->act_min), highest = tg_replicated_byte(r->act_max);
-    int32_t c = first;
-    for (const int32_t *end = sums + 2 * (count / 4 * 4); sums != end; sums += 8, c += 4) {
-        const int32_t a0 = rescaled(r, c, sums[0]), b0 = rescaled(r, c, sums[1]);
-        const int32_t a1 = rescaled(r, c + 1, sums[2]), b1 = rescaled(r, c + 1, sums[3]);
-        const int32_t a2 = rescaled(r, c + 2, sums[4]), b2 = rescaled(r, c + 2, sums[5]);
-        const int32_t a3 = rescaled(r, c + 3, sums[6]), b3 = rescaled(r, c + 3, sums[7]);
-        tg_store_u32(out0 + c, tg_clamp_bytes(tg_saturated_bytes(a0, a1, a2, a3), lowest, highest));
-        tg_store_u32(out1 + c, tg_clamp_bytes(tg_saturated_bytes(b0, b1, b2, b3), lowest, highest));
+    const int32_t *multiplier = r->multipliers + first, *rounding = r->roundings + first;
+    const int8_t *right_shift = r->right_shifts + first;
+    const int32_t gap = (int32_t)(out1 - out0);   /* pixel 1's outputs after pixel 0's: one pointer for both */
+    int8_t *out = out0 + first;
+    for (const int32_t *end = sums + 2 * count; sums != end; sums += 2, ++multiplier, ++rounding, ++right_shift) {
+        const int32_t v0 = tg_rescale_dsp(sums[0], *multiplier, *rounding, *right_shift);
+        const int32_t v1 = tg_rescale_dsp(sums[1], *multiplier, *rounding, *right_shift);
+        out[0] = (int8_t)tg_ssat8(v0);
+        out[gap] = (int8_t)tg_ssat8(v1);
+        ++out;
     }
-    for (; c < first + count; ++c, sums += 2) {
-        out0[c] = tg_requantize_dsp(sums[0], r, c);
-        out1[c] = tg_requantize_dsp(sums[1], r, c);
+}
+
+/* n int8 outputs clamped to the activation's range, a word at a time, then the last ones alone. */
+static void clamp_outputs(const tg_requant_t *r, int8_t *out, int32_t n)
+{
+    const uint32_t lowest = tg_replicated_byte(r->act_min), highest = tg_replicated_byte(r->act_max);
+    for (int8_t *end = out + n / 4 * 4; out != end; out += 4) {
+        tg_store_u32(out, tg_clamp_bytes(tg_load_u32(out), lowest, highest));
+    }
+    for (int32_t k = 0; k < n % 4; ++k) {
+        out[k] = (int8_t)tg_clamp_i32(out[k], r->act_min, r->act_max);
     }
 }
 
@@ -211,11 +214,16 @@ static void product_pair(const tg_conv_dsp_params_t *p, const uint32_t *fields, 
         dot_pair(fields, fields + 2 * words, rows + first * words, bias + first, count, sums);
         requantize_pair(&requant, sums, first, count, out0, out1);
     }
+    if (requant.act_min != -128 || requant.act_max != 127) {
+        clamp_outputs(&requant, out0, channels);
+        clamp_outputs(&requant, out1, channels);
+    }
 }
 
-void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const int16_t *filter,
+void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *params, const int8_t *input, const int16_t *filter,
                             const int32_t *folded_bias, uint32_t *scratch, int8_t *output)
 {
+    const tg_conv_dsp_params_t copy = *params, *p = &copy;    /* on the stack: the int8 stores leave it unchanged */
     const int32_t words = field_words(p->product.depth), channels = p->product.channels;
     uint32_t *const fields = scratch;
     int32_t *const offsets = (int32_t *)(void *)(scratch + 2 * words);
