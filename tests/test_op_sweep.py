@@ -235,6 +235,14 @@ conv((6, 7, 7), 9, 1, (3, 1), "SAME", 1, "RELU", True)
 # (the DSP convolution splits the fields straight from the image) with an odd pixel count.
 conv((5, 7, 8), 37, 3, 1, "SAME", 1, "RELU", True)
 conv((4, 5, 9), 67, 1, 1, "VALID", 1, "NONE", False)
+# Fewer than 4 input channels (the DSP variant's im2col into halfword pairs, tg_conv_shallow_s8_dsp.c): input
+# depths 1..3, strides 1 and 2 (also unequal) with SAME (border pixels on every side) and VALID, odd and even
+# tap and channel counts, more channels than its chunk of 32, odd pixel counts, pairs across output rows.
+conv((10, 8, 2), 37, 3, 1, "SAME", 1, "RELU", True)
+conv((12, 9, 2), 6, (3, 2), (2, 1), "SAME", 1, "NONE", False)
+conv((17, 10, 1), 64, (10, 4), 2, "SAME", 1, "RELU", True)    # keyword spotting's first layer, smaller
+conv((9, 9, 3), 16, 3, 1, "SAME", 1, "RELU6", True)            # ResNet-8's first layer, smaller
+conv((9, 11, 1), 7, 3, 2, "VALID", 1, "RELU_N1_TO_1", True)
 
 # DEPTHWISE_CONV_2D: the same axes plus depth multipliers 1, 2, 3.
 depthwise((7, 9, 3), 1, 1, "SAME", 1, 1, "NONE", True)
@@ -263,6 +271,7 @@ depthwise((9, 7, 4), (3, 1), (1, 2), "VALID", 1, 1, "NONE", True)
 depthwise((8, 9, 13), 3, 2, "SAME", 1, 1, "RELU_N1_TO_1", True)
 depthwise((9, 11, 8), 3, 1, "SAME", 2, 1, "RELU", True)
 depthwise((12, 12, 1), 3, 2, "SAME", 1, 8, "RELU6", True)     # person detection's first layer, smaller
+depthwise((9, 10, 1), 3, 1, "SAME", 1, 5, "NONE", False)
 
 # FULLY_CONNECTED: rank-2 inputs (batch 1 and 2) and flattened 4-D inputs.
 fully_connected((1, 17), 5, "NONE", True)

@@ -37,10 +37,10 @@ int32_t tg_conv_shallow_s8_dsp_scratch_bytes(int32_t depth)
     return 4 * 2 * words + 4 * 2 * words + (2 * words + 3) / 4 * 4;
 }
 
-/* Two int8 values as a pair of signed halfwords, first in the low one (PKHBT). */
+/* Two int8 values as a pair of signed halfwords, first in the low one. */
 static inline uint32_t halfword_pair(int32_t first, int32_t second)
 {
-    return (uint16_t)first | (uint32_t)second << 16;
+    return tg_pack_halfwords(first, second);
 }
 
 /* Each tap's offset from the first byte of its window, in the OHWI order of a filter row; an odd last
@@ -172,7 +172,7 @@ static void dot_pair(const uint32_t *fields, const uint32_t *fields_end, const u
 }
 
 /* Outputs [first, first + count) of two pixels from their sums {pixel 0, pixel 1} per channel, saturated
- * to int8: the activation's clamp follows, four outputs at a time (clamp_outputs). */
+ * to int8: the activation's clamp follows over the whole image, four outputs at a time (clamp_outputs). */
 static void requantize_pair(const tg_requant_t *r, const int32_t *sums, int32_t first, int32_t count, int8_t *out0,
                             int8_t *out1)
 {
@@ -214,10 +214,6 @@ static void product_pair(const tg_conv_dsp_params_t *p, const uint32_t *fields, 
         dot_pair(fields, fields + 2 * words, rows + first * words, bias + first, count, sums);
         requantize_pair(&requant, sums, first, count, out0, out1);
     }
-    if (requant.act_min != -128 || requant.act_max != 127) {
-        clamp_outputs(&requant, out0, channels);
-        clamp_outputs(&requant, out1, channels);
-    }
 }
 
 void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *params, const int8_t *input, const int16_t *filter,
@@ -251,6 +247,10 @@ void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *params, const int8_t *in
             product_pair(p, fields, filter, folded_bias, output, output + (pixels - 1) * channels);
             tg_im2col_next_pixel(p, &y, &x);
             output += pixels * channels;
+        }
+        if (p->product.requant.act_min != -128 || p->product.requant.act_max != 127) {
+            const int32_t image_outputs = p->output_h * p->output_w * channels;
+            clamp_outputs(&p->product.requant, output - image_outputs, image_outputs);
         }
     }
 }
