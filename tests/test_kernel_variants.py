@@ -177,9 +177,11 @@ def test_the_product_weights_are_whole_words_with_each_pair_of_rows_interleaved(
     assert product_weights("layer", weights).values.tolist() == expected
 
 
-def test_the_halfword_pair_weights_pad_each_row_to_an_even_count_and_interleave_pairs_of_rows():
+def test_the_halfword_pair_weights_are_doubled_each_row_padded_to_an_even_count_pairs_of_rows_interleaved():
     weights = np.arange(1, 10, dtype=np.int8).reshape(3, 3)
-    row0, row1, row2 = ([*range(first, first + 3), 0] for first in (1, 4, 7))
+    weights[0, 0] = -128
+    row0, row1, row2 = ([*range(2 * first, 2 * first + 6, 2), 0] for first in (1, 4, 7))
+    row0[0] = -256
     expected = row0[:2] + row1[:2] + row0[2:] + row1[2:] + row2
     array = halfword_pair_weights("layer", weights)
     assert array.ctype == "int16_t" and array.values.tolist() == expected

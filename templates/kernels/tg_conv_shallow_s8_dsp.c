@@ -14,7 +14,8 @@
  * Pixels whose window lies inside the image read their taps through a table of the taps' offsets
  * (made once per call); the others are first gathered as bytes (tg_im2col.h, the padding reading the
  * input zero point). Bit-exact with TFLM's reference kernel: the input offset is folded into the bias,
- * and the requantization is tg_requant_dsp.h's. */
+ * and the requantization is tg_requant_dsp.h's, whose doubling of the accumulator the generator did by
+ * doubling the weights and the folded bias. */
 #include <string.h>
 
 #include "tg_acle.h"
@@ -171,7 +172,7 @@ static void dot_pair(const uint32_t *fields, const uint32_t *fields_end, const u
     }
 }
 
-/* Outputs [first, first + count) of two pixels from their sums {pixel 0, pixel 1} per channel, saturated
+/* Outputs [first, first + count) of two pixels from their (doubled) sums {pixel 0, pixel 1} per channel, saturated
  * to int8: the activation's clamp follows over the whole image, four outputs at a time (clamp_outputs). */
 static void requantize_pair(const tg_requant_t *r, const int32_t *sums, int32_t first, int32_t count, int8_t *out0,
                             int8_t *out1)
@@ -181,8 +182,8 @@ static void requantize_pair(const tg_requant_t *r, const int32_t *sums, int32_t 
     const int32_t gap = (int32_t)(out1 - out0);   /* pixel 1's outputs after pixel 0's: one pointer for both */
     int8_t *out = out0 + first;
     for (const int32_t *end = sums + 2 * count; sums != end; sums += 2, ++multiplier, ++rounding, ++right_shift) {
-        const int32_t v0 = tg_rescale_dsp(sums[0], *multiplier, *rounding, *right_shift);
-        const int32_t v1 = tg_rescale_dsp(sums[1], *multiplier, *rounding, *right_shift);
+        const int32_t v0 = tg_rescale_doubled_dsp(sums[0], *multiplier, *rounding, *right_shift);
+        const int32_t v1 = tg_rescale_doubled_dsp(sums[1], *multiplier, *rounding, *right_shift);
         out[0] = (int8_t)tg_ssat8(v0);
         out[gap] = (int8_t)tg_ssat8(v1);
         ++out;

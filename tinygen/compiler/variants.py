@@ -113,7 +113,12 @@ def folded_bias(weights: np.ndarray, bias: np.ndarray | None, input_offset: int)
     sums = weights.reshape(weights.shape[0], -1).astype(np.int64).sum(axis=1)
     # The bias may have any rank (lowering checked its size): one value per channel.
     total = sums * input_offset + (0 if bias is None else bias.astype(np.int64).reshape(-1))
-    return ((total + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
+    return _wrapped_int32(total)
+
+
+def _wrapped_int32(values: np.ndarray) -> np.ndarray:
+    """int64 values modulo 2^32 as int32."""
+    return ((values + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
 
 
 def folded_bias_array(graph: Graph, layer: Layer) -> ConstArray:
@@ -132,8 +137,7 @@ def _use_conv_dsp_if_fit(graph: Graph, layer: Layer) -> None:
     if shape is None or shape["depth"] < 4:
         return
     if shape["input_c"] < 4:
-        _use_product_dsp(graph, layer, shape, CONV_SHALLOW_DSP, "tg_conv_dsp_params_t", conv_shallow_scratch_bytes,
-                         halfword_pair_weights)
+        _use_conv_shallow_dsp(graph, layer, shape)
     else:
         _use_product_dsp(graph, layer, shape, CONV_DSP, "tg_conv_dsp_params_t", conv_scratch_bytes)
 
@@ -182,9 +186,19 @@ def _constant_values(graph: Graph, arg) -> np.ndarray:
     return arg.values if isinstance(arg, ConstArray) else graph.tensors[arg.index].data
 
 
-def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, params_type: str, scratch_bytes,
-                     weights_layout=None) -> None:
-    filter_array = (weights_layout or product_weights)(layer.name, _constant_values(graph, layer.args[1]))
+def _use_conv_shallow_dsp(graph: Graph, layer: Layer, shape: dict) -> None:
+    """Moves a CONV_2D layer of fewer than 4 input channels to the im2col kernel over halfword pairs, with its
+    weights and folded bias doubled: the accumulator comes out doubled, as the DSP requantization needs it."""
+    filter_array = halfword_pair_weights(layer.name, _constant_values(graph, layer.args[1]))
+    if use_product(graph, layer, shape, CONV_SHALLOW_DSP, "tg_conv_dsp_params_t",
+                   conv_shallow_scratch_bytes(shape["depth"]), [filter_array]):
+        layer.arrays.append(filter_array)
+        bias = layer.args[2]
+        bias.values = _wrapped_int32(2 * bias.values.astype(np.int64))
+
+
+def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, params_type: str, scratch_bytes) -> None:
+    filter_array = product_weights(layer.name, _constant_values(graph, layer.args[1]))
     if use_product(graph, layer, shape, kernel, params_type, scratch_bytes(shape["depth"]), [filter_array]):
         layer.arrays.append(filter_array)
 
@@ -264,9 +278,9 @@ def product_weights(layer_name: str, weights: np.ndarray) -> ConstArray:
 
 
 def halfword_pair_weights(layer_name: str, weights: np.ndarray) -> ConstArray:
-    """The weights in tg_conv_shallow_s8_dsp's layout: as product_weights, but int16, two to a word (each row
-    padded with a zero to an even count)."""
-    return ConstArray(f"{layer_name}_weights", "int16_t", _rows_interleaved_by_word(weights.astype(np.int16), 2))
+    """The weights in tg_conv_shallow_s8_dsp's layout: as product_weights, but doubled, int16, two to a word
+    (each row padded with a zero to an even count)."""
+    return ConstArray(f"{layer_name}_weights", "int16_t", _rows_interleaved_by_word(2 * weights.astype(np.int16), 2))
 
 
 def _rows_interleaved_by_word(weights: np.ndarray, per_word: int) -> np.ndarray:
