@@ -13,7 +13,9 @@
  * word serves both pixels. A last odd pixel is paired with itself, a last odd channel passes alone.
  * Pixels whose window lies inside the image read their taps through a table of the taps' offsets
  * (made once per call); the others are first gathered as bytes (tg_im2col.h, the padding reading the
- * input zero point). Bit-exact with TFLM's reference kernel: the input offset is folded into the bias,
+ * input zero point). The sums of up to CHUNK_CHANNELS channels wait on the stack, then are requantized
+ * and saturated to int8 (SSAT); the activation's clamp follows once per image, four outputs per word
+ * (SSUB8/SEL). Bit-exact with TFLM's reference kernel: the input offset is folded into the bias,
  * and the requantization is tg_requant_dsp.h's, whose doubling of the accumulator the generator did by
  * doubling the weights and the folded bias. */
 #include <string.h>
