@@ -21,14 +21,15 @@ from tinygen.compiler.ops.elementwise import (ADD_SAME_SHAPE, MUL_SAME_SHAPE, ad
 from tinygen.compiler.ops.reduce import mean_scratch_bytes
 from tinygen.compiler.requant_dsp import dsp_requant
 from tinygen.compiler.sparse import bitmap_conv_scratch_bytes
-from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP, board_target,
-                                       conv_scratch_bytes, depthwise_scratch_bytes, matmul_scratch_bytes,
+from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, CONV_SHALLOW_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP,
+                                       board_target, conv_scratch_bytes, conv_shallow_scratch_bytes,
+                                       depthwise_scratch_bytes, halfword_pair_weights, matmul_scratch_bytes,
                                        product_weights)
 from tinygen.resources import kernels_dir
 from tinygen.targets import host
 from tinygen.targets.host import CFLAGS, host_compiler
 
-DEPTHS = (4, 5, 7, 8, 17, 64, 255, 1024)
+DEPTHS = (4, 5, 7, 8, 9, 17, 27, 64, 255, 1024)
 
 SCRATCH_PROGRAM = """#include <stdio.h>
 #include "tg_kernels.h"
@@ -36,9 +37,10 @@ int main(void)
 {
     const int depths[] = {%s};
     for (unsigned i = 0; i < sizeof depths / sizeof depths[0]; ++i) {
-        printf("%%ld %%ld %%ld %%ld %%ld\\n", (long)tg_matmul_s8_dsp_scratch_bytes(depths[i]),
+        printf("%%ld %%ld %%ld %%ld %%ld %%ld\\n", (long)tg_matmul_s8_dsp_scratch_bytes(depths[i]),
                (long)tg_conv_s8_dsp_scratch_bytes(depths[i]), (long)tg_depthwise_conv_s8_dsp_scratch_bytes(depths[i]),
-               (long)tg_mean_s8_scratch_bytes(depths[i]), (long)tg_convolve_sparse_s8_scratch_bytes(depths[i]));
+               (long)tg_mean_s8_scratch_bytes(depths[i]), (long)tg_convolve_sparse_s8_scratch_bytes(depths[i]),
+               (long)tg_conv_shallow_s8_dsp_scratch_bytes(depths[i]));
     }
     return 0;
 }
@@ -117,10 +119,11 @@ def test_cores_with_the_dsp_extension_get_the_dsp_variants():
 def test_scratch_bytes_in_c_equal_the_planners(tmp_path):
     program = SCRATCH_PROGRAM % ", ".join(map(str, DEPTHS))
     kernels = (f"{MATMUL_DSP}.c", f"{CONV_DSP}.c", "tg_product_dsp.c", f"{DEPTHWISE_DSP}.c", "tg_mean_s8.c",
-               "tg_convolve_sparse_s8.c")
+               "tg_convolve_sparse_s8.c", f"{CONV_SHALLOW_DSP}.c")
     printed = _run_c(tmp_path, program, *kernels).splitlines()
     assert printed == [f"{matmul_scratch_bytes(size)} {conv_scratch_bytes(size)} {depthwise_scratch_bytes(size)} "
-                       f"{mean_scratch_bytes(size)} {bitmap_conv_scratch_bytes(size)}" for size in DEPTHS]
+                       f"{mean_scratch_bytes(size)} {bitmap_conv_scratch_bytes(size)} {conv_shallow_scratch_bytes(size)}"
+                       for size in DEPTHS]
 
 
 def test_the_planned_scratch_is_the_kernels(tmp_path):
@@ -128,9 +131,12 @@ def test_the_planned_scratch_is_the_kernels(tmp_path):
     path.write_bytes(tf_models.fully_connected((3, 21), 5))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
     assert layer.kernel == MATMUL_DSP and layer.scratch_bytes == matmul_scratch_bytes(21) > 0
-    path.write_bytes(tf_models.conv2d((5, 7, 3), 4, 3))
+    path.write_bytes(tf_models.conv2d((5, 7, 4), 4, 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
-    assert layer.kernel == CONV_DSP and layer.scratch_bytes == conv_scratch_bytes(3 * 3 * 3) > 0
+    assert layer.kernel == CONV_DSP and layer.scratch_bytes == conv_scratch_bytes(3 * 3 * 4) > 0
+    path.write_bytes(tf_models.conv2d((5, 7, 2), 4, 3))
+    layer = compile_model(path, target=Target(dsp=True)).layers[0]
+    assert layer.kernel == CONV_SHALLOW_DSP and layer.scratch_bytes == conv_shallow_scratch_bytes(3 * 3 * 2) > 0
     path.write_bytes(tf_models.depthwise_conv2d((5, 7, 6), 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
     assert layer.kernel == DEPTHWISE_DSP and layer.scratch_bytes == depthwise_scratch_bytes(6) > 0
@@ -159,7 +165,7 @@ def test_fast_requantization_equals_tflms(tmp_path, defines):
 
 def test_the_dsp_product_is_compiled_once_beside_the_kernels_that_use_it(tmp_path):
     path = tmp_path / "conv.tflite"
-    path.write_bytes(tf_models.conv2d((5, 7, 3), 4, 3))
+    path.write_bytes(tf_models.conv2d((5, 7, 4), 4, 3))
     assert kernel_sources(compile_model(path, target=Target(dsp=True))) == [f"{CONV_DSP}.c", "tg_product_dsp.c"]
     assert "tg_product_dsp.c" not in kernel_sources(compile_model(path))
 
@@ -169,6 +175,16 @@ def test_the_product_weights_are_whole_words_with_each_pair_of_rows_interleaved(
     row0, row1, row2 = ([*range(first, first + 5), 0, 0, 0] for first in (1, 6, 11))
     expected = row0[:4] + row1[:4] + row0[4:] + row1[4:] + row2
     assert product_weights("layer", weights).values.tolist() == expected
+
+
+def test_the_halfword_pair_weights_are_doubled_each_row_padded_to_an_even_count_pairs_of_rows_interleaved():
+    weights = np.arange(1, 10, dtype=np.int8).reshape(3, 3)
+    weights[0, 0] = -128
+    row0, row1, row2 = ([*range(2 * first, 2 * first + 6, 2), 0] for first in (1, 4, 7))
+    row0[0] = -256
+    expected = row0[:2] + row1[:2] + row0[2:] + row1[2:] + row2
+    array = halfword_pair_weights("layer", weights)
+    assert array.ctype == "int16_t" and array.values.tolist() == expected
 
 
 def test_dsp_requantization_equals_tflms(tmp_path):

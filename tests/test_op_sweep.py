@@ -21,7 +21,7 @@ import tf_models
 from tinygen.compiler import Target, compile_model
 from tinygen.compiler.ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
 from tinygen.compiler.sparse import BITMAP_DSP, LIST_KERNEL
-from tinygen.compiler.variants import ADD_DSP, CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP
+from tinygen.compiler.variants import ADD_DSP, CONV_DSP, CONV_SHALLOW_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP
 from tinygen.validation.host import validate_host
 
 SAMPLES = 20
@@ -235,6 +235,14 @@ conv((6, 7, 7), 9, 1, (3, 1), "SAME", 1, "RELU", True)
 # (the DSP convolution splits the fields straight from the image) with an odd pixel count.
 conv((5, 7, 8), 37, 3, 1, "SAME", 1, "RELU", True)
 conv((4, 5, 9), 67, 1, 1, "VALID", 1, "NONE", False)
+# Fewer than 4 input channels (the DSP variant's im2col into halfword pairs, tg_conv_shallow_s8_dsp.c): input
+# depths 1..3, strides 1 and 2 (also unequal) with SAME (border pixels on every side) and VALID, odd and even
+# tap and channel counts, more channels than its chunk of 32, odd pixel counts, pairs across output rows.
+conv((10, 8, 2), 37, 3, 1, "SAME", 1, "RELU", True)
+conv((12, 9, 2), 6, (3, 2), (2, 1), "SAME", 1, "NONE", False)
+conv((17, 10, 1), 64, (10, 4), 2, "SAME", 1, "RELU", True)    # keyword spotting's first layer, smaller
+conv((9, 9, 3), 16, 3, 1, "SAME", 1, "RELU6", True)            # ResNet-8's first layer, smaller
+conv((9, 11, 1), 7, 3, 2, "VALID", 1, "RELU_N1_TO_1", True)
 
 # DEPTHWISE_CONV_2D: the same axes plus depth multipliers 1, 2, 3.
 depthwise((7, 9, 3), 1, 1, "SAME", 1, 1, "NONE", True)
@@ -263,6 +271,7 @@ depthwise((9, 7, 4), (3, 1), (1, 2), "VALID", 1, 1, "NONE", True)
 depthwise((8, 9, 13), 3, 2, "SAME", 1, 1, "RELU_N1_TO_1", True)
 depthwise((9, 11, 8), 3, 1, "SAME", 2, 1, "RELU", True)
 depthwise((12, 12, 1), 3, 2, "SAME", 1, 8, "RELU6", True)     # person detection's first layer, smaller
+depthwise((9, 10, 1), 3, 1, "SAME", 1, 5, "NONE", False)
 
 # FULLY_CONNECTED: rank-2 inputs (batch 1 and 2) and flattened 4-D inputs.
 fully_connected((1, 17), 5, "NONE", True)
@@ -406,14 +415,15 @@ def _dsp_kernel(layer) -> str:
     layer: ADD and MUL without broadcast their four-at-a-time kernels; FULLY_CONNECTED and CONV_2D (all
     weights here are symmetric): the matrix product over a depth of at least one word, for convolutions a
     1x1 without padding; other convolutions without groups or dilation over a field of at least one word,
-    im2col; depthwise ones with depth multiplier 1, without dilation, over at least one word of channels,
-    4 channels per word, and those of one input channel as the CONV_2D they equal."""
+    im2col (over halfword pairs for fewer than 4 input channels); depthwise ones with depth multiplier 1,
+    without dilation, over at least one word of channels, 4 channels per word, and those of one input
+    channel as the CONV_2D they equal."""
     p = layer.params
     if layer.op.op_type in ("ADD", "MUL"):
         return {ADD_SAME_SHAPE: ADD_DSP, MUL_SAME_SHAPE: MUL_DSP}.get(layer.kernel, layer.kernel)
     undilated = p.get("dilation_h") == p.get("dilation_w") == 1
     if layer.op.op_type == "DEPTHWISE_CONV_2D" and p["input_c"] == 1:     # the CONV_2D it equals
-        return CONV_DSP if undilated and p["filter_h"] * p["filter_w"] >= 4 else layer.kernel
+        return CONV_SHALLOW_DSP if undilated and p["filter_h"] * p["filter_w"] >= 4 else layer.kernel
     if layer.op.op_type == "DEPTHWISE_CONV_2D":
         return DEPTHWISE_DSP if undilated and p["depth_multiplier"] == 1 and p["input_c"] >= 4 else layer.kernel
     if layer.op.op_type == "FULLY_CONNECTED":
@@ -421,7 +431,9 @@ def _dsp_kernel(layer) -> str:
     if p["filter_h"] == p["filter_w"] == 1 and p["pad_h"] == p["pad_w"] == 0 and p["input_c"] >= 4:
         return MATMUL_DSP
     plain = undilated and p["filter_c"] == p["input_c"]
-    return CONV_DSP if plain and p["filter_h"] * p["filter_w"] * p["input_c"] >= 4 else layer.kernel
+    if not plain or p["filter_h"] * p["filter_w"] * p["input_c"] < 4:
+        return layer.kernel
+    return CONV_SHALLOW_DSP if p["input_c"] < 4 else CONV_DSP
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ from .requant_dsp import constant_accumulators, depthwise_accumulator_bounds, ds
 
 MATMUL_DSP = "tg_matmul_s8_dsp"
 CONV_DSP = "tg_conv_s8_dsp"
+CONV_SHALLOW_DSP = "tg_conv_shallow_s8_dsp"
 DEPTHWISE_DSP = "tg_depthwise_conv_s8_dsp"
 ADD_DSP = "tg_add_s8_dsp"
 MUL_DSP = "tg_mul_s8_dsp"
@@ -53,6 +54,13 @@ def matmul_scratch_bytes(depth: int) -> int:
 def conv_scratch_bytes(depth: int) -> int:
     """tg_conv_s8_dsp_scratch_bytes(depth): the matrix product's, then two gathered receptive fields."""
     return matmul_scratch_bytes(depth) + 2 * 4 * _words(depth)
+
+
+def conv_shallow_scratch_bytes(depth: int) -> int:
+    """tg_conv_shallow_s8_dsp_scratch_bytes(depth): two pixels' fields of halfword pairs, the taps' offsets
+    (int32), one field gathered as bytes; depth padded to an even count."""
+    even = 2 * -(-depth // 2)
+    return 4 * even + 4 * even + 4 * _words(even)
 
 
 def depthwise_scratch_bytes(channels: int) -> int:
@@ -105,7 +113,12 @@ def folded_bias(weights: np.ndarray, bias: np.ndarray | None, input_offset: int)
     sums = weights.reshape(weights.shape[0], -1).astype(np.int64).sum(axis=1)
     # The bias may have any rank (lowering checked its size): one value per channel.
     total = sums * input_offset + (0 if bias is None else bias.astype(np.int64).reshape(-1))
-    return ((total + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
+    return _wrapped_int32(total)
+
+
+def _wrapped_int32(values: np.ndarray) -> np.ndarray:
+    """int64 values modulo 2^32 as int32."""
+    return ((values + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
 
 
 def folded_bias_array(graph: Graph, layer: Layer) -> ConstArray:
@@ -119,9 +132,13 @@ def folded_bias_array(graph: Graph, layer: Layer) -> ConstArray:
 
 def _use_conv_dsp_if_fit(graph: Graph, layer: Layer) -> None:
     """Moves a CONV_2D layer the matrix product did not take to im2col + the product, over a field of at least
-    one word."""
+    one word; one of fewer than 4 input channels to the im2col kernel over halfword pairs."""
     shape = im2col_shape(layer) if layer.kernel == "tg_convolve_s8" else None
-    if shape is not None and shape["depth"] >= 4:
+    if shape is None or shape["depth"] < 4:
+        return
+    if shape["input_c"] < 4:
+        _use_conv_shallow_dsp(graph, layer, shape)
+    else:
         _use_product_dsp(graph, layer, shape, CONV_DSP, "tg_conv_dsp_params_t", conv_scratch_bytes)
 
 
@@ -161,12 +178,23 @@ def _use_conv_dsp_for_one_channel_depthwise(graph: Graph, layer: Layer) -> None:
     conv = replace(layer, kernel="tg_convolve_s8", params_type="tg_conv_params_t", params=params,
                    args=[layer.args[0], filter_array, *layer.args[2:]], arrays=list(layer.arrays))
     _use_conv_dsp_if_fit(graph, conv)
-    if conv.kernel == CONV_DSP:
+    if conv.kernel == CONV_SHALLOW_DSP:
         layer.__dict__.update(conv.__dict__)
 
 
 def _constant_values(graph: Graph, arg) -> np.ndarray:
     return arg.values if isinstance(arg, ConstArray) else graph.tensors[arg.index].data
+
+
+def _use_conv_shallow_dsp(graph: Graph, layer: Layer, shape: dict) -> None:
+    """Moves a CONV_2D layer of fewer than 4 input channels to the im2col kernel over halfword pairs, with its
+    weights and folded bias doubled: the accumulator comes out doubled, as the DSP requantization needs it."""
+    filter_array = halfword_pair_weights(layer.name, _constant_values(graph, layer.args[1]))
+    if use_product(graph, layer, shape, CONV_SHALLOW_DSP, "tg_conv_dsp_params_t",
+                   conv_shallow_scratch_bytes(shape["depth"]), [filter_array]):
+        layer.arrays.append(filter_array)
+        bias = layer.args[2]
+        bias.values = _wrapped_int32(2 * bias.values.astype(np.int64))
 
 
 def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, params_type: str, scratch_bytes) -> None:
@@ -246,9 +274,21 @@ def product_weights(layer_name: str, weights: np.ndarray) -> ConstArray:
     """The weights in the product's layout (tg_product_t): each output channel's row padded with zeros to
     whole words (no tail of depth % 4 values: the padding multiplies inputs the kernel pads with zeros
     alike), and the rows of each pair of channels interleaved word by word (one LDRD loads both)."""
+    return ConstArray(f"{layer_name}_weights", "int8_t", _rows_interleaved_by_word(weights, 4))
+
+
+def halfword_pair_weights(layer_name: str, weights: np.ndarray) -> ConstArray:
+    """The weights in tg_conv_shallow_s8_dsp's layout: as product_weights, but doubled, int16, two to a word
+    (each row padded with a zero to an even count)."""
+    return ConstArray(f"{layer_name}_weights", "int16_t", _rows_interleaved_by_word(2 * weights.astype(np.int16), 2))
+
+
+def _rows_interleaved_by_word(weights: np.ndarray, per_word: int) -> np.ndarray:
+    """Each output channel's row of weights padded with zeros to whole words of per_word values, the rows of
+    each pair of channels interleaved word by word, a last odd row plain."""
     rows = weights.reshape(weights.shape[0], -1)
-    words = _words(rows.shape[1])
-    rows = np.pad(rows, ((0, 0), (0, 4 * words - rows.shape[1])))
+    words = -(-rows.shape[1] // per_word)
+    rows = np.pad(rows, ((0, 0), (0, per_word * words - rows.shape[1])))
     paired = len(rows) // 2 * 2
-    pairs = rows[:paired].reshape(paired // 2, 2, words, 4).transpose(0, 2, 1, 3)
-    return ConstArray(f"{layer_name}_weights", "int8_t", np.concatenate([pairs.reshape(-1), rows[paired:].reshape(-1)]))
+    pairs = rows[:paired].reshape(paired // 2, 2, words, per_word).transpose(0, 2, 1, 3)
+    return np.concatenate([pairs.reshape(-1), rows[paired:].reshape(-1)])
