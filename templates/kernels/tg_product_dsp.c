@@ -9,11 +9,13 @@
  * depth that is not a multiple of 4 ends in a partial word, the split pads the input alike: no tail
  * remains), and interleaves the rows of each pair of channels word by word (one LDRD loads a word of
  * both).
- * Register blocking: 2 pixels x 2 channels per pass over the depth, 4 accumulators starting from the
- * folded bias (bias + input_offset * sum of the channel's weights), each split weight word used by
- * both pixels, one pixel's split pair loaded by one LDRD; a last odd channel or pixel on its own. The
- * accumulators of up to CHUNK_CHANNELS channels are made first, then requantized in one loop, TFLM's
- * requantization (tg_requant_dsp.h). */
+ * Register blocking: 3 pixels x 2 channels per pass over the depth (tg_product_pixel_triple), 6
+ * accumulators starting from the folded bias (bias + input_offset * sum of the channel's weights), each
+ * split weight word used by the three pixels, one pixel's split pair loaded by one LDRD and used by both
+ * channels; the 6 sums are requantized straight from the registers, TFLM's requantization
+ * (tg_requant_dsp.h). Pairs of pixels (the im2col convolution, a last pair of the matrix product) use 2 x 2
+ * blocks whose accumulators of up to CHUNK_CHANNELS channels are made first, then requantized in one
+ * loop; a last odd channel or pixel goes on its own. */
 #include "tg_product_dsp.h"
 
 #include <stdbool.h>
@@ -217,6 +219,123 @@ static void requantize_single(const run_t *run, const int32_t *acc, int32_t firs
 {
     for (int32_t c = first; c < first + count; ++c) {
         out[c] = output_value(run, c, acc[c - first], (requant_form_t){false, false});
+    }
+}
+
+/* The sums of one channel for the three pixels of a triple. */
+typedef struct {
+    int32_t p0, p1, p2;
+} sums_3_t;
+
+/* The sums of a pair of channels (rows 0 and 1) for the three pixels of a triple. */
+typedef struct {
+    sums_3_t row0, row1;
+} sums_2x3_t;
+
+/* One group (4 depth values) of three pixels' split words at *x against a weight word split into y_even
+ * and y_odd; *x advanced past the group. */
+static inline sums_3_t group_3(const uint32_t **x, uint32_t y_even, uint32_t y_odd, sums_3_t s)
+{
+    s.p0 = smlad_group(next_pair(x), y_even, y_odd, s.p0);
+    s.p1 = smlad_group(next_pair(x), y_even, y_odd, s.p1);
+    s.p2 = smlad_group(next_pair(x), y_even, y_odd, s.p2);
+    return s;
+}
+
+/* One group of three pixels' split words at *x against a pair of weight rows' words at *w (interleaved);
+ * both pointers advanced past the group. Each pixel's split pair is loaded once for both rows. */
+static inline sums_2x3_t group_2x3(const uint32_t **x, const int8_t **w, sums_2x3_t s)
+{
+    uint32_t y0, y1;
+    *w = tg_load_2u32_advance(*w, &y0, &y1);
+    const uint32_t y0_even = tg_sxtb16(y0), y0_odd = tg_sxtb16_ror8(y0);
+    const uint32_t y1_even = tg_sxtb16(y1), y1_odd = tg_sxtb16_ror8(y1);
+    const split_pair_t x0 = next_pair(x);
+    s.row0.p0 = smlad_group(x0, y0_even, y0_odd, s.row0.p0);
+    s.row1.p0 = smlad_group(x0, y1_even, y1_odd, s.row1.p0);
+    const split_pair_t x1 = next_pair(x);
+    s.row0.p1 = smlad_group(x1, y0_even, y0_odd, s.row0.p1);
+    s.row1.p1 = smlad_group(x1, y1_even, y1_odd, s.row1.p1);
+    const split_pair_t x2 = next_pair(x);
+    s.row0.p2 = smlad_group(x2, y0_even, y0_odd, s.row0.p2);
+    s.row1.p2 = smlad_group(x2, y1_even, y1_odd, s.row1.p2);
+    return s;
+}
+
+/* Three pixels (split interleaved, 6 words per group, up to split_end; odd_groups: whether the number of groups
+ * is odd) against a pair of weight rows at w, from their biases. Two groups per pass, after a first odd one. */
+static inline sums_2x3_t dot_2x3(const uint32_t *x, const uint32_t *split_end, bool odd_groups, const int8_t *w,
+                                 int32_t bias0, int32_t bias1)
+{
+    sums_2x3_t s = {{bias0, bias0, bias0}, {bias1, bias1, bias1}};
+    if (odd_groups) {
+        s = group_2x3(&x, &w, s);
+    }
+    while (x != split_end) {
+        s = group_2x3(&x, &w, s);
+        s = group_2x3(&x, &w, s);
+    }
+    return s;
+}
+
+/* Three pixels against one weight row (a last odd channel), from its bias. */
+static inline sums_3_t dot_1x3(const uint32_t *x, const uint32_t *split_end, const int8_t *w, int32_t bias)
+{
+    sums_3_t s = {bias, bias, bias};
+    for (; x != split_end; w += 4) {
+        const uint32_t y = tg_load_u32(w);
+        s = group_3(&x, tg_sxtb16(y), tg_sxtb16_ror8(y), s);
+    }
+    return s;
+}
+
+/* The outputs of `channel` for the three pixels of a triple, at out, out + step and out + 2 * step: all
+ * three made before the first store, which the compiler must assume changes the constants. */
+static inline void requantize_3(const run_t *run, int32_t channel, sums_3_t s, int8_t *out, int32_t step,
+                                requant_form_t form)
+{
+    const int8_t v0 = output_value(run, channel, s.p0, form), v1 = output_value(run, channel, s.p1, form),
+                 v2 = output_value(run, channel, s.p2, form);
+    out[channel] = v0;
+    out[channel + step] = v1;
+    out[channel + 2 * step] = v2;
+}
+
+/* Every channel of three split pixels, requantized straight from the registers, a pair of channels at a
+ * time. */
+static inline __attribute__((always_inline)) void product_of_split_triple_for(const tg_product_t *p, const uint32_t *split, const int8_t *w,
+                                               const int32_t *bias, int8_t *out, requant_form_t form)
+{
+    const run_t run = run_of(p);
+    const uint32_t *split_end = split + 6 * run.groups;
+    const int32_t channels = p->channels;
+    int32_t c = 0;
+    for (; c + 2 <= channels; c += 2, w += 2 * run.row) {
+        const sums_2x3_t s = dot_2x3(split, split_end, run.groups % 2, w, bias[c], bias[c + 1]);
+        requantize_3(&run, c, s.row0, out, channels, form);
+        requantize_3(&run, c + 1, s.row1, out, channels, form);
+    }
+    if (c < channels) {
+        requantize_3(&run, c, dot_1x3(split, split_end, w, bias[c]), out, channels, form);
+    }
+}
+
+void tg_product_pixel_triple(const tg_product_t *p, const int8_t *in, int32_t in_step, const int8_t *filter,
+                             const int32_t *folded_bias, uint32_t *split, int8_t *out)
+{
+    for (int k = 0; k < 3; ++k) {
+        tg_product_split(in + k * in_step, p->depth, split + 2 * k, 6);
+    }
+    const run_t run = run_of(p);
+    const bool whole_range = keeps_whole_range(&run), per_channel = run.channel_mask != 0;
+    if (whole_range && per_channel) {
+        product_of_split_triple_for(p, split, filter, folded_bias, out, (requant_form_t){true, true});
+    } else if (whole_range) {
+        product_of_split_triple_for(p, split, filter, folded_bias, out, (requant_form_t){true, false});
+    } else if (per_channel) {
+        product_of_split_triple_for(p, split, filter, folded_bias, out, (requant_form_t){false, true});
+    } else {
+        product_of_split_triple_for(p, split, filter, folded_bias, out, (requant_form_t){false, false});
     }
 }
 
