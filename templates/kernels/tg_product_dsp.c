@@ -264,7 +264,7 @@ static inline sums_2x3_t group_2x3(const uint32_t **x, const int8_t **w, sums_2x
 
 /* Three pixels (split interleaved, 6 words per group, up to split_end; odd_groups: whether the number of groups
  * is odd) against a pair of weight rows at w, from their biases. Two groups per pass, after a first odd one. */
-static inline sums_2x3_t dot_2x3(const uint32_t *x, const uint32_t *split_end, bool odd_groups, const int8_t *w,
+static inline __attribute__((always_inline)) sums_2x3_t dot_2x3(const uint32_t *x, const uint32_t *split_end, bool odd_groups, const int8_t *w,
                                  int32_t bias0, int32_t bias1)
 {
     sums_2x3_t s = {{bias0, bias0, bias0}, {bias1, bias1, bias1}};
