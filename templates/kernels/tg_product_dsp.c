@@ -24,23 +24,44 @@
 #include "tg_acle.h"
 #include "tg_requant_dsp.h"
 
+/* A word of four int8 values split into its even and odd halfword pairs at split[0] and split[1]. */
+static inline void split_word(uint32_t x, uint32_t *split)
+{
+    split[0] = tg_sxtb16(x);
+    split[1] = tg_sxtb16_ror8(x);
+}
+
 /* Not inlined: one copy for every caller. */
 __attribute__((noinline)) uint32_t *tg_product_split(const int8_t *input, int32_t depth, uint32_t *split,
                                                      int32_t stride)
 {
     for (const int8_t *end = input + depth / 4 * 4; input != end; input += 4, split += stride) {
-        const uint32_t x = tg_load_u32(input);
-        split[0] = tg_sxtb16(x);
-        split[1] = tg_sxtb16_ror8(x);
+        split_word(tg_load_u32(input), split);
     }
     if (depth % 4) {    /* the last values, zero after them: their weights are zero there too */
         uint32_t x = 0;
         memcpy(&x, input, (size_t)(depth % 4));
-        split[0] = tg_sxtb16(x);
-        split[1] = tg_sxtb16_ror8(x);
+        split_word(x, split);
         split += stride;
     }
     return split;
+}
+
+/* The three pixels of a triple (in, in + in_step, in + 2 * in_step) split as tg_product_split would each
+ * (stride 6), their whole words in one loop. */
+static void split_triple(const int8_t *in, int32_t in_step, int32_t depth, uint32_t *split)
+{
+    const int8_t *in1 = in + in_step, *in2 = in1 + in_step;
+    for (const int8_t *end = in + depth / 4 * 4; in != end; in += 4, in1 += 4, in2 += 4, split += 6) {
+        split_word(tg_load_u32(in), split);
+        split_word(tg_load_u32(in1), split + 2);
+        split_word(tg_load_u32(in2), split + 4);
+    }
+    if (depth % 4) {
+        tg_product_split(in, depth % 4, split, 6);
+        tg_product_split(in1, depth % 4, split + 2, 6);
+        tg_product_split(in2, depth % 4, split + 4, 6);
+    }
 }
 
 /* The even and odd halfword pairs of one pixel's group, side by side in the split: one LDRD. */
@@ -323,9 +344,7 @@ static inline __attribute__((always_inline)) void product_of_split_triple_for(co
 void tg_product_pixel_triple(const tg_product_t *p, const int8_t *in, int32_t in_step, const int8_t *filter,
                              const int32_t *folded_bias, uint32_t *split, int8_t *out)
 {
-    for (int k = 0; k < 3; ++k) {
-        tg_product_split(in + k * in_step, p->depth, split + 2 * k, 6);
-    }
+    split_triple(in, in_step, p->depth, split);
     const run_t run = run_of(p);
     const bool whole_range = keeps_whole_range(&run), per_channel = run.channel_mask != 0;
     if (whole_range && per_channel) {
