@@ -341,10 +341,9 @@ static inline __attribute__((always_inline)) void product_of_split_triple_for(co
     }
 }
 
-void tg_product_pixel_triple(const tg_product_t *p, const int8_t *in, int32_t in_step, const int8_t *filter,
-                             const int32_t *folded_bias, uint32_t *split, int8_t *out)
+void tg_product_of_split_triple(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
+                                const int32_t *folded_bias, int8_t *out)
 {
-    split_triple(in, in_step, p->depth, split);
     const run_t run = run_of(p);
     const bool whole_range = keeps_whole_range(&run), per_channel = run.channel_mask != 0;
     if (whole_range && per_channel) {
@@ -395,4 +394,11 @@ void tg_product_single_pixel(const tg_product_t *p, const int8_t *in, const int8
         dot_1xn(split, split + 2 * run.groups, filter + first * run.row, folded_bias + first, count, acc);
         requantize_single(&run, acc, first, count, out);
     }
+}
+
+void tg_product_pixel_triple(const tg_product_t *p, const int8_t *in, int32_t in_step, const int8_t *filter,
+                             const int32_t *folded_bias, uint32_t *split, int8_t *out)
+{
+    split_triple(in, in_step, p->depth, split);
+    tg_product_of_split_triple(p, split, filter, folded_bias, out);
 }

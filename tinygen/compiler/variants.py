@@ -51,9 +51,8 @@ def matmul_scratch_bytes(depth: int) -> int:
 
 
 def conv_scratch_bytes(depth: int) -> int:
-    """tg_conv_s8_dsp_scratch_bytes(depth): two pixels' inputs split into halfword pairs, then their two
-    gathered receptive fields."""
-    return 16 * _words(depth) + 2 * 4 * _words(depth)
+    """tg_conv_s8_dsp_scratch_bytes(depth): the matrix product's, then two gathered receptive fields."""
+    return matmul_scratch_bytes(depth) + 2 * 4 * _words(depth)
 
 
 def depthwise_scratch_bytes(channels: int) -> int:
