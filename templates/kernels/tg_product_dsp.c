@@ -284,17 +284,19 @@ static inline sums_2x3_t group_2x3(const uint32_t **x, const int8_t **w, sums_2x
 }
 
 /* Three pixels (split interleaved, 6 words per group, up to split_end; odd_groups: whether the number of groups
- * is odd) against a pair of weight rows at w, from their biases. Two groups per pass, after a first odd one. */
-static inline __attribute__((always_inline)) sums_2x3_t dot_2x3(const uint32_t *x, const uint32_t *split_end, bool odd_groups, const int8_t *w,
-                                 int32_t bias0, int32_t bias1)
+ * is odd) against the pair of weight rows at *w, from their biases; *w advanced past the pair. Two groups
+ * per pass, after a first odd one. */
+static inline __attribute__((always_inline)) sums_2x3_t dot_2x3(const uint32_t *x, const uint32_t *split_end,
+                                                                bool odd_groups, const int8_t **w, int32_t bias0,
+                                                                int32_t bias1)
 {
     sums_2x3_t s = {{bias0, bias0, bias0}, {bias1, bias1, bias1}};
     if (odd_groups) {
-        s = group_2x3(&x, &w, s);
+        s = group_2x3(&x, w, s);
     }
     while (x != split_end) {
-        s = group_2x3(&x, &w, s);
-        s = group_2x3(&x, &w, s);
+        s = group_2x3(&x, w, s);
+        s = group_2x3(&x, w, s);
     }
     return s;
 }
@@ -331,8 +333,8 @@ static inline __attribute__((always_inline)) void product_of_split_triple_for(co
     const uint32_t *split_end = split + 6 * run.groups;
     const int32_t channels = p->channels;
     int32_t c = 0;
-    for (; c + 2 <= channels; c += 2, w += 2 * run.row) {
-        const sums_2x3_t s = dot_2x3(split, split_end, run.groups % 2, w, bias[c], bias[c + 1]);
+    for (; c + 2 <= channels; c += 2) {
+        const sums_2x3_t s = dot_2x3(split, split_end, run.groups % 2, &w, bias[c], bias[c + 1]);
         requantize_3(&run, c, s.row0, out, channels, form);
         requantize_3(&run, c + 1, s.row1, out, channels, form);
     }
