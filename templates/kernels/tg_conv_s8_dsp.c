@@ -56,12 +56,13 @@ void tg_conv_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const in
     int8_t *const field0 = (int8_t *)(void *)scratch + tg_product_split_triple_bytes(depth);
     int8_t *const field1 = field0 + (depth + 3) / 4 * 4;
     const int split_from_image = p->input_c % 4 == 0;
+    const int triples = split_from_image && p->product.requant.per_channel;    /* as the triple needs */
     const uint32_t pad_split = tg_sxtb16((uint8_t)p->pad_value * 0x01010101u);
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
         int32_t y = 0, x = 0;   /* the next output pixel */
         int32_t left = p->output_h * p->output_w;
-        for (; split_from_image && left >= 3; left -= 3, output += 3 * channels) {
+        for (; triples && left >= 3; left -= 3, output += 3 * channels) {
             for (int k = 0; k < 3; ++k, tg_im2col_next_pixel(p, &y, &x)) {
                 split_field(p, image, y, x, pad_split, scratch + 2 * k, 6);
             }

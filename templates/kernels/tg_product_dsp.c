@@ -343,19 +343,28 @@ static inline __attribute__((always_inline)) void product_of_split_triple_for(co
     }
 }
 
+/* The two forms of a triple's product (per-channel requantization), each a function of its own: gcc then
+ * fits each one's registers better than in one function with both. */
+static __attribute__((noinline)) void triple_whole_range(const tg_product_t *p, const uint32_t *split,
+                                                         const int8_t *w, const int32_t *bias, int8_t *out)
+{
+    product_of_split_triple_for(p, split, w, bias, out, (requant_form_t){true, true});
+}
+
+static __attribute__((noinline)) void triple_clamped(const tg_product_t *p, const uint32_t *split,
+                                                     const int8_t *w, const int32_t *bias, int8_t *out)
+{
+    product_of_split_triple_for(p, split, w, bias, out, (requant_form_t){false, true});
+}
+
 void tg_product_of_split_triple(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
                                 const int32_t *folded_bias, int8_t *out)
 {
     const run_t run = run_of(p);
-    const bool whole_range = keeps_whole_range(&run), per_channel = run.channel_mask != 0;
-    if (whole_range && per_channel) {
-        product_of_split_triple_for(p, split, filter, folded_bias, out, (requant_form_t){true, true});
-    } else if (whole_range) {
-        product_of_split_triple_for(p, split, filter, folded_bias, out, (requant_form_t){true, false});
-    } else if (per_channel) {
-        product_of_split_triple_for(p, split, filter, folded_bias, out, (requant_form_t){false, true});
+    if (keeps_whole_range(&run)) {
+        triple_whole_range(p, split, filter, folded_bias, out);
     } else {
-        product_of_split_triple_for(p, split, filter, folded_bias, out, (requant_form_t){false, false});
+        triple_clamped(p, split, filter, folded_bias, out);
     }
 }
 

@@ -39,12 +39,14 @@ void tg_product_pixel_pair(const tg_product_t *p, const int8_t *in0, const int8_
                            const int32_t *folded_bias, uint32_t *split, int8_t *out0, int8_t *out1);
 
 /* Output pixels 0, 1 and 2 of a triple into out, out + channels and out + 2 * channels, from their split
- * inputs (interleaved: stride 6); filter as for tg_product_of_split_pair. */
+ * inputs (interleaved: stride 6); filter as for tg_product_of_split_pair. The requantization must be per
+ * channel (requant.per_channel 1, as the generator makes it for every CONV_2D). */
 void tg_product_of_split_triple(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
                                 const int32_t *folded_bias, int8_t *out);
 
 /* Output pixels in, in + in_step and in + 2 * in_step (depth bytes each) into out, out + channels and
- * out + 2 * channels; split: tg_product_split_triple_bytes(depth) bytes, word-aligned. */
+ * out + 2 * channels; split: tg_product_split_triple_bytes(depth) bytes, word-aligned. Per-channel
+ * requantization only, as tg_product_of_split_triple. */
 void tg_product_pixel_triple(const tg_product_t *p, const int8_t *in, int32_t in_step, const int8_t *filter,
                              const int32_t *folded_bias, uint32_t *split, int8_t *out);
 
