@@ -3,7 +3,7 @@
  *
  * Four int8 values per 32-bit word: SXTB16 splits a word into its even bytes and (rotated by 8) its
  * odd bytes, each as two signed halfwords; SMLAD multiplies two halfword pairs and adds both products.
- * The inputs of two pixels are split once into `split` (tg_product_split), then serve every channel;
+ * The inputs of a block's pixels are split once into `split` (tg_product_split), then serve every channel;
  * each weight word is split as it is loaded, alike, so equal depths pair up and the weights keep their
  * layout within a word: no shuffles. The generator pads each weight row with zeros to whole words (a
  * depth that is not a multiple of 4 ends in a partial word, the split pads the input alike: no tail
@@ -13,9 +13,9 @@
  * accumulators starting from the folded bias (bias + input_offset * sum of the channel's weights), each
  * split weight word used by the three pixels, one pixel's split pair loaded by one LDRD and used by both
  * channels; the 6 sums are requantized straight from the registers, TFLM's requantization
- * (tg_requant_dsp.h). Pairs of pixels (the im2col convolution, a last pair of the matrix product) use 2 x 2
- * blocks whose accumulators of up to CHUNK_CHANNELS channels are made first, then requantized in one
- * loop; a last odd channel or pixel goes on its own. */
+ * (tg_requant_dsp.h; the triple needs it per channel). Pairs of pixels (gathered im2col fields, the last
+ * pixels of a row, per-tensor requantization) use 2 x 2 blocks whose accumulators of up to CHUNK_CHANNELS
+ * channels are made first, then requantized in one loop; a last odd channel or pixel goes on its own. */
 #include "tg_product_dsp.h"
 
 #include <stdbool.h>
@@ -283,12 +283,13 @@ static inline sums_2x3_t group_2x3(const uint32_t **x, const int8_t **w, sums_2x
     return s;
 }
 
-/* Three pixels (split interleaved, 6 words per group, up to split_end; odd_groups: whether the number of groups
- * is odd) against the pair of weight rows at *w, from their biases; *w advanced past the pair. Two groups
- * per pass, after a first odd one. */
-static inline __attribute__((always_inline)) sums_2x3_t dot_2x3(const uint32_t *x, const uint32_t *split_end,
-                                                                bool odd_groups, const int8_t **w, int32_t bias0,
-                                                                int32_t bias1)
+/* Three pixels (split interleaved, 6 words per group, up to split_end; odd_groups: whether the number of
+ * groups is odd) against the pair of weight rows at *w, from their biases; *w advanced past the pair, where
+ * the next pair starts (gcc then keeps it in one register). Two groups per pass, after a first odd one.
+ * Inlined into each requantization form: the sums stay in registers. */
+__attribute__((always_inline)) static inline sums_2x3_t dot_2x3(const uint32_t *x, const uint32_t *split_end,
+                                                                bool odd_groups, const int8_t **w,
+                                                                int32_t bias0, int32_t bias1)
 {
     sums_2x3_t s = {{bias0, bias0, bias0}, {bias1, bias1, bias1}};
     if (odd_groups) {
@@ -326,8 +327,10 @@ static inline void requantize_3(const run_t *run, int32_t channel, sums_3_t s, i
 
 /* Every channel of three split pixels, requantized straight from the registers, a pair of channels at a
  * time. */
-static inline __attribute__((always_inline)) void product_of_split_triple_for(const tg_product_t *p, const uint32_t *split, const int8_t *w,
-                                               const int32_t *bias, int8_t *out, requant_form_t form)
+__attribute__((always_inline)) static inline void product_of_split_triple_for(const tg_product_t *p,
+                                                                              const uint32_t *split,
+                                                                              const int8_t *w, const int32_t *bias,
+                                                                              int8_t *out, requant_form_t form)
 {
     const run_t run = run_of(p);
     const uint32_t *split_end = split + 6 * run.groups;
