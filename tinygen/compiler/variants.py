@@ -47,8 +47,8 @@ def _words(depth: int) -> int:
 
 
 def matmul_scratch_bytes(depth: int) -> int:
-    """tg_matmul_s8_dsp_scratch_bytes(depth): two pixels' inputs split into halfword pairs."""
-    return 16 * _words(depth)
+    """tg_matmul_s8_dsp_scratch_bytes(depth): three pixels' inputs split into halfword pairs."""
+    return 24 * _words(depth)
 
 
 def conv_scratch_bytes(depth: int) -> int:
