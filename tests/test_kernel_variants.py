@@ -37,7 +37,8 @@ int main(void)
     const int depths[] = {%s};
     for (unsigned i = 0; i < sizeof depths / sizeof depths[0]; ++i) {
         printf("%%ld %%ld %%ld %%ld %%ld\\n", (long)tg_matmul_s8_dsp_scratch_bytes(depths[i]),
-               (long)tg_conv_s8_dsp_scratch_bytes(depths[i]), (long)tg_depthwise_conv_s8_dsp_scratch_bytes(depths[i]),
+               (long)tg_conv_s8_dsp_scratch_bytes(depths[i]),
+               (long)tg_depthwise_conv_s8_dsp_scratch_bytes(depths[i], 3, 1 + (int)i %% 5, 1 + (int)i, 1 + (int)i %% 2),
                (long)tg_mean_s8_scratch_bytes(depths[i]), (long)tg_convolve_sparse_s8_scratch_bytes(depths[i]));
     }
     return 0;
@@ -119,8 +120,9 @@ def test_scratch_bytes_in_c_equal_the_planners(tmp_path):
     kernels = (f"{MATMUL_DSP}.c", f"{CONV_DSP}.c", "tg_product_dsp.c", f"{DEPTHWISE_DSP}.c", "tg_mean_s8.c",
                "tg_convolve_sparse_s8.c")
     printed = _run_c(tmp_path, program, *kernels).splitlines()
-    assert printed == [f"{matmul_scratch_bytes(size)} {conv_scratch_bytes(size)} {depthwise_scratch_bytes(size)} "
-                       f"{mean_scratch_bytes(size)} {bitmap_conv_scratch_bytes(size)}" for size in DEPTHS]
+    assert printed == [f"{matmul_scratch_bytes(size)} {conv_scratch_bytes(size)} "
+                       f"{depthwise_scratch_bytes(size, 3, 1 + i % 5, 1 + i, 1 + i % 2)} "
+                       f"{mean_scratch_bytes(size)} {bitmap_conv_scratch_bytes(size)}" for i, size in enumerate(DEPTHS)]
 
 
 def test_the_planned_scratch_is_the_kernels(tmp_path):
@@ -133,7 +135,7 @@ def test_the_planned_scratch_is_the_kernels(tmp_path):
     assert layer.kernel == CONV_DSP and layer.scratch_bytes == conv_scratch_bytes(3 * 3 * 3) > 0
     path.write_bytes(tf_models.depthwise_conv2d((5, 7, 6), 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
-    assert layer.kernel == DEPTHWISE_DSP and layer.scratch_bytes == depthwise_scratch_bytes(6) > 0
+    assert layer.kernel == DEPTHWISE_DSP and layer.scratch_bytes == depthwise_scratch_bytes(6, 3, 3, 7, 1) > 0
 
 
 def test_a_depthwise_layer_without_bias_gets_zeros_on_the_dsp_variant(tmp_path):

@@ -55,9 +55,13 @@ def conv_scratch_bytes(depth: int) -> int:
     return matmul_scratch_bytes(depth) + 2 * 4 * _words(depth)
 
 
-def depthwise_scratch_bytes(channels: int) -> int:
-    """tg_depthwise_conv_s8_dsp_scratch_bytes(channels): one pixel's int32 sums."""
-    return 4 * channels
+def depthwise_scratch_bytes(channels: int, filter_h: int, filter_w: int, output_w: int, stride_w: int) -> int:
+    """tg_depthwise_conv_s8_dsp_scratch_bytes(channels, filter_h, filter_w, output_w, stride_w): one output
+    row's planes, an int16 per channel, tap row and padded column, and one more int16, in whole words; then
+    each channel's bias and weights as int16 pairs; then one pixel's int32 sums."""
+    columns = (output_w - 1) * stride_w + filter_w
+    plane_bytes = (2 * (channels * columns * filter_h + 1) + 3) // 4 * 4
+    return plane_bytes + 4 * channels * (1 + (filter_h * filter_w + 1) // 2) + 4 * channels
 
 
 def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
@@ -223,7 +227,8 @@ def _use_depthwise_dsp_if_fit(graph: Graph, layer: Layer) -> None:
                     **window, "input_offset": p["input_offset"], "requant": requant}
     layer.kernel, layer.params_type, layer.variant = DEPTHWISE_DSP, "tg_depthwise_dsp_params_t", DSP
     layer.args = [inp, weights, bias, ScratchArg("int32_t"), out]
-    layer.scratch_bytes = depthwise_scratch_bytes(p["input_c"])
+    layer.scratch_bytes = depthwise_scratch_bytes(p["input_c"], p["filter_h"], p["filter_w"], p["output_w"],
+                                                  p["stride_w"])
 
 
 def _windows_meet_the_image(p: dict) -> bool:
