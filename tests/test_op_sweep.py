@@ -263,6 +263,13 @@ depthwise((9, 7, 4), (3, 1), (1, 2), "VALID", 1, 1, "NONE", True)
 depthwise((8, 9, 13), 3, 2, "SAME", 1, 1, "RELU_N1_TO_1", True)
 depthwise((9, 11, 8), 3, 1, "SAME", 2, 1, "RELU", True)
 depthwise((12, 12, 1), 3, 2, "SAME", 1, 8, "RELU6", True)     # person detection's first layer, smaller
+# Images tall enough that the DSP kernel keeps the input rows as a ring (variants.depthwise_rotations): KWS's
+# shape, stride 2, VALID, a 5x5 and an even-height filter, with channel tails 0..3.
+depthwise((25, 5, 8), 3, 1, "SAME", 1, 1, "RELU", True)
+depthwise((24, 12, 7), 3, 2, "SAME", 1, 1, "RELU6", True)
+depthwise((14, 9, 6), 3, 1, "VALID", 1, 1, "NONE", False)
+depthwise((16, 12, 5), 5, 1, "SAME", 1, 1, "RELU", True)
+depthwise((12, 9, 4), (2, 3), 1, "SAME", 1, 1, "NONE", True)
 
 # FULLY_CONNECTED: rank-2 inputs (batch 1 and 2) and flattened 4-D inputs.
 fully_connected((1, 17), 5, "NONE", True)

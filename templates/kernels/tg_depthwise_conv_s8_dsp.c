@@ -48,10 +48,10 @@ static int32_t plane_bytes(int32_t channels, const planes_t *s)
 }
 
 int32_t tg_depthwise_conv_s8_dsp_scratch_bytes(int32_t channels, int32_t filter_h, int32_t filter_w,
-                                               int32_t output_w, int32_t stride_w)
+                                               int32_t output_w, int32_t stride_w, int32_t rotations)
 {
     const planes_t s = planes_of(filter_h, filter_w, output_w, stride_w);
-    return plane_bytes(channels, &s) + 4 * channels * (1 + s.pairs) + 4 * channels;
+    return plane_bytes(channels, &s) + 4 * channels * (rotations * (1 + s.pairs) + 1);
 }
 
 /* Two int16 values as one SMLAD operand: low in the low halfword. */
@@ -60,29 +60,32 @@ static inline uint32_t halfword_pair(int32_t low, int32_t high)
     return ((uint32_t)low & 0xFFFFu) | ((uint32_t)high << 16);
 }
 
-/* For each channel, its bias and then its weight pairs: those of taps 2i and 2i + 1, tap k being filter
- * row k % filter_h of filter column k / filter_h (the planes' order); a last odd tap's partner 0. */
-static void make_channel_constants(const tg_depthwise_dsp_params_t *p, const planes_t *s, const int8_t *filter,
-                                   const int32_t *bias, uint32_t *constants)
+/* x as the int16 at p, any alignment (the constants are words, written a halfword at a time). */
+static inline void store_halfword(void *p, int32_t x)
 {
-    const int32_t c_count = p->channels;
+    const int16_t halfword = (int16_t)x;
+    memcpy(p, &halfword, sizeof halfword);
+}
+
+/* Rotation `rotation` of the channel constants: for each channel its bias, then its weight pairs, those of
+ * taps 2i and 2i + 1 (a last odd tap's partner 0). Tap k is slot k % filter_h of filter column
+ * k / filter_h, the planes' order, and slot s holds filter row (s - rotation) mod filter_h. */
+static void make_channel_constants(const tg_depthwise_dsp_params_t *p, const planes_t *s, const int8_t *filter,
+                                   const int32_t *bias, int32_t rotation, uint32_t *constants)
+{
+    const int32_t c_count = p->channels, words = 1 + s->pairs;
     for (int32_t c = 0; c < c_count; ++c) {
-        *constants++ = (uint32_t)bias[c];
-        int32_t low = 0;
-        for (int32_t k = 0, row = 0, column = 0; k < s->taps; ++k) {
-            const int32_t weight = filter[(row * p->filter_w + column) * c_count + c];
-            if (k % 2 == 0) {
-                low = weight;
-            } else {
-                *constants++ = halfword_pair(low, weight);
+        constants[c * words] = (uint32_t)bias[c];
+        constants[c * words + s->pairs] = 0;
+    }
+    for (int32_t column = 0; column < p->filter_w; ++column) {
+        for (int32_t slot = 0; slot < p->filter_h; ++slot) {
+            const int32_t row = slot >= rotation ? slot - rotation : slot - rotation + p->filter_h;
+            const int8_t *weights = filter + (row * p->filter_w + column) * c_count;
+            int8_t *at = (int8_t *)(constants + 1) + 2 * (column * p->filter_h + slot);
+            for (int32_t c = 0; c < c_count; ++c, at += 4 * words) {
+                store_halfword(at, weights[c]);
             }
-            if (++row == p->filter_h) {
-                row = 0;
-                ++column;
-            }
-        }
-        if (s->taps % 2 != 0) {
-            *constants++ = halfword_pair(low, 0);
         }
     }
 }
@@ -124,21 +127,26 @@ static void copy_pixels(int16_t *planes, const planes_t *s, const tg_depthwise_d
     }
 }
 
-/* The planes for output row out_y of the image at `image`: each of the filter_h rows its windows read,
- * at the columns of the image (those of the padding beside it stay zero), zeros for a row outside it. */
-static void fill_planes(int16_t *planes, const planes_t *s, const tg_depthwise_dsp_params_t *p,
-                        const int8_t *image, int32_t out_y)
+/* Input row y of the image at `image` into row `slot` of every channel's plane, at the columns of the
+ * image (those of the padding beside it stay zero); zeros for a row outside the image. */
+static void fill_row(int16_t *planes, const planes_t *s, const tg_depthwise_dsp_params_t *p, const int8_t *image,
+                     int32_t y, int32_t slot)
 {
     const int32_t left = tg_min_i32(p->pad_w, s->columns);
     const int32_t inside = tg_max_i32(0, tg_min_i32(p->input_w, s->columns - p->pad_w));
-    for (int32_t row = 0; row < p->filter_h; ++row) {
-        const int32_t in_y = out_y * p->stride_h - p->pad_h + row;
-        if (in_y < 0 || in_y >= p->input_h) {
-            zero_columns(planes, s, p->channels, row, left, inside);
-        } else {
-            copy_pixels(planes, s, p, row, left, inside, image + in_y * p->input_w * p->channels);
-        }
+    if (y < 0 || y >= p->input_h) {
+        zero_columns(planes, s, p->channels, slot, left, inside);
+    } else {
+        copy_pixels(planes, s, p, slot, left, inside, image + y * p->input_w * p->channels);
     }
+}
+
+/* The plane row of input row y for the window rows first .. first + filter_h - 1: with a ring (rotations
+ * filter_h), y mod filter_h, where the row stays while later windows read it (first > -filter_h: the
+ * padding is less than the filter); without, y - first. */
+static inline int32_t slot_of(const tg_depthwise_dsp_params_t *p, int32_t y, int32_t first)
+{
+    return p->rotations == 1 ? y - first : (y + p->filter_h) % p->filter_h;
 }
 
 /* Where the requantization of a pixel's channels has got to: the next channel's sum, multiplier and
@@ -219,22 +227,31 @@ void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *
     const planes_t s = planes_of(p->filter_h, p->filter_w, p->output_w, p->stride_w);
     int16_t *const planes = (int16_t *)scratch;
     uint32_t *const constants = (uint32_t *)((int8_t *)scratch + plane_bytes(channels, &s));
-    int32_t *const sums = (int32_t *)(constants + channels * (1 + s.pairs));
+    const int32_t rotation_words = channels * (1 + s.pairs);
+    int32_t *const sums = (int32_t *)(constants + p->rotations * rotation_words);
     memset(planes, 0, (size_t)plane_bytes(channels, &s));  /* the padding, and what the last window's last pair
                                                               reads beside it */
-    make_channel_constants(p, &s, filter, bias, constants);
+    for (int32_t rotation = 0; rotation < p->rotations; ++rotation) {
+        make_channel_constants(p, &s, filter, bias, rotation, constants + rotation * rotation_words);
+    }
     const int is_3x3 = p->filter_h == 3 && p->filter_w == 3;
     const int32_t window_step = 2 * p->stride_w * p->filter_h;     /* bytes, in a plane */
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * channels;
+        int32_t copied_until = -p->filter_h;    /* with a ring: the rows before this one are in the planes */
         for (int32_t out_y = 0; out_y < p->output_h; ++out_y) {
-            fill_planes(planes, &s, p, image, out_y);
+            const int32_t first = out_y * p->stride_h - p->pad_h, end = first + p->filter_h;
+            for (int32_t y = p->rotations == 1 ? first : tg_max_i32(first, copied_until); y < end; ++y) {
+                fill_row(planes, &s, p, image, y, slot_of(p, y, first));
+            }
+            copied_until = end;
+            const uint32_t *rotated = constants + slot_of(p, first, first) * rotation_words;
             const int8_t *taps = (const int8_t *)planes;
             for (int32_t x = 0; x < p->output_w; ++x, taps += window_step, output += channels) {
                 if (is_3x3) {
-                    sum_pixel_3x3(&s, taps, constants, channels, sums);
+                    sum_pixel_3x3(&s, taps, rotated, channels, sums);
                 } else {
-                    sum_pixel(&s, taps, constants, channels, sums);
+                    sum_pixel(&s, taps, rotated, channels, sums);
                 }
                 requantize_pixel(&p->requant, sums, channels, output);
             }

@@ -55,13 +55,33 @@ def conv_scratch_bytes(depth: int) -> int:
     return matmul_scratch_bytes(depth) + 2 * 4 * _words(depth)
 
 
-def depthwise_scratch_bytes(channels: int, filter_h: int, filter_w: int, output_w: int, stride_w: int) -> int:
-    """tg_depthwise_conv_s8_dsp_scratch_bytes(channels, filter_h, filter_w, output_w, stride_w): one output
-    row's planes, an int16 per channel, tap row and padded column, and one more int16, in whole words; then
-    each channel's bias and weights as int16 pairs; then one pixel's int32 sums."""
+def depthwise_scratch_bytes(channels: int, filter_h: int, filter_w: int, output_w: int, stride_w: int,
+                            rotations: int) -> int:
+    """tg_depthwise_conv_s8_dsp_scratch_bytes(channels, filter_h, filter_w, output_w, stride_w, rotations):
+    the planes of filter_h input rows, an int16 per channel, row and padded column, and one more int16, in
+    whole words; then, in each of the rotations, each channel's bias and weights as int16 pairs; then one
+    pixel's int32 sums."""
     columns = (output_w - 1) * stride_w + filter_w
     plane_bytes = (2 * (channels * columns * filter_h + 1) + 3) // 4 * 4
-    return plane_bytes + 4 * channels * (1 + (filter_h * filter_w + 1) // 2) + 4 * channels
+    return plane_bytes + 4 * channels * (rotations * (1 + (filter_h * filter_w + 1) // 2) + 1)
+
+
+# What making one more rotation of a channel's weights costs, against copying one input value, in the DSP
+# depthwise kernel (instructions per weight, per value, arm-none-eabi-gcc 12 -O2, rounded).
+ROTATION_COST_PER_WEIGHT = 6
+
+
+def depthwise_rotations(p: dict) -> int:
+    """How the DSP depthwise kernel keeps the input rows of its windows: as a ring across output rows, each
+    row copied once, which needs the weights in filter_h rotations (filter_h), or copied afresh for each output
+    row (1). The ring when the copies it saves outweigh making the other rotations: with windows that overlap
+    from row to row, over enough rows."""
+    filter_h, stride_h = p["filter_h"], p["stride_h"]
+    if stride_h >= filter_h:
+        return 1
+    copies_saved = p["output_h"] * (filter_h - stride_h) * p["input_w"]
+    rotation_cost = (filter_h - 1) * filter_h * p["filter_w"] * ROTATION_COST_PER_WEIGHT
+    return filter_h if copies_saved > rotation_cost else 1
 
 
 def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
@@ -223,12 +243,13 @@ def _use_depthwise_dsp_if_fit(graph: Graph, layer: Layer) -> None:
         layer.arrays.append(bias)
     window = {name: p[name] for name in ("filter_h", "filter_w", "output_h", "output_w", "stride_h", "stride_w",
                                          "pad_h", "pad_w")}
+    rotations = depthwise_rotations(p)
     layer.params = {"batches": p["batches"], "input_h": p["input_h"], "input_w": p["input_w"], "channels": p["input_c"],
-                    **window, "input_offset": p["input_offset"], "requant": requant}
+                    **window, "input_offset": p["input_offset"], "rotations": rotations, "requant": requant}
     layer.kernel, layer.params_type, layer.variant = DEPTHWISE_DSP, "tg_depthwise_dsp_params_t", DSP
     layer.args = [inp, weights, bias, ScratchArg("int32_t"), out]
     layer.scratch_bytes = depthwise_scratch_bytes(p["input_c"], p["filter_h"], p["filter_w"], p["output_w"],
-                                                  p["stride_w"])
+                                                  p["stride_w"], rotations)
 
 
 def _windows_meet_the_image(p: dict) -> bool:
