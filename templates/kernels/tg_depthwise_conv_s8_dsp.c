@@ -60,70 +60,77 @@ static inline uint32_t halfword_pair(int32_t low, int32_t high)
     return ((uint32_t)low & 0xFFFFu) | ((uint32_t)high << 16);
 }
 
-/* x as the int16 at p, any alignment (the constants are words, written a halfword at a time). */
-static inline void store_halfword(void *p, int32_t x)
+/* at[c * stride] = in[c] + offset for the `channels` int8 values at in (offset_pair: the offset in both
+ * halfwords). Four channels per word: SXTAB16 adds the offset to the even and (rotated by 8) the odd bytes
+ * as halfwords. */
+__attribute__((always_inline)) static inline void widen_channels(const int8_t *in, int32_t channels,
+                                                                 uint32_t offset_pair, int16_t *at, int32_t stride)
 {
-    const int16_t halfword = (int16_t)x;
-    memcpy(p, &halfword, sizeof halfword);
+    const int8_t *const words_end = in + (channels & ~3), *const end = in + channels;
+    for (; in != words_end; in += 4, at += 4 * stride) {
+        const uint32_t word = tg_load_u32(in);
+        const uint32_t even = tg_sxtab16(offset_pair, word), odd = tg_sxtab16_ror8(offset_pair, word);
+        at[0] = (int16_t)even;
+        at[stride] = (int16_t)odd;
+        at[2 * stride] = (int16_t)(even >> 16);
+        at[3 * stride] = (int16_t)(odd >> 16);
+    }
+    for (; in != end; ++in, at += stride) {
+        *at = (int16_t)(*in + (int16_t)offset_pair);
+    }
 }
 
 /* Rotation `rotation` of the channel constants: for each channel its bias, then its weight pairs, those of
  * taps 2i and 2i + 1 (a last odd tap's partner 0). Tap k is slot k % filter_h of filter column
- * k / filter_h, the planes' order, and slot s holds filter row (s - rotation) mod filter_h. */
+ * k / filter_h, the planes' order, and slot s holds filter row (s - rotation) mod filter_h. The pairs are
+ * written as int16 only (the kernel reads them as words through LDRD). */
 static void make_channel_constants(const tg_depthwise_dsp_params_t *p, const planes_t *s, const int8_t *filter,
                                    const int32_t *bias, int32_t rotation, uint32_t *constants)
 {
     const int32_t c_count = p->channels, words = 1 + s->pairs;
+    int16_t *const halfwords = (int16_t *)(constants + 1);
     for (int32_t c = 0; c < c_count; ++c) {
         constants[c * words] = (uint32_t)bias[c];
-        constants[c * words + s->pairs] = 0;
+        if (s->taps % 2 != 0) {
+            halfwords[c * 2 * words + s->taps] = 0;
+        }
     }
     for (int32_t column = 0; column < p->filter_w; ++column) {
         for (int32_t slot = 0; slot < p->filter_h; ++slot) {
             const int32_t row = slot >= rotation ? slot - rotation : slot - rotation + p->filter_h;
-            const int8_t *weights = filter + (row * p->filter_w + column) * c_count;
-            int8_t *at = (int8_t *)(constants + 1) + 2 * (column * p->filter_h + slot);
-            for (int32_t c = 0; c < c_count; ++c, at += 4 * words) {
-                store_halfword(at, weights[c]);
-            }
+            widen_channels(filter + (row * p->filter_w + column) * c_count, c_count, 0,
+                           halfwords + column * p->filter_h + slot, 2 * words);
         }
     }
 }
 
-/* Row `row` of every channel's plane, at its column `first` on: zeros for `count` columns. */
+/* Row `row` of every channel's plane, at its column `first` on: zeros for `count` columns (in the order
+ * copy_pixels writes, four channels a round). */
 static void zero_columns(int16_t *planes, const planes_t *s, int32_t channels, int32_t row, int32_t first,
                          int32_t count)
 {
-    for (int32_t c = 0; c < channels; ++c) {
-        int16_t *at = planes + c * s->plane_halfwords + first * s->rows + row;
-        for (int32_t j = 0; j < count; ++j, at += s->rows) {
+    const int32_t stride = s->plane_halfwords;
+    for (int32_t j = 0; j < count; ++j) {
+        int16_t *at = planes + (first + j) * s->rows + row;
+        int32_t c = 0;
+        for (; c + 4 <= channels; c += 4, at += 4 * stride) {
+            at[0] = at[stride] = at[2 * stride] = at[3 * stride] = 0;
+        }
+        for (; c < channels; ++c, at += stride) {
             *at = 0;
         }
     }
 }
 
 /* Row `row` of every channel's plane, at its column `first` on: input + input_offset for `count` pixels
- * of the image row at `in`. Four channels per word: SXTAB16 adds the offset to the even and (rotated by
- * 8) the odd bytes as halfwords. */
+ * of the image row at `in`. */
 static void copy_pixels(int16_t *planes, const planes_t *s, const tg_depthwise_dsp_params_t *p, int32_t row,
                         int32_t first, int32_t count, const int8_t *in)
 {
-    const int32_t c_count = p->channels, stride = s->plane_halfwords;
     const uint32_t offset_pair = halfword_pair(p->input_offset, p->input_offset);
-    for (int32_t j = 0; j < count; ++j, in += c_count) {
-        int16_t *at = planes + (first + j) * s->rows + row;
-        int32_t c = 0;
-        for (; c + 4 <= c_count; c += 4, at += 4 * stride) {
-            const uint32_t word = tg_load_u32(in + c);
-            const uint32_t even = tg_sxtab16(offset_pair, word), odd = tg_sxtab16_ror8(offset_pair, word);
-            at[0] = (int16_t)even;
-            at[stride] = (int16_t)odd;
-            at[2 * stride] = (int16_t)(even >> 16);
-            at[3 * stride] = (int16_t)(odd >> 16);
-        }
-        for (; c < c_count; ++c, at += stride) {
-            *at = (int16_t)(in[c] + p->input_offset);
-        }
+    int16_t *column = planes + first * s->rows + row;
+    for (const int8_t *const end = in + count * p->channels; in != end; in += p->channels, column += s->rows) {
+        widen_channels(in, p->channels, offset_pair, column, s->plane_halfwords);
     }
 }
 
@@ -191,12 +198,14 @@ static void requantize_pixel(const tg_requant_t *r, const int32_t *sums, int32_t
 static void sum_pixel(const planes_t *s, const int8_t *taps, const uint32_t *constants, int32_t channels,
                       int32_t *sums)
 {
+    const int8_t *next = (const int8_t *)constants;  /* read as bytes: the pairs were written as int16 */
     for (int32_t c = 0; c < channels; ++c, taps += 2 * s->plane_halfwords) {
-        int32_t acc = (int32_t)*constants++;
+        int32_t acc = (int32_t)tg_load_u32(next);
         for (int32_t i = 0; i < s->pairs; ++i) {
-            acc = tg_smlad(tg_load_u32(taps + 4 * i), *constants++, acc);
+            acc = tg_smlad(tg_load_u32(taps + 4 * i), tg_load_u32(next + 4 + 4 * i), acc);
         }
         sums[c] = acc;
+        next += 4 * (1 + s->pairs);
     }
 }
 

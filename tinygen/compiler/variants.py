@@ -67,8 +67,8 @@ def depthwise_scratch_bytes(channels: int, filter_h: int, filter_w: int, output_
 
 
 # What making one more rotation of a channel's weights costs, against copying one input value, in the DSP
-# depthwise kernel (instructions per weight, per value, arm-none-eabi-gcc 12 -O2, rounded).
-ROTATION_COST_PER_WEIGHT = 6
+# depthwise kernel (the same widening, a little more for each filter tap; arm-none-eabi-gcc 12 -O2).
+ROTATION_COST_PER_WEIGHT = 1.25
 
 
 def depthwise_rotations(p: dict) -> int:
