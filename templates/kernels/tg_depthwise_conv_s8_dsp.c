@@ -51,7 +51,7 @@ int32_t tg_depthwise_conv_s8_dsp_scratch_bytes(int32_t channels, int32_t filter_
                                                int32_t output_w, int32_t stride_w, int32_t rotations)
 {
     const planes_t s = planes_of(filter_h, filter_w, output_w, stride_w);
-    return plane_bytes(channels, &s) + 4 * channels * (rotations * (1 + s.pairs) + 1);
+    return plane_bytes(channels, &s) + 4 * channels * (rotations * (1 + s.pairs) + 2);
 }
 
 /* Two int16 values as one SMLAD operand: low in the low halfword. */
@@ -229,6 +229,65 @@ static void sum_pixel_3x3(const planes_t *s, const int8_t *taps, const uint32_t 
     } while (sums != end);
 }
 
+/* gcc's scheduling before register allocation would load all of a channel's taps of two pixels first, and
+ * spill; the loads in the order the source gives them need no more registers than there are. */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && !defined(__clang__)
+#define LOADS_IN_SOURCE_ORDER __attribute__((optimize("no-schedule-insns")))
+#else
+#define LOADS_IN_SOURCE_ORDER
+#endif
+
+/* For 3x3 filters two output pixels at once, the second's window `second` bytes after the first's: each
+ * channel's constants, loaded two at a time, serve both. sums: the first pixel's, then the second's. */
+LOADS_IN_SOURCE_ORDER static void sum_2_pixels_3x3(const planes_t *s, const int8_t *taps, int32_t second,
+                                                   const uint32_t *constants, int32_t channels, int32_t *sums)
+{
+    const void *next = constants;
+    const int32_t *const end = sums + channels;
+    const int32_t channel_step = 2 * s->plane_halfwords;     /* bytes from one plane to the next */
+    do {
+        uint32_t bias, w0, w1;
+        next = tg_load_2u32_advance(next, &bias, &w0);
+        int32_t acc0 = tg_smlad(tg_load_u32(taps), w0, (int32_t)bias);
+        int32_t acc1 = tg_smlad(tg_load_u32(taps + second), w0, (int32_t)bias);
+        for (int k = 4; k < 20; k += 8) {
+            next = tg_load_2u32_advance(next, &w0, &w1);
+            acc0 = tg_smlad(tg_load_u32(taps + k), w0, acc0);
+            acc1 = tg_smlad(tg_load_u32(taps + second + k), w0, acc1);
+            acc0 = tg_smlad(tg_load_u32(taps + k + 4), w1, acc0);
+            acc1 = tg_smlad(tg_load_u32(taps + second + k + 4), w1, acc1);
+        }
+        sums[channels] = acc1;
+        *sums++ = acc0;
+        taps += channel_step;
+    } while (sums != end);
+}
+
+/* One output row: its pixels' sums, from the planes (filled for the row) and the rotation of the channel
+ * constants they need, each pixel requantized into output. */
+static void convolve_row(const tg_depthwise_dsp_params_t *p, const planes_t *s, const int16_t *planes,
+                         const uint32_t *constants, int32_t *sums, int8_t *output)
+{
+    const int32_t channels = p->channels, window_step = 2 * p->stride_w * p->filter_h;   /* bytes, in a plane */
+    const int8_t *taps = (const int8_t *)planes;
+    int32_t x = 0;
+    if (p->filter_h == 3 && p->filter_w == 3) {
+        for (; x + 2 <= p->output_w; x += 2, taps += 2 * window_step, output += 2 * channels) {
+            sum_2_pixels_3x3(s, taps, window_step, constants, channels, sums);
+            requantize_pixel(&p->requant, sums, channels, output);
+            requantize_pixel(&p->requant, sums + channels, channels, output + channels);
+        }
+    }
+    for (; x < p->output_w; ++x, taps += window_step, output += channels) {
+        if (p->filter_h == 3 && p->filter_w == 3) {
+            sum_pixel_3x3(s, taps, constants, channels, sums);
+        } else {
+            sum_pixel(s, taps, constants, channels, sums);
+        }
+        requantize_pixel(&p->requant, sums, channels, output);
+    }
+}
+
 void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *input, const int8_t *filter,
                               const int32_t *bias, int32_t *scratch, int8_t *output)
 {
@@ -243,27 +302,16 @@ void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *
     for (int32_t rotation = 0; rotation < p->rotations; ++rotation) {
         make_channel_constants(p, &s, filter, bias, rotation, constants + rotation * rotation_words);
     }
-    const int is_3x3 = p->filter_h == 3 && p->filter_w == 3;
-    const int32_t window_step = 2 * p->stride_w * p->filter_h;     /* bytes, in a plane */
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * channels;
         int32_t copied_until = -p->filter_h;    /* with a ring: the rows before this one are in the planes */
-        for (int32_t out_y = 0; out_y < p->output_h; ++out_y) {
+        for (int32_t out_y = 0; out_y < p->output_h; ++out_y, output += p->output_w * channels) {
             const int32_t first = out_y * p->stride_h - p->pad_h, end = first + p->filter_h;
             for (int32_t y = p->rotations == 1 ? first : tg_max_i32(first, copied_until); y < end; ++y) {
                 fill_row(planes, &s, p, image, y, slot_of(p, y, first));
             }
             copied_until = end;
-            const uint32_t *rotated = constants + slot_of(p, first, first) * rotation_words;
-            const int8_t *taps = (const int8_t *)planes;
-            for (int32_t x = 0; x < p->output_w; ++x, taps += window_step, output += channels) {
-                if (is_3x3) {
-                    sum_pixel_3x3(&s, taps, rotated, channels, sums);
-                } else {
-                    sum_pixel(&s, taps, rotated, channels, sums);
-                }
-                requantize_pixel(&p->requant, sums, channels, output);
-            }
+            convolve_row(p, &s, planes, constants + slot_of(p, first, first) * rotation_words, sums, output);
         }
     }
 }

@@ -59,11 +59,11 @@ def depthwise_scratch_bytes(channels: int, filter_h: int, filter_w: int, output_
                             rotations: int) -> int:
     """tg_depthwise_conv_s8_dsp_scratch_bytes(channels, filter_h, filter_w, output_w, stride_w, rotations):
     the planes of filter_h input rows, an int16 per channel, row and padded column, and one more int16, in
-    whole words; then, in each of the rotations, each channel's bias and weights as int16 pairs; then one
-    pixel's int32 sums."""
+    whole words; then, in each of the rotations, each channel's bias and weights as int16 pairs; then two
+    pixels' int32 sums."""
     columns = (output_w - 1) * stride_w + filter_w
     plane_bytes = (2 * (channels * columns * filter_h + 1) + 3) // 4 * 4
-    return plane_bytes + 4 * channels * (rotations * (1 + (filter_h * filter_w + 1) // 2) + 1)
+    return plane_bytes + 4 * channels * (rotations * (1 + (filter_h * filter_w + 1) // 2) + 2)
 
 
 # What making one more rotation of a channel's weights costs, against copying one input value, in the DSP
