@@ -253,7 +253,7 @@ depthwise((7, 9, 17), 3, 2, "SAME", 1, 3, "RELU", True)
 depthwise((3, 4, 5), 5, 1, "SAME", 1, 1, "NONE", False)       # kernel larger than the input
 depthwise((9, 11, 3), 3, 2, "SAME", 2, 2, "RELU", True)       # stride and dilation together
 depthwise((8, 8, 4), 3, 2, "SAME", 1, 1, "RELU6", True)
-# Depth multiplier 1 over at least 4 channels (the DSP variant, 4 channels per word): channel tails of 0..3,
+# Depth multiplier 1 over at least 4 channels (the DSP variant, two taps per SMLAD): channel tails of 0..3,
 # filters 3x3, 5x5, 1x3, 3x1, strides 1 and 2 (also unequal) with SAME and VALID; dilated stays portable.
 depthwise((9, 11, 8), 3, 1, "SAME", 1, 1, "RELU", True)
 depthwise((10, 9, 9), 3, 2, "VALID", 1, 1, "RELU6", True)
@@ -413,8 +413,8 @@ def _dsp_kernel(layer) -> str:
     layer: ADD and MUL without broadcast their four-at-a-time kernels; FULLY_CONNECTED and CONV_2D (all
     weights here are symmetric): the matrix product over a depth of at least one word, for convolutions a
     1x1 without padding; other convolutions without groups or dilation over a field of at least one word,
-    im2col; depthwise ones with depth multiplier 1, without dilation, over at least one word of channels,
-    4 channels per word, and those of one input channel as the CONV_2D they equal."""
+    im2col; depthwise ones with depth multiplier 1, without dilation, over at least 4 channels, two taps per
+    SMLAD, and those of one input channel as the CONV_2D they equal."""
     p = layer.params
     if layer.op.op_type in ("ADD", "MUL"):
         return {ADD_SAME_SHAPE: ADD_DSP, MUL_SAME_SHAPE: MUL_DSP}.get(layer.kernel, layer.kernel)

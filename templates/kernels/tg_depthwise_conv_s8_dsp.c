@@ -7,17 +7,26 @@
  * int32 arithmetic modulo 2^32, requantized as TFLM does (tg_requant_dsp.h). The host build runs this same
  * source on exact C models of the instructions (tg_acle.h).
  *
- * SMLAD takes two taps of one channel at once when their values lie side by side as halfwords. So for
- * each output row the filter_h input rows its windows read are first copied to the scratch as planes, one
- * per channel, of int16 values input + input_offset (SXTAB16 makes two at once), column by column, each
- * column's filter_h rows together, with the padding around the image as zeros: a padded tap then adds 0,
- * as TFLM's skipping it does, and every window is whole, border pixels included. An output's taps are
- * then filter_h * filter_w halfwords in a row of its channel's plane (the filter's taps column by column),
- * and its sum (filter_h * filter_w + 1) / 2 SMLADs of a plane word (LDR allows halfword-aligned words)
- * and a weight pair. The weight pairs of all channels are made once per call, in the same tap order (an
- * odd last tap paired with 0, which cancels whatever its plane word holds beside it); for 3x3 filters a
- * channel's 5 pairs stay in registers across the output row. Each output is requantized at once, its
- * channel's constants loaded once per row, and stored as a byte. */
+ * SMLAD takes two taps of one channel at once when their values lie side by side as halfwords. So the
+ * filter_h input rows an output row's windows read are copied to the scratch as planes, one per channel,
+ * of int16 values input + input_offset (SXTAB16 makes two at once), column by column, each column's
+ * filter_h rows together, with the padding around the image as zeros: a padded tap then adds 0, as TFLM's
+ * skipping it does, and every window is whole, border pixels included. An output's taps are then
+ * filter_h * filter_w halfwords in a row of its channel's plane (the filter's taps column by column), and
+ * its sum the bias plus (filter_h * filter_w + 1) / 2 SMLADs of a plane word (LDR allows halfword-aligned
+ * words) and a weight pair, made once per call in the same tap order (an odd last tap paired with 0,
+ * which cancels whatever its plane word holds beside it). For 3x3 filters two output pixels share each
+ * channel's bias and pairs, loaded by LDRD: 29 instructions for 2 x 9 taps on Cortex-M4, where 4 channels
+ * of one tap at a time (SXTAB16 and SXTB16 splitting input and weight words, SMLABB / SMLATT) took 12 for
+ * 4 x 1 and clipped the windows instead.
+ *
+ * Where the windows of successive output rows overlap over enough rows (the generator decides, params
+ * rotations = filter_h), the plane rows are a ring: input row y stays in row y mod filter_h while later
+ * windows read it, and is copied once; the weight pairs then come in filter_h rotations, one for each
+ * row the ring may start at. Otherwise (rotations = 1) an output row's filter_h input rows are copied for
+ * it. A pixel's sums go to the scratch and are requantized in one run, which keeps the requantization's
+ * values in registers apart from the accumulation's; that run takes 4 channels at a time, their sums,
+ * multipliers and roundings two per load (LDRD), and stores their outputs as one word. */
 #include <string.h>
 
 #include "tg_acle.h"
@@ -25,8 +34,9 @@
 #include "tg_kernels.h"
 #include "tg_requant_dsp.h"
 
-/* What the scratch holds: the planes (channels * plane_halfwords int16, and one more that the last
- * window's padding pair may read), then the weight pairs (channels * pairs words). */
+/* The planes' shape. The scratch holds the planes (channels * plane_halfwords int16, and one more that the
+ * last window's padding pair may read), then `rotations` sets of channel constants (for each channel its
+ * bias and `pairs` weight pairs), then the sums of two pixels. */
 typedef struct {
     int32_t columns;                /* the padded width the output row's windows cover */
     int32_t rows;                   /* filter_h: the halfwords of one column */

@@ -93,7 +93,8 @@ typedef struct {
 
 /* DEPTHWISE_CONV_2D with depth multiplier 1 and no dilation, for the DSP extension: output channel c
  * reads input channel c alone, so image, filter (1HWC) and output all hold `channels` channels per pixel.
- * The requantization is per channel (requant.per_channel is 1). */
+ * The padding is less than the filter along each axis. The requantization is per channel
+ * (requant.per_channel is 1). */
 typedef struct {
     int32_t batches;
     int32_t input_h, input_w, channels;

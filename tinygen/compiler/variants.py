@@ -4,9 +4,9 @@ DSP extension, FULLY_CONNECTED and 1x1 CONV_2D layers move to the int8 matrix pr
 instructions (templates/kernels/tg_matmul_s8_dsp.c), other CONV_2D layers to the same product over
 gathered receptive fields (tg_conv_s8_dsp.c), with the work that does not depend on the data done
 here: the input offset folded into the bias, strides turned into byte steps, the weights laid out for
-the product. DEPTHWISE_CONV_2D layers with depth multiplier 1 move to a kernel that computes 4 channels
-per word (tg_depthwise_conv_s8_dsp.c); ADD and MUL layers without broadcast to the same arithmetic four
-elements at a time (tg_add_s8_dsp.c, tg_mul_s8_dsp.c)."""
+the product. DEPTHWISE_CONV_2D layers with depth multiplier 1 move to a kernel that sums two taps of a
+channel per instruction over int16 copies of the input rows (tg_depthwise_conv_s8_dsp.c); ADD and MUL
+layers without broadcast to the same arithmetic four elements at a time (tg_add_s8_dsp.c, tg_mul_s8_dsp.c)."""
 
 from dataclasses import dataclass, replace
 
@@ -224,10 +224,10 @@ def use_product(graph: Graph, layer: Layer, shape: dict, kernel: str, params_typ
 
 def _use_depthwise_dsp_if_fit(graph: Graph, layer: Layer) -> None:
     """Moves a DEPTHWISE_CONV_2D layer with depth multiplier 1, without dilation (whose taps the kernel would
-    have to step over apart from the weights'), over at least one word of channels to the kernel that
-    computes 4 channels per word. Its bias stays the model's: the kernel adds the input offset to the taps
-    inside the image and skips the padding, as TFLM does. A layer without one gets zeros, which spares the
-    kernel a test per channel."""
+    have to step over apart from the weights'), over at least 4 channels to the kernel that sums two taps
+    per SMLAD. Its bias stays the model's: the kernel adds the input offset to the taps inside the image and
+    zeros for the padding, which adds nothing, as TFLM's skipping it. A layer without one gets zeros, which
+    spares the kernel a test per channel."""
     p = layer.params
     if (layer.kernel != "tg_depthwise_conv_s8" or p["depth_multiplier"] != 1 or p["input_c"] < 4
             or (p["dilation_h"], p["dilation_w"]) != (1, 1) or not _windows_meet_the_image(p)):
@@ -253,9 +253,9 @@ def _use_depthwise_dsp_if_fit(graph: Graph, layer: Layer) -> None:
 
 
 def _windows_meet_the_image(p: dict) -> bool:
-    """Every output pixel's window holds at least one tap inside the image (the depthwise kernel's loops
-    assume it), as SAME and VALID padding make it: the first window reaches row and column 0, the last
-    starts inside the image."""
+    """Every output pixel's window holds at least one tap inside the image, as SAME and VALID padding make
+    it: the first window reaches row and column 0 (the depthwise kernel's ring of input rows counts on the
+    padding being less than the filter), the last starts inside the image."""
     return all(p[f"pad_{axis}"] < p[f"filter_{axis}"] and
                (p[f"output_{axis}"] - 1) * p[f"stride_{axis}"] - p[f"pad_{axis}"] < p[f"input_{axis}"]
                for axis in ("h", "w"))
