@@ -23,8 +23,8 @@ from tinygen.compiler.requant_dsp import dsp_requant
 from tinygen.compiler.sparse import bitmap_conv_scratch_bytes
 from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, CONV_SHALLOW_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP,
                                        board_target, conv_scratch_bytes, conv_shallow_scratch_bytes,
-                                       depthwise_scratch_bytes, halfword_pair_weights, matmul_scratch_bytes,
-                                       product_weights)
+                                       depthwise_rotations, depthwise_scratch_bytes, halfword_pair_weights,
+                                       matmul_scratch_bytes, product_weights)
 from tinygen.resources import kernels_dir
 from tinygen.targets import host
 from tinygen.targets.host import CFLAGS, host_compiler
@@ -38,7 +38,9 @@ int main(void)
     const int depths[] = {%s};
     for (unsigned i = 0; i < sizeof depths / sizeof depths[0]; ++i) {
         printf("%%ld %%ld %%ld %%ld %%ld %%ld\\n", (long)tg_matmul_s8_dsp_scratch_bytes(depths[i]),
-               (long)tg_conv_s8_dsp_scratch_bytes(depths[i]), (long)tg_depthwise_conv_s8_dsp_scratch_bytes(depths[i]),
+               (long)tg_conv_s8_dsp_scratch_bytes(depths[i]),
+               (long)tg_depthwise_conv_s8_dsp_scratch_bytes(depths[i], 3, 1 + (int)i %% 5, 1 + (int)i, 1 + (int)i %% 2,
+                                                            i %% 2 ? 3 : 1),
                (long)tg_mean_s8_scratch_bytes(depths[i]), (long)tg_convolve_sparse_s8_scratch_bytes(depths[i]),
                (long)tg_conv_shallow_s8_dsp_scratch_bytes(depths[i]));
     }
@@ -121,9 +123,10 @@ def test_scratch_bytes_in_c_equal_the_planners(tmp_path):
     kernels = (f"{MATMUL_DSP}.c", f"{CONV_DSP}.c", "tg_product_dsp.c", f"{DEPTHWISE_DSP}.c", "tg_mean_s8.c",
                "tg_convolve_sparse_s8.c", f"{CONV_SHALLOW_DSP}.c")
     printed = _run_c(tmp_path, program, *kernels).splitlines()
-    assert printed == [f"{matmul_scratch_bytes(size)} {conv_scratch_bytes(size)} {depthwise_scratch_bytes(size)} "
+    assert printed == [f"{matmul_scratch_bytes(size)} {conv_scratch_bytes(size)} "
+                       f"{depthwise_scratch_bytes(size, 3, 1 + i % 5, 1 + i, 1 + i % 2, 3 if i % 2 else 1)} "
                        f"{mean_scratch_bytes(size)} {bitmap_conv_scratch_bytes(size)} {conv_shallow_scratch_bytes(size)}"
-                       for size in DEPTHS]
+                       for i, size in enumerate(DEPTHS)]
 
 
 def test_the_planned_scratch_is_the_kernels(tmp_path):
@@ -139,7 +142,18 @@ def test_the_planned_scratch_is_the_kernels(tmp_path):
     assert layer.kernel == CONV_SHALLOW_DSP and layer.scratch_bytes == conv_shallow_scratch_bytes(3 * 3 * 2) > 0
     path.write_bytes(tf_models.depthwise_conv2d((5, 7, 6), 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
-    assert layer.kernel == DEPTHWISE_DSP and layer.scratch_bytes == depthwise_scratch_bytes(6) > 0
+    assert layer.kernel == DEPTHWISE_DSP and layer.scratch_bytes == depthwise_scratch_bytes(6, 3, 3, 7, 1, layer.params["rotations"]) > 0
+
+
+def test_the_dsp_depthwise_keeps_a_ring_of_rows_for_tall_images_only():
+    def shape(input_h, input_w, filter_h, stride_h, output_h):
+        return {"input_h": input_h, "input_w": input_w, "filter_h": filter_h, "filter_w": 3, "stride_h": stride_h,
+                "output_h": output_h}
+    assert depthwise_rotations(shape(25, 5, 3, 1, 25)) == 3          # KWS
+    assert depthwise_rotations(shape(48, 48, 3, 2, 24)) == 3         # person detection, stride 2
+    assert depthwise_rotations(shape(3, 3, 3, 1, 3)) == 1            # too few rows to pay for the rotations
+    assert depthwise_rotations(shape(25, 5, 3, 3, 9)) == 1           # windows that do not overlap
+    assert depthwise_rotations(shape(25, 5, 1, 1, 25)) == 1
 
 
 def test_a_depthwise_layer_without_bias_gets_zeros_on_the_dsp_variant(tmp_path):

@@ -261,7 +261,7 @@ depthwise((7, 9, 17), 3, 2, "SAME", 1, 3, "RELU", True)
 depthwise((3, 4, 5), 5, 1, "SAME", 1, 1, "NONE", False)       # kernel larger than the input
 depthwise((9, 11, 3), 3, 2, "SAME", 2, 2, "RELU", True)       # stride and dilation together
 depthwise((8, 8, 4), 3, 2, "SAME", 1, 1, "RELU6", True)
-# Depth multiplier 1 over at least 4 channels (the DSP variant, 4 channels per word): channel tails of 0..3,
+# Depth multiplier 1 over at least 4 channels (the DSP variant, two taps per SMLAD): channel tails of 0..3,
 # filters 3x3, 5x5, 1x3, 3x1, strides 1 and 2 (also unequal) with SAME and VALID; dilated stays portable.
 depthwise((9, 11, 8), 3, 1, "SAME", 1, 1, "RELU", True)
 depthwise((10, 9, 9), 3, 2, "VALID", 1, 1, "RELU6", True)
@@ -272,6 +272,13 @@ depthwise((8, 9, 13), 3, 2, "SAME", 1, 1, "RELU_N1_TO_1", True)
 depthwise((9, 11, 8), 3, 1, "SAME", 2, 1, "RELU", True)
 depthwise((12, 12, 1), 3, 2, "SAME", 1, 8, "RELU6", True)     # person detection's first layer, smaller
 depthwise((9, 10, 1), 3, 1, "SAME", 1, 5, "NONE", False)
+# Images tall enough that the DSP kernel keeps the input rows as a ring (variants.depthwise_rotations): KWS's
+# shape, stride 2, VALID, a 5x5 and an even-height filter, with channel tails 0..3.
+depthwise((25, 5, 8), 3, 1, "SAME", 1, 1, "RELU", True)
+depthwise((24, 12, 7), 3, 2, "SAME", 1, 1, "RELU6", True)
+depthwise((14, 9, 6), 3, 1, "VALID", 1, 1, "NONE", False)
+depthwise((16, 12, 5), 5, 1, "SAME", 1, 1, "RELU", True)
+depthwise((12, 9, 4), (2, 3), 1, "SAME", 1, 1, "NONE", True)
 
 # FULLY_CONNECTED: rank-2 inputs (batch 1 and 2) and flattened 4-D inputs.
 fully_connected((1, 17), 5, "NONE", True)
@@ -416,8 +423,8 @@ def _dsp_kernel(layer) -> str:
     weights here are symmetric): the matrix product over a depth of at least one word, for convolutions a
     1x1 without padding; other convolutions without groups or dilation over a field of at least one word,
     im2col (over halfword pairs for fewer than 4 input channels); depthwise ones with depth multiplier 1,
-    without dilation, over at least one word of channels, 4 channels per word, and those of one input
-    channel as the CONV_2D they equal."""
+    without dilation, over at least 4 channels, two taps per SMLAD, and those of one input channel as the
+    CONV_2D they equal."""
     p = layer.params
     if layer.op.op_type in ("ADD", "MUL"):
         return {ADD_SAME_SHAPE: ADD_DSP, MUL_SAME_SHAPE: MUL_DSP}.get(layer.kernel, layer.kernel)

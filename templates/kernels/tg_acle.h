@@ -69,10 +69,11 @@ static inline uint32_t tg_min_s8x4(uint32_t x, uint32_t y)
 }
 
 /* LDRD with post-increment: the two words at p (word-aligned) into first and second; returns p + 8 bytes
- * (gcc for Cortex-M4 emits two LDRs and an add instead). */
+ * (gcc for Cortex-M4 emits two LDRs and an add instead). The asm reads the 8 bytes as bytes, so that it sees
+ * the stores of any type before it (as memcpy would). */
 static inline const void *tg_load_2u32_advance(const void *p, uint32_t *first, uint32_t *second)
 {
-    __asm__("ldrd %0, %1, [%2], #8" : "=r"(*first), "=r"(*second), "+r"(p) : "m"(*(const uint64_t *)p));
+    __asm__("ldrd %0, %1, [%2], #8" : "=r"(*first), "=r"(*second), "+r"(p) : "m"(*(const uint8_t(*)[8])p));
     return p;
 }
 

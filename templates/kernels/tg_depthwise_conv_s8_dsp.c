@@ -7,113 +7,163 @@
  * int32 arithmetic modulo 2^32, requantized as TFLM does (tg_requant_dsp.h). The host build runs this same
  * source on exact C models of the instructions (tg_acle.h).
  *
- * Channels lie contiguous in the image (NHWC) and in the filter (1HWC), so one word holds 4 channels of
- * a tap, and 4 channels are summed at once: SXTAB16 adds the input offset to the even and (rotated by 8)
- * the odd input bytes as halfwords (input + offset fits one), SXTB16 splits the weight word alike, and
- * SMLABB / SMLATT accumulate the 4 channels apart. The weights stay int8 as stored. Since the offset is
- * added to real taps only, taps in the padding are left out instead of tested: each output pixel's window
- * is clipped to the image once, so border pixels cost what inner ones do. The last channels % 4
- * channels: plain C over the same window. A pixel's sums go to the scratch and are requantized in one
- * run, which keeps the requantization's values in registers apart from the accumulation's; that run takes
- * 4 channels at a time, their sums, multipliers and roundings two per load (LDRD), and stores their outputs
- * as one word: about 12 instructions a channel on Cortex-M4, one at a time took 17. Two output
- * pixels per pass (each weight word split once for both) measured slower on Cortex-M4: their 8
- * accumulators, the offset and the pointers do not fit the registers, and the spills cost what the
- * shared weights save. */
+ * SMLAD takes two taps of one channel at once when their values lie side by side as halfwords. So the
+ * filter_h input rows an output row's windows read are copied to the scratch as planes, one per channel,
+ * of int16 values input + input_offset (SXTAB16 makes two at once), column by column, each column's
+ * filter_h rows together, with the padding around the image as zeros: a padded tap then adds 0, as TFLM's
+ * skipping it does, and every window is whole, border pixels included. An output's taps are then
+ * filter_h * filter_w halfwords in a row of its channel's plane (the filter's taps column by column), and
+ * its sum the bias plus (filter_h * filter_w + 1) / 2 SMLADs of a plane word (LDR allows halfword-aligned
+ * words) and a weight pair, made once per call in the same tap order (an odd last tap paired with 0,
+ * which cancels whatever its plane word holds beside it). For 3x3 filters two output pixels share each
+ * channel's bias and pairs, loaded by LDRD: 29 instructions for 2 x 9 taps on Cortex-M4, where 4 channels
+ * of one tap at a time (SXTAB16 and SXTB16 splitting input and weight words, SMLABB / SMLATT) took 12 for
+ * 4 x 1 and clipped the windows instead.
+ *
+ * Where the windows of successive output rows overlap over enough rows (the generator decides, params
+ * rotations = filter_h), the plane rows are a ring: input row y stays in row y mod filter_h while later
+ * windows read it, and is copied once; the weight pairs then come in filter_h rotations, one for each
+ * row the ring may start at. Otherwise (rotations = 1) an output row's filter_h input rows are copied for
+ * it. A pixel's sums go to the scratch and are requantized in one run, which keeps the requantization's
+ * values in registers apart from the accumulation's; that run takes 4 channels at a time, their sums,
+ * multipliers and roundings two per load (LDRD), and stores their outputs as one word. */
+#include <string.h>
+
 #include "tg_acle.h"
 #include "tg_bytes_dsp.h"
 #include "tg_kernels.h"
 #include "tg_requant_dsp.h"
 
-/* One int32 sum per channel. */
-int32_t tg_depthwise_conv_s8_dsp_scratch_bytes(int32_t channels)
-{
-    return 4 * channels;
-}
-
-/* The window's taps inside the image along one axis: [first, last). */
+/* The planes' shape. The scratch holds the planes (channels * plane_halfwords int16, and one more that the
+ * last window's padding pair may read), then `rotations` sets of channel constants (for each channel its
+ * bias and `pairs` weight pairs), then the sums of two pixels. */
 typedef struct {
-    int32_t first, last;
-} tap_span_t;
+    int32_t columns;                /* the padded width the output row's windows cover */
+    int32_t rows;                   /* filter_h: the halfwords of one column */
+    int32_t plane_halfwords;        /* columns * rows: one channel's plane */
+    int32_t taps, pairs;            /* filter_h * filter_w, and (taps + 1) / 2 */
+} planes_t;
 
-/* origin: the image coordinate of tap 0; the image `size` long. The generator chose this kernel only if
- * every window meets the image, so first < last. */
-static inline tap_span_t taps_inside(int32_t origin, int32_t taps, int32_t size)
+static planes_t planes_of(int32_t filter_h, int32_t filter_w, int32_t output_w, int32_t stride_w)
 {
-    const tap_span_t span = {tg_max_i32(0, -origin), tg_min_i32(taps, size - origin)};
-    return span;
+    const int32_t columns = (output_w - 1) * stride_w + filter_w, taps = filter_h * filter_w;
+    const planes_t planes = {columns, filter_h, columns * filter_h, taps, (taps + 1) / 2};
+    return planes;
 }
 
-/* How the taps of a window lie in memory, and the offset added to each input: fixed for a layer. */
-typedef struct {
-    int32_t channels;               /* the bytes from one tap to the next, in the image as in the filter */
-    int32_t in_row_step, w_row_step;
-    int32_t input_offset;
-    uint32_t offset_pair;           /* input_offset in both halfwords */
-} layout_t;
-
-/* One output pixel's window clipped to the image: rows of row_bytes / channels taps, the first at in
- * (input) and w (weights). */
-typedef struct {
-    const int8_t *in, *w;
-    int32_t rows, row_bytes;
-} window_t;
-
-/* acc[k] += w[k] * (x[k] + input_offset) for the 4 channels of one tap, held by x_word and w_word. */
-static inline void mac_tap(uint32_t offset_pair, uint32_t x_word, uint32_t w_word, int32_t acc[4])
+/* The planes' bytes rounded up to a word (the weight pairs follow them), with room for one more int16. */
+static int32_t plane_bytes(int32_t channels, const planes_t *s)
 {
-    const uint32_t x_even = tg_sxtab16(offset_pair, x_word), x_odd = tg_sxtab16_ror8(offset_pair, x_word);
-    const uint32_t w_even = tg_sxtb16(w_word), w_odd = tg_sxtb16_ror8(w_word);
-    acc[0] = tg_smlabb(x_even, w_even, acc[0]);
-    acc[1] = tg_smlabb(x_odd, w_odd, acc[1]);
-    acc[2] = tg_smlatt(x_even, w_even, acc[2]);
-    acc[3] = tg_smlatt(x_odd, w_odd, acc[3]);
+    return (2 * (channels * s->plane_halfwords + 1) + 3) / 4 * 4;
 }
 
-/* acc[k] += w[k] * (in[k] + input_offset) over the window's taps (at least one), for the 4 channels at in
- * and w. A tap's input and weights lie the same bytes on from their row's first, so one index serves both. */
-static inline void accumulate_4_channels(const layout_t *l, const window_t *win, const int8_t *in,
-                                         const int8_t *w, int32_t acc[4])
+int32_t tg_depthwise_conv_s8_dsp_scratch_bytes(int32_t channels, int32_t filter_h, int32_t filter_w,
+                                               int32_t output_w, int32_t stride_w, int32_t rotations)
 {
-    const int8_t *const end = in + win->rows * l->in_row_step;
-    do {
-        int32_t k = win->row_bytes - l->channels;
-        do {    /* from the row's last tap down, which spares the loop a compare */
-            mac_tap(l->offset_pair, tg_load_u32(in + k), tg_load_u32(w + k), acc);
-            k -= l->channels;
-        } while (k >= 0);
-        in += l->in_row_step;
-        w += l->w_row_step;
-    } while (in != end);
+    const planes_t s = planes_of(filter_h, filter_w, output_w, stride_w);
+    return plane_bytes(channels, &s) + 4 * channels * (rotations * (1 + s.pairs) + 2);
 }
 
-/* The sum of w * (in + input_offset) over the window's taps, for the one channel at in and w. */
-static int32_t accumulate_1_channel(const layout_t *l, const window_t *win, const int8_t *in, const int8_t *w)
+/* Two int16 values as one SMLAD operand: low in the low halfword. */
+static inline uint32_t halfword_pair(int32_t low, int32_t high)
 {
-    int32_t acc = 0;
-    for (int32_t row = 0; row < win->rows; ++row, in += l->in_row_step, w += l->w_row_step) {
-        for (int32_t k = 0; k < win->row_bytes; k += l->channels) {
-            acc += w[k] * (in[k] + l->input_offset);
+    return ((uint32_t)low & 0xFFFFu) | ((uint32_t)high << 16);
+}
+
+/* at[c * stride] = in[c] + offset for the `channels` int8 values at in (offset_pair: the offset in both
+ * halfwords). Four channels per word: SXTAB16 adds the offset to the even and (rotated by 8) the odd bytes
+ * as halfwords. */
+__attribute__((always_inline)) static inline void widen_channels(const int8_t *in, int32_t channels,
+                                                                 uint32_t offset_pair, int16_t *at, int32_t stride)
+{
+    const int8_t *const words_end = in + (channels & ~3), *const end = in + channels;
+    for (; in != words_end; in += 4, at += 4 * stride) {
+        const uint32_t word = tg_load_u32(in);
+        const uint32_t even = tg_sxtab16(offset_pair, word), odd = tg_sxtab16_ror8(offset_pair, word);
+        at[0] = (int16_t)even;
+        at[stride] = (int16_t)odd;
+        at[2 * stride] = (int16_t)(even >> 16);
+        at[3 * stride] = (int16_t)(odd >> 16);
+    }
+    for (; in != end; ++in, at += stride) {
+        *at = (int16_t)(*in + (int16_t)offset_pair);
+    }
+}
+
+/* Rotation `rotation` of the channel constants: for each channel its bias, then its weight pairs, those of
+ * taps 2i and 2i + 1 (a last odd tap's partner 0). Tap k is slot k % filter_h of filter column
+ * k / filter_h, the planes' order, and slot s holds filter row (s - rotation) mod filter_h. The pairs are
+ * written as int16 only (the kernel reads them as words through LDRD). */
+static void make_channel_constants(const tg_depthwise_dsp_params_t *p, const planes_t *s, const int8_t *filter,
+                                   const int32_t *bias, int32_t rotation, uint32_t *constants)
+{
+    const int32_t c_count = p->channels, words = 1 + s->pairs;
+    int16_t *const halfwords = (int16_t *)(constants + 1);
+    for (int32_t c = 0; c < c_count; ++c) {
+        constants[c * words] = (uint32_t)bias[c];
+        if (s->taps % 2 != 0) {
+            halfwords[c * 2 * words + s->taps] = 0;
         }
     }
-    return acc;
+    for (int32_t column = 0; column < p->filter_w; ++column) {
+        for (int32_t slot = 0; slot < p->filter_h; ++slot) {
+            const int32_t row = slot >= rotation ? slot - rotation : slot - rotation + p->filter_h;
+            widen_channels(filter + (row * p->filter_w + column) * c_count, c_count, 0,
+                           halfwords + column * p->filter_h + slot, 2 * words);
+        }
+    }
 }
 
-/* sums[c] = bias[c] + the window's sum, for every channel of one output pixel. */
-static void sum_pixel(const layout_t *l, const window_t *win, const int32_t *bias, int32_t *sums)
+/* Row `row` of every channel's plane, at its column `first` on: zeros for `count` columns (in the order
+ * copy_pixels writes, four channels a round). */
+static void zero_columns(int16_t *planes, const planes_t *s, int32_t channels, int32_t row, int32_t first,
+                         int32_t count)
 {
-    int32_t c = 0;
-    for (; c + 4 <= l->channels; c += 4) {
-        int32_t acc[4] = {bias[c], bias[c + 1], bias[c + 2], bias[c + 3]};
-        accumulate_4_channels(l, win, win->in + c, win->w + c, acc);
-        sums[c] = acc[0];
-        sums[c + 1] = acc[1];
-        sums[c + 2] = acc[2];
-        sums[c + 3] = acc[3];
+    const int32_t stride = s->plane_halfwords;
+    for (int32_t j = 0; j < count; ++j) {
+        int16_t *at = planes + (first + j) * s->rows + row;
+        int32_t c = 0;
+        for (; c + 4 <= channels; c += 4, at += 4 * stride) {
+            at[0] = at[stride] = at[2 * stride] = at[3 * stride] = 0;
+        }
+        for (; c < channels; ++c, at += stride) {
+            *at = 0;
+        }
     }
-    for (; c < l->channels; ++c) {
-        sums[c] = bias[c] + accumulate_1_channel(l, win, win->in + c, win->w + c);
+}
+
+/* Row `row` of every channel's plane, at its column `first` on: input + input_offset for `count` pixels
+ * of the image row at `in`. */
+static void copy_pixels(int16_t *planes, const planes_t *s, const tg_depthwise_dsp_params_t *p, int32_t row,
+                        int32_t first, int32_t count, const int8_t *in)
+{
+    const uint32_t offset_pair = halfword_pair(p->input_offset, p->input_offset);
+    int16_t *column = planes + first * s->rows + row;
+    for (const int8_t *const end = in + count * p->channels; in != end; in += p->channels, column += s->rows) {
+        widen_channels(in, p->channels, offset_pair, column, s->plane_halfwords);
     }
+}
+
+/* Input row y of the image at `image` into row `slot` of every channel's plane, at the columns of the
+ * image (those of the padding beside it stay zero); zeros for a row outside the image. */
+static void fill_row(int16_t *planes, const planes_t *s, const tg_depthwise_dsp_params_t *p, const int8_t *image,
+                     int32_t y, int32_t slot)
+{
+    const int32_t left = tg_min_i32(p->pad_w, s->columns);
+    const int32_t inside = tg_max_i32(0, tg_min_i32(p->input_w, s->columns - p->pad_w));
+    if (y < 0 || y >= p->input_h) {
+        zero_columns(planes, s, p->channels, slot, left, inside);
+    } else {
+        copy_pixels(planes, s, p, slot, left, inside, image + y * p->input_w * p->channels);
+    }
+}
+
+/* The plane row of input row y for the window rows first .. first + filter_h - 1: with a ring (rotations
+ * filter_h), y mod filter_h, where the row stays while later windows read it (first > -filter_h: the
+ * padding is less than the filter); without, y - first. */
+static inline int32_t slot_of(const tg_depthwise_dsp_params_t *p, int32_t y, int32_t first)
+{
+    return p->rotations == 1 ? y - first : (y + p->filter_h) % p->filter_h;
 }
 
 /* Where the requantization of a pixel's channels has got to: the next channel's sum, multiplier and
@@ -153,26 +203,125 @@ static void requantize_pixel(const tg_requant_t *r, const int32_t *sums, int32_t
     }
 }
 
+/* sums[c] for every channel of one output pixel, whose window starts `taps` bytes into channel 0's plane,
+ * for any filter: the bias, and SMLADs of plane words and weight pairs (constants, as made above). */
+static void sum_pixel(const planes_t *s, const int8_t *taps, const uint32_t *constants, int32_t channels,
+                      int32_t *sums)
+{
+    const int8_t *next = (const int8_t *)constants;  /* read as bytes: the pairs were written as int16 */
+    for (int32_t c = 0; c < channels; ++c, taps += 2 * s->plane_halfwords) {
+        int32_t acc = (int32_t)tg_load_u32(next);
+        for (int32_t i = 0; i < s->pairs; ++i) {
+            acc = tg_smlad(tg_load_u32(taps + 4 * i), tg_load_u32(next + 4 + 4 * i), acc);
+        }
+        sums[c] = acc;
+        next += 4 * (1 + s->pairs);
+    }
+}
+
+/* The same for 3x3 filters: 5 pairs, which with the bias LDRD loads two at a time. */
+static void sum_pixel_3x3(const planes_t *s, const int8_t *taps, const uint32_t *constants, int32_t channels,
+                          int32_t *sums)
+{
+    const void *next = constants;
+    const int32_t *const end = sums + channels;
+    do {
+        uint32_t bias, w0, w1, w2, w3, w4;
+        next = tg_load_2u32_advance(next, &bias, &w0);
+        next = tg_load_2u32_advance(next, &w1, &w2);
+        next = tg_load_2u32_advance(next, &w3, &w4);
+        int32_t acc = tg_smlad(tg_load_u32(taps), w0, (int32_t)bias);
+        acc = tg_smlad(tg_load_u32(taps + 4), w1, acc);
+        acc = tg_smlad(tg_load_u32(taps + 8), w2, acc);
+        acc = tg_smlad(tg_load_u32(taps + 12), w3, acc);
+        *sums++ = tg_smlad(tg_load_u32(taps + 16), w4, acc);
+        taps += 2 * s->plane_halfwords;
+    } while (sums != end);
+}
+
+/* gcc's scheduling before register allocation would load all of a channel's taps of two pixels first, and
+ * spill; the loads in the order the source gives them need no more registers than there are. */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && !defined(__clang__)
+#define LOADS_IN_SOURCE_ORDER __attribute__((optimize("no-schedule-insns")))
+#else
+#define LOADS_IN_SOURCE_ORDER
+#endif
+
+/* For 3x3 filters two output pixels at once, the second's window `second` bytes after the first's: each
+ * channel's constants, loaded two at a time, serve both. sums: the first pixel's, then the second's. */
+LOADS_IN_SOURCE_ORDER static void sum_2_pixels_3x3(const planes_t *s, const int8_t *taps, int32_t second,
+                                                   const uint32_t *constants, int32_t channels, int32_t *sums)
+{
+    const void *next = constants;
+    const int32_t *const end = sums + channels;
+    const int32_t channel_step = 2 * s->plane_halfwords;     /* bytes from one plane to the next */
+    do {
+        uint32_t bias, w0, w1;
+        next = tg_load_2u32_advance(next, &bias, &w0);
+        int32_t acc0 = tg_smlad(tg_load_u32(taps), w0, (int32_t)bias);
+        int32_t acc1 = tg_smlad(tg_load_u32(taps + second), w0, (int32_t)bias);
+        for (int k = 4; k < 20; k += 8) {
+            next = tg_load_2u32_advance(next, &w0, &w1);
+            acc0 = tg_smlad(tg_load_u32(taps + k), w0, acc0);
+            acc1 = tg_smlad(tg_load_u32(taps + second + k), w0, acc1);
+            acc0 = tg_smlad(tg_load_u32(taps + k + 4), w1, acc0);
+            acc1 = tg_smlad(tg_load_u32(taps + second + k + 4), w1, acc1);
+        }
+        sums[channels] = acc1;
+        *sums++ = acc0;
+        taps += channel_step;
+    } while (sums != end);
+}
+
+/* One output row: its pixels' sums, from the planes (filled for the row) and the rotation of the channel
+ * constants they need, each pixel requantized into output. */
+static void convolve_row(const tg_depthwise_dsp_params_t *p, const planes_t *s, const int16_t *planes,
+                         const uint32_t *constants, int32_t *sums, int8_t *output)
+{
+    const int32_t channels = p->channels, window_step = 2 * p->stride_w * p->filter_h;   /* bytes, in a plane */
+    const int8_t *taps = (const int8_t *)planes;
+    int32_t x = 0;
+    if (p->filter_h == 3 && p->filter_w == 3) {
+        for (; x + 2 <= p->output_w; x += 2, taps += 2 * window_step, output += 2 * channels) {
+            sum_2_pixels_3x3(s, taps, window_step, constants, channels, sums);
+            requantize_pixel(&p->requant, sums, channels, output);
+            requantize_pixel(&p->requant, sums + channels, channels, output + channels);
+        }
+    }
+    for (; x < p->output_w; ++x, taps += window_step, output += channels) {
+        if (p->filter_h == 3 && p->filter_w == 3) {
+            sum_pixel_3x3(s, taps, constants, channels, sums);
+        } else {
+            sum_pixel(s, taps, constants, channels, sums);
+        }
+        requantize_pixel(&p->requant, sums, channels, output);
+    }
+}
+
 void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *input, const int8_t *filter,
                               const int32_t *bias, int32_t *scratch, int8_t *output)
 {
-    const int32_t c = p->channels;
-    const layout_t layout = {c, p->input_w * c, p->filter_w * c, p->input_offset,
-                             ((uint32_t)p->input_offset & 0xFFFFu) * 0x10001u};
+    const int32_t channels = p->channels;
+    const planes_t s = planes_of(p->filter_h, p->filter_w, p->output_w, p->stride_w);
+    int16_t *const planes = (int16_t *)scratch;
+    uint32_t *const constants = (uint32_t *)((int8_t *)scratch + plane_bytes(channels, &s));
+    const int32_t rotation_words = channels * (1 + s.pairs);
+    int32_t *const sums = (int32_t *)(constants + p->rotations * rotation_words);
+    memset(planes, 0, (size_t)plane_bytes(channels, &s));  /* the padding, and what the last window's last pair
+                                                              reads beside it */
+    for (int32_t rotation = 0; rotation < p->rotations; ++rotation) {
+        make_channel_constants(p, &s, filter, bias, rotation, constants + rotation * rotation_words);
+    }
     for (int32_t b = 0; b < p->batches; ++b) {
-        const int8_t *image = input + b * p->input_h * p->input_w * c;
-        for (int32_t out_y = 0; out_y < p->output_h; ++out_y) {
-            const int32_t in_y = out_y * p->stride_h - p->pad_h;
-            const tap_span_t rows = taps_inside(in_y, p->filter_h, p->input_h);
-            for (int32_t out_x = 0; out_x < p->output_w; ++out_x, output += c) {
-                const int32_t in_x = out_x * p->stride_w - p->pad_w;
-                const tap_span_t cols = taps_inside(in_x, p->filter_w, p->input_w);
-                const window_t window = {image + ((in_y + rows.first) * p->input_w + in_x + cols.first) * c,
-                                         filter + (rows.first * p->filter_w + cols.first) * c,
-                                         rows.last - rows.first, (cols.last - cols.first) * c};
-                sum_pixel(&layout, &window, bias, scratch);
-                requantize_pixel(&p->requant, scratch, c, output);
+        const int8_t *image = input + b * p->input_h * p->input_w * channels;
+        int32_t copied_until = -p->filter_h;    /* with a ring: the rows before this one are in the planes */
+        for (int32_t out_y = 0; out_y < p->output_h; ++out_y, output += p->output_w * channels) {
+            const int32_t first = out_y * p->stride_h - p->pad_h, end = first + p->filter_h;
+            for (int32_t y = p->rotations == 1 ? first : tg_max_i32(first, copied_until); y < end; ++y) {
+                fill_row(planes, &s, p, image, y, slot_of(p, y, first));
             }
+            copied_until = end;
+            convolve_row(p, &s, planes, constants + slot_of(p, first, first) * rotation_words, sums, output);
         }
     }
 }

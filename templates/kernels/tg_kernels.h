@@ -93,7 +93,8 @@ typedef struct {
 
 /* DEPTHWISE_CONV_2D with depth multiplier 1 and no dilation, for the DSP extension: output channel c
  * reads input channel c alone, so image, filter (1HWC) and output all hold `channels` channels per pixel.
- * The requantization is per channel (requant.per_channel is 1). */
+ * The padding is less than the filter along each axis. The requantization is per channel
+ * (requant.per_channel is 1). */
 typedef struct {
     int32_t batches;
     int32_t input_h, input_w, channels;
@@ -102,6 +103,7 @@ typedef struct {
     int32_t stride_h, stride_w;
     int32_t pad_h, pad_w;
     int32_t input_offset;
+    int32_t rotations;  /* filter_h: the input rows kept as a ring across output rows; 1: copied for each */
     tg_requant_t requant;
 } tg_depthwise_dsp_params_t;
 
@@ -264,10 +266,12 @@ void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, 
                             const int32_t *folded_bias, uint32_t *scratch, int8_t *output);
 int32_t tg_conv_shallow_s8_dsp_scratch_bytes(int32_t depth);
 /* bias: the model's (zeros for none, never NULL), not folded: padded taps are skipped, as TFLM skips them;
- * scratch: tg_depthwise_conv_s8_dsp_scratch_bytes(channels) bytes, 4-byte aligned. */
+ * scratch: tg_depthwise_conv_s8_dsp_scratch_bytes(channels, filter_h, filter_w, output_w, stride_w,
+ * rotations) bytes, 4-byte aligned. */
 void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *input, const int8_t *filter,
                               const int32_t *bias, int32_t *scratch, int8_t *output);
-int32_t tg_depthwise_conv_s8_dsp_scratch_bytes(int32_t channels);
+int32_t tg_depthwise_conv_s8_dsp_scratch_bytes(int32_t channels, int32_t filter_h, int32_t filter_w,
+                                               int32_t output_w, int32_t stride_w, int32_t rotations);
 void tg_avgpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_maxpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_add_s8(const tg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);

@@ -4,9 +4,9 @@ DSP extension, FULLY_CONNECTED and 1x1 CONV_2D layers move to the int8 matrix pr
 instructions (templates/kernels/tg_matmul_s8_dsp.c), other CONV_2D layers to the same product over
 gathered receptive fields (tg_conv_s8_dsp.c), with the work that does not depend on the data done
 here: the input offset folded into the bias, strides turned into byte steps, the weights laid out for
-the product. DEPTHWISE_CONV_2D layers with depth multiplier 1 move to a kernel that computes 4 channels
-per word (tg_depthwise_conv_s8_dsp.c); ADD and MUL layers without broadcast to the same arithmetic four
-elements at a time (tg_add_s8_dsp.c, tg_mul_s8_dsp.c)."""
+the product. DEPTHWISE_CONV_2D layers with depth multiplier 1 move to a kernel that sums two taps of a
+channel per instruction over int16 copies of the input rows (tg_depthwise_conv_s8_dsp.c); ADD and MUL
+layers without broadcast to the same arithmetic four elements at a time (tg_add_s8_dsp.c, tg_mul_s8_dsp.c)."""
 
 from dataclasses import dataclass, replace
 
@@ -63,9 +63,33 @@ def conv_shallow_scratch_bytes(depth: int) -> int:
     return 4 * even + 4 * even + 4 * _words(even)
 
 
-def depthwise_scratch_bytes(channels: int) -> int:
-    """tg_depthwise_conv_s8_dsp_scratch_bytes(channels): one pixel's int32 sums."""
-    return 4 * channels
+def depthwise_scratch_bytes(channels: int, filter_h: int, filter_w: int, output_w: int, stride_w: int,
+                            rotations: int) -> int:
+    """tg_depthwise_conv_s8_dsp_scratch_bytes(channels, filter_h, filter_w, output_w, stride_w, rotations):
+    the planes of filter_h input rows, an int16 per channel, row and padded column, and one more int16, in
+    whole words; then, in each of the rotations, each channel's bias and weights as int16 pairs; then two
+    pixels' int32 sums."""
+    columns = (output_w - 1) * stride_w + filter_w
+    plane_bytes = (2 * (channels * columns * filter_h + 1) + 3) // 4 * 4
+    return plane_bytes + 4 * channels * (rotations * (1 + (filter_h * filter_w + 1) // 2) + 2)
+
+
+# What making one more rotation of a channel's weights costs, against copying one input value, in the DSP
+# depthwise kernel (the same widening, a little more for each filter tap; arm-none-eabi-gcc 12 -O2).
+ROTATION_COST_PER_WEIGHT = 1.25
+
+
+def depthwise_rotations(p: dict) -> int:
+    """How the DSP depthwise kernel keeps the input rows of its windows: as a ring across output rows, each
+    row copied once, which needs the weights in filter_h rotations (filter_h), or copied afresh for each output
+    row (1). The ring when the copies it saves outweigh making the other rotations: with windows that overlap
+    from row to row, over enough rows."""
+    filter_h, stride_h = p["filter_h"], p["stride_h"]
+    if stride_h >= filter_h:
+        return 1
+    copies_saved = p["output_h"] * (filter_h - stride_h) * p["input_w"]
+    rotation_cost = (filter_h - 1) * filter_h * p["filter_w"] * ROTATION_COST_PER_WEIGHT
+    return filter_h if copies_saved > rotation_cost else 1
 
 
 def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
@@ -228,10 +252,10 @@ def use_product(graph: Graph, layer: Layer, shape: dict, kernel: str, params_typ
 
 def _use_depthwise_dsp_if_fit(graph: Graph, layer: Layer) -> None:
     """Moves a DEPTHWISE_CONV_2D layer with depth multiplier 1, without dilation (whose taps the kernel would
-    have to step over apart from the weights'), over at least one word of channels to the kernel that
-    computes 4 channels per word. Its bias stays the model's: the kernel adds the input offset to the taps
-    inside the image and skips the padding, as TFLM does. A layer without one gets zeros, which spares the
-    kernel a test per channel."""
+    have to step over apart from the weights'), over at least 4 channels to the kernel that sums two taps
+    per SMLAD. Its bias stays the model's: the kernel adds the input offset to the taps inside the image and
+    zeros for the padding, which adds nothing, as TFLM's skipping it. A layer without one gets zeros, which
+    spares the kernel a test per channel."""
     p = layer.params
     if (layer.kernel != "tg_depthwise_conv_s8" or p["depth_multiplier"] != 1 or p["input_c"] < 4
             or (p["dilation_h"], p["dilation_w"]) != (1, 1) or not _windows_meet_the_image(p)):
@@ -247,17 +271,19 @@ def _use_depthwise_dsp_if_fit(graph: Graph, layer: Layer) -> None:
         layer.arrays.append(bias)
     window = {name: p[name] for name in ("filter_h", "filter_w", "output_h", "output_w", "stride_h", "stride_w",
                                          "pad_h", "pad_w")}
+    rotations = depthwise_rotations(p)
     layer.params = {"batches": p["batches"], "input_h": p["input_h"], "input_w": p["input_w"], "channels": p["input_c"],
-                    **window, "input_offset": p["input_offset"], "requant": requant}
+                    **window, "input_offset": p["input_offset"], "rotations": rotations, "requant": requant}
     layer.kernel, layer.params_type, layer.variant = DEPTHWISE_DSP, "tg_depthwise_dsp_params_t", DSP
     layer.args = [inp, weights, bias, ScratchArg("int32_t"), out]
-    layer.scratch_bytes = depthwise_scratch_bytes(p["input_c"])
+    layer.scratch_bytes = depthwise_scratch_bytes(p["input_c"], p["filter_h"], p["filter_w"], p["output_w"],
+                                                  p["stride_w"], rotations)
 
 
 def _windows_meet_the_image(p: dict) -> bool:
-    """Every output pixel's window holds at least one tap inside the image (the depthwise kernel's loops
-    assume it), as SAME and VALID padding make it: the first window reaches row and column 0, the last
-    starts inside the image."""
+    """Every output pixel's window holds at least one tap inside the image, as SAME and VALID padding make
+    it: the first window reaches row and column 0 (the depthwise kernel's ring of input rows counts on the
+    padding being less than the filter), the last starts inside the image."""
     return all(p[f"pad_{axis}"] < p[f"filter_{axis}"] and
                (p[f"output_{axis}"] - 1) * p[f"stride_{axis}"] - p[f"pad_{axis}"] < p[f"input_{axis}"]
                for axis in ("h", "w"))
