@@ -10,6 +10,8 @@ from pathlib import Path
 from .cli_parser import build_parser
 from .errors import TinygenError
 
+EXIT_GATE_FAILED = 4
+
 
 def _cmd_compile(args) -> int:
     from .compiler import Target, compile_model
@@ -44,6 +46,9 @@ def _cmd_validate(args) -> int:
     for path, option in ((args.json, "--json"), (args.html, "--html")):
         if path:
             check_output_file(path, option)
+    from .validation.gates import check as check_gates
+
+    budgets = _budgets(args)      # a bad baseline stops the run before it starts
     if target == "host":
         from .validation.host import validate_host
 
@@ -62,6 +67,8 @@ def _cmd_validate(args) -> int:
         report = validate_firmware(args.board, model, target, args.port, args.inputs, args.samples, args.seed,
                                    args.float_model, plots_dir, power_trace=args.power_trace,
                                    trace_options=_trace_options(args))
+    if budgets.any:
+        report.gates = check_gates(report.to_json(), budgets)
     print(report.summary())
     if args.json:
         write_file_atomically(args.json, (json.dumps(report.to_json(), indent=2) + "\n").encode())
@@ -70,7 +77,23 @@ def _cmd_validate(args) -> int:
 
         write_file_atomically(args.html, render(report.to_json()).encode())
         print(f"wrote {args.html}")
-    return 0 if report.bit_exact else 1
+    if not report.bit_exact:
+        return 1
+    return EXIT_GATE_FAILED if report.gates and not all(gate.passed for gate in report.gates) else 0
+
+
+def _budgets(args):
+    """The budget gates the command line asks for; the baseline report read (and checked) first."""
+    from .validation.gates import Budgets
+
+    baseline = None
+    if args.baseline is not None:
+        try:
+            baseline = json.loads(Path(args.baseline).read_text())
+        except (OSError, ValueError) as exc:
+            raise TinygenError(f"--baseline {args.baseline} is not a readable validation report: {exc}") from None
+    return Budgets(args.max_instructions, args.max_cycles, args.max_ram, args.max_flash, args.max_energy_uj,
+                   args.min_accuracy, baseline, args.max_regression)
 
 
 def _cmd_report(args) -> int:

@@ -10,6 +10,7 @@ EXIT_CODES = """exit codes:
   1  an error the message explains, or validate found outputs that differ from TFLM's
   2  the model file is unreadable or not TFLite, or the command line is wrong
   3  the model is valid but refused (unsupported operator, type or option, too big for any board)
+  4  validate: bit-exact, but a budget gate failed (--max-*, --min-accuracy, --baseline)
   130  interrupted"""
 
 
@@ -55,6 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
                               help="a current trace recorded during this run (PPK2 CSV, Joulescope .jls, plain CSV): "
                                    "measured energy per inference beside the estimate")
     validate_cmd.add_argument("--html", type=_output_path, help="write the report as one self-contained HTML page here")
+    gates = validate_cmd.add_argument_group("budget gates (exit code 4 when one fails)")
+    gates.add_argument("--max-instructions", type=_positive_float, help="median instructions per inference (QEMU)")
+    gates.add_argument("--max-cycles", type=_positive_float, help="median cycles per inference (a device's counter)")
+    gates.add_argument("--max-ram", type=_bytes, help="RAM of the linked firmware (.data + .bss + stack), e.g. 64k")
+    gates.add_argument("--max-flash", type=_bytes, help="flash of the linked firmware, e.g. 256k")
+    gates.add_argument("--max-energy-uj", type=_positive_float,
+                       help="energy per inference: measured with --power-trace, else the estimate")
+    gates.add_argument("--min-accuracy", type=_unit_fraction, help="the device's accuracy on labelled --data (0..1)")
+    gates.add_argument("--baseline", type=Path, help="an earlier run's --json report to compare with")
+    gates.add_argument("--max-regression", type=_percentage, default=0.05,
+                       help="how much worse than --baseline each figure may be, e.g. 5%%")
     add_trace_arguments(validate_cmd)
 
     report_cmd = _add_command(commands, "report", help="turn a validation report (validate --json) into one "
@@ -164,4 +176,34 @@ def _fraction(text: str) -> float:
     value = float(text)
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(f"must be a fraction from 0 up to (not including) 1, not {text}")
+    return value
+
+
+def _bytes(text: str) -> int:
+    """A byte count: 65536, 64k (KiB) or 1m (MiB)."""
+    factor = {"k": 1024, "m": 1024 * 1024}.get(text[-1:].lower(), 1)
+    try:
+        value = int(float(text[:-1] if factor > 1 else text) * factor)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"is not a byte count: {text} (e.g. 65536, 64k, 1m)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 byte, not {text}")
+    return value
+
+
+def _percentage(text: str) -> float:
+    """5% or 0.05 -> 0.05."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"is not a percentage: {text} (e.g. 5%)") from None
+    if not 0 <= value < 10:
+        raise argparse.ArgumentTypeError(f"must be from 0% up to 1000%, not {text}")
+    return value
+
+
+def _unit_fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1, not {text}")
     return value
