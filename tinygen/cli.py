@@ -66,7 +66,7 @@ def _cmd_validate(args) -> int:
             check_plots_folder(plots_dir)
         report = validate_firmware(args.board, model, target, args.port, args.inputs, args.samples, args.seed,
                                    args.float_model, plots_dir, power_trace=args.power_trace,
-                                   trace_options=_trace_options(args))
+                                   trace_options=_trace_options(args), firmware=args.firmware)
     if budgets.any:
         report.gates = check_gates(report.to_json(), budgets)
     print(report.summary())
@@ -235,7 +235,7 @@ def _cmd_build(args) -> int:
         check_output_folder(out_dir, [model] + ([args.input] if args.input else []))
         compiled = compile_for(board, model, sparse=not args.no_sparse)
         result = build(board, compiled, out_dir, args.input, sample, use_registry=args.pio_registry,
-                       extra_files=extra_files)
+                       app=args.app, extra_files=extra_files)
     print(describe(result))
     return 0
 
@@ -262,6 +262,22 @@ def _cmd_bench(args) -> int:
     return 0 if all(result.bit_exact for result in results) else 1
 
 
+def _cmd_hil(args) -> int:
+    from .boards import get_board
+    from .compiler.codegen import write_atomically
+    from .hil.labgrid_files import labgrid_files
+
+    board = get_board(args.board)
+    for gate in args.gate:
+        if not gate.startswith("--"):
+            raise TinygenError(f"--gate {gate}: give a validate option, e.g. --gate=--max-flash=64k")
+    files = labgrid_files(board, args.model, args.gate, args.flash, args.samples, args.firmware)
+    write_atomically(files, args.out, [Path(args.model)] if args.model else [])
+    for name in files:
+        print(f"wrote {args.out / name}")
+    return 0
+
+
 def _cmd_flash(args) -> int:
     from .boards import get_board
     from .targets.flash import flash, flash_command
@@ -277,7 +293,7 @@ def _cmd_flash(args) -> int:
 
 
 COMMANDS = {"compile": _cmd_compile, "validate": _cmd_validate, "boards": _cmd_boards, "build": _cmd_build,
-            "optimize": _cmd_optimize, "bench": _cmd_bench, "power": _cmd_power, "report": _cmd_report,
+            "optimize": _cmd_optimize, "bench": _cmd_bench, "power": _cmd_power, "report": _cmd_report, "hil": _cmd_hil,
             "flash": _cmd_flash}
 
 

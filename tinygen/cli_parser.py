@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate_cmd.add_argument("--power-trace", type=Path,
                               help="a current trace recorded during this run (PPK2 CSV, Joulescope .jls, plain CSV): "
                                    "measured energy per inference beside the estimate")
+    validate_cmd.add_argument("--firmware", type=Path,
+                              help="with --target device: the project `tinygen build --app serial` wrote for the "
+                                   "flashed firmware, for its flash and RAM figures")
     validate_cmd.add_argument("--html", type=_output_path, help="write the report as one self-contained HTML page here")
     gates = validate_cmd.add_argument_group("budget gates (exit code 4 when one fails)")
     gates.add_argument("--max-instructions", type=_positive_float, help="median instructions per inference (QEMU)")
@@ -87,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--pio-registry", action="store_true",
                            help="use the board's PlatformIO registry platform instead of the offline one (needs internet)")
     build_cmd.add_argument("--no-sparse", action="store_true", help="keep every weight tensor dense")
+    build_cmd.add_argument("--app", choices=["oneshot", "serial"], default="oneshot",
+                           help="the main program: run the embedded input once and print the outputs, or serve "
+                                "tinygen's serial protocol (for validate --target device)")
     add_optimize_arguments(build_cmd)
 
     optimize_cmd = _add_command(commands, "optimize", help="distill, prune and INT8-quantize a float Keras model")
@@ -116,6 +122,23 @@ def build_parser() -> argparse.ArgumentParser:
     power_cmd.add_argument("--seconds", type=_positive_float, default=10.0, help="capture length")
     power_cmd.add_argument("--json", type=_output_path, help="write the measurement as JSON here")
     add_trace_arguments(power_cmd)
+
+    hil_cmd = _add_command(commands, "hil", help="hardware-in-the-loop files: a labgrid environment and pytest "
+                                                 "module for a board farm")
+    hil_actions = hil_cmd.add_subparsers(dest="hil_action", required=True)
+    hil_init = hil_actions.add_parser("init", help="write the files for one board", formatter_class=_HelpFormatter,
+                                      epilog=EXIT_CODES)
+    hil_init.add_argument("--board", required=True, help="board id")
+    hil_init.add_argument("--model", help="int8 .tflite model the CI validates (default: tinygen's default model)")
+    hil_init.add_argument("--out", type=_output_path, default=Path("hil"), help="folder for the files")
+    hil_init.add_argument("--flash", choices=["auto", "openocd", "tinygen", "none"], default="auto",
+                          help="how the test flashes the board: labgrid's OpenOCDDriver, `tinygen flash` on the test "
+                               "host, or none (the firmware already runs, e.g. an emulated board); auto: from the board file")
+    hil_init.add_argument("--samples", type=_positive_int, default=10, help="samples per validation")
+    hil_init.add_argument("--firmware", help="a firmware project already built (`tinygen build --app serial`) to "
+                                             "flash instead of building one, and for the flash and RAM gates")
+    hil_init.add_argument("--gate", action="append", default=[], metavar="OPTION",
+                          help="a budget gate passed to validate, e.g. --gate=--max-instructions=5e6 (repeatable)")
 
     flash_cmd = _add_command(commands, "flash", help="write a built firmware to a board through its debug probe")
     flash_cmd.add_argument("--board", required=True, help="board id")

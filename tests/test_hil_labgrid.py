@@ -1,0 +1,151 @@
+"""A labgrid farm on loopback, for real: labgrid-coordinator and labgrid-exporter on 127.0.0.1, the
+exporter offering a QEMU-emulated board's UART (TCP) as a NetworkSerialPort, a place acquired with
+labgrid-client, and the pytest module `tinygen hil init` writes run with labgrid's pytest plugin,
+validating bit-exact through the acquired place and tripping a budget gate. Every process the test
+starts is stopped by it, each wait bounded."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tinygen.boards import get_board
+from tinygen.cli import main
+from tinygen.default_model import DEFAULT_MODEL_PATH
+from tinygen.firmware.build import build, compile_for
+from tinygen.targets.qemu import qemu_command
+from tinygen.targets.tcp_serial import free_port
+
+BIN = Path(sys.executable).parent
+BOARD = "mps2-an386"
+PLACE = f"tinygen-{BOARD}"
+
+
+class Processes:
+    """Background processes, each stopped (terminate, then kill) when the test ends."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.running = folder, []
+
+    def start(self, name: str, command: list[str], **options) -> subprocess.Popen:
+        log = open(self.folder / f"{name}.log", "wb")
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, **options)
+        self.running.append((name, process, log))
+        return process
+
+    def log(self, name: str) -> str:
+        return (self.folder / f"{name}.log").read_text(errors="replace")
+
+    def stop_all(self) -> None:
+        for _, process, log in reversed(self.running):
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+            log.close()
+
+
+def wait_for(condition, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.2)
+
+
+def client(coordinator: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "labgrid-client"), "-x", coordinator, "-p", PLACE, *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def farm(tmp_path):
+    """A coordinator, an exporter and a QEMU board whose UART the exporter offers; the place acquired.
+    Yields the coordinator's address."""
+    board = get_board(BOARD)
+    elf = build(board, compile_for(board, DEFAULT_MODEL_PATH), tmp_path / "fw", app="serial").elf   # the board's
+    uart, coordinator_port = free_port(), free_port()
+    coordinator = f"127.0.0.1:{coordinator_port}"
+    processes = Processes(tmp_path)
+    try:
+        qemu = qemu_command(board, elf)
+        qemu[qemu.index("-serial") + 1] = f"tcp:127.0.0.1:{uart},server=on,wait=on"
+        qemu.remove("-nographic")
+        qemu[1:1] = ["-display", "none"]
+        processes.start("qemu", qemu)
+        processes.start("coordinator", [str(BIN / "labgrid-coordinator"), "--listen", coordinator])
+        (tmp_path / "exporter.yaml").write_text(
+            f"qemu-board:\n  NetworkSerialPort:\n    host: 127.0.0.1\n    port: {uart}\n    speed: 115200\n"
+            "    protocol: raw\n")
+        wait_for(lambda: client(coordinator, "places").returncode == 0, "the coordinator")
+        processes.start("exporter", [str(BIN / "labgrid-exporter"), "-c", coordinator, "-n", "loopback",
+                                     "--hostname", "127.0.0.1", str(tmp_path / "exporter.yaml")])
+        wait_for(lambda: "Exporter ready" in processes.log("exporter"), "the exporter")
+        for args in (["create"], ["add-match", "loopback/qemu-board/*"], ["acquire"]):
+            run = client(coordinator, *args)
+            assert run.returncode == 0, run.stdout + run.stderr
+        yield coordinator
+        client(coordinator, "release")
+    finally:
+        processes.stop_all()
+
+
+def hil_pytest(folder: Path, coordinator: str, reports: Path) -> subprocess.CompletedProcess:
+    """The generated module run as a CI job would: pytest with labgrid's plugin and the environment."""
+    environment = {**os.environ, "LG_COORDINATOR": coordinator, "TINYGEN_HIL_REPORTS": str(reports)}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--lg-env",
+                           str(folder / "env.yaml"), str(folder / "test_tinygen_hil.py")],
+                          capture_output=True, text=True, timeout=600, cwd=folder.parent, env=environment)
+
+
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="QEMU is not installed")
+def test_validation_through_an_acquired_labgrid_place(farm, tmp_path):
+    hil = tmp_path / "hil"
+    assert main(["hil", "init", "--board", BOARD, "--flash", "none", "--firmware", str(tmp_path / "fw"),
+                 "--samples", "4", "--out", str(hil), "--gate=--max-flash=256k", "--gate=--max-ram=64k"]) == 0
+    reports = tmp_path / "reports"
+    run = hil_pytest(hil, farm, reports)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    report = json.loads((reports / f"report-{BOARD}.json").read_text())
+    assert report["bit_exact"] and report["target"] == "device" and report["samples"] == 4
+    assert [gate["passed"] for gate in report["gates"]] == [True, True]
+    assert (reports / f"report-{BOARD}.html").stat().st_size > 10_000
+
+    # The same place, a budget the firmware cannot meet: the job fails and names it.
+    strict = tmp_path / "strict"
+    assert main(["hil", "init", "--board", BOARD, "--flash", "none", "--firmware", str(tmp_path / "fw"),
+                 "--samples", "2", "--out", str(strict), "--gate=--max-flash=1k"]) == 0
+    run = hil_pytest(strict, farm, tmp_path / "strict-reports")
+    assert run.returncode == 1 and "tinygen validate exited 4" in run.stdout, run.stdout[-3000:]
+    assert "FAIL max-flash:" in run.stdout and "> 1,024 (over by" in run.stdout
+
+
+def test_an_openocd_board_gets_labgrids_openocd_driver(tmp_path):
+    import yaml
+
+    assert main(["hil", "init", "--board", "netduinoplus2", "--out", str(tmp_path / "hil")]) == 0
+    env = yaml.safe_load((tmp_path / "hil" / "env.yaml").read_text())
+    target = env["targets"]["main"]
+    assert target["resources"]["RemotePlace"]["name"] == "tinygen-netduinoplus2"
+    openocd = target["drivers"]["OpenOCDDriver"]
+    assert openocd["interface_config"] == "stlink.cfg"
+    assert openocd["load_commands"] == ["source [find target/stm32f4x.cfg]", "init",
+                                        "program {filename} verify reset", "shutdown"]
+    module = (tmp_path / "hil" / "test_tinygen_hil.py").read_text()
+    compile(module, "test_tinygen_hil.py", "exec")
+    assert "FLASH = 'openocd'" in module and "MODEL = None" in module
+
+
+def test_hil_init_refuses_a_board_tinygen_cannot_flash_and_a_gate_that_is_no_option(tmp_path, capsys):
+    assert main(["hil", "init", "--board", "mps2-an386", "--out", str(tmp_path / "a")]) == 1
+    assert "cannot be flashed by tinygen" in capsys.readouterr().err
+    assert main(["hil", "init", "--board", "netduinoplus2", "--gate", "max-flash=1k", "--out", str(tmp_path / "b")]) == 1
+    assert "give a validate option" in capsys.readouterr().err
