@@ -61,39 +61,49 @@ def wait_for(condition, what: str, timeout: float = 30.0) -> None:
         time.sleep(0.2)
 
 
-def client(coordinator: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "labgrid-client"), "-x", coordinator, "-p", PLACE, *args],
+def client(coordinator: str, place: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "labgrid-client"), "-x", coordinator, "-p", place, *args],
                           capture_output=True, text=True, timeout=60)
 
 
-@pytest.fixture
-def farm(tmp_path):
-    """A coordinator, an exporter and a QEMU board whose UART the exporter offers; the place acquired.
-    Yields the coordinator's address."""
-    board = get_board(BOARD)
-    elf = build(board, compile_for(board, DEFAULT_MODEL_PATH), tmp_path / "fw", app="serial").elf   # the board's
-    uart, coordinator_port = free_port(), free_port()
-    coordinator = f"127.0.0.1:{coordinator_port}"
-    processes = Processes(tmp_path)
-    try:
+def start_farm(folder: Path, processes: Processes, boards: list[str]) -> str:
+    """A coordinator, and an exporter offering each board's UART (QEMU running its serial firmware,
+    built into folder/fw-BOARD) with a place tinygen-BOARD matching it. Returns the coordinator."""
+    coordinator = f"127.0.0.1:{free_port()}"
+    processes.start("coordinator", [str(BIN / "labgrid-coordinator"), "--listen", coordinator])
+    exported = ""
+    for board_id in boards:
+        board, uart = get_board(board_id), free_port()
+        elf = build(board, compile_for(board, DEFAULT_MODEL_PATH), folder / f"fw-{board_id}", app="serial").elf
         qemu = qemu_command(board, elf)
         qemu[qemu.index("-serial") + 1] = f"tcp:127.0.0.1:{uart},server=on,wait=on"
         qemu.remove("-nographic")
         qemu[1:1] = ["-display", "none"]
-        processes.start("qemu", qemu)
-        processes.start("coordinator", [str(BIN / "labgrid-coordinator"), "--listen", coordinator])
-        (tmp_path / "exporter.yaml").write_text(
-            f"qemu-board:\n  NetworkSerialPort:\n    host: 127.0.0.1\n    port: {uart}\n    speed: 115200\n"
-            "    protocol: raw\n")
-        wait_for(lambda: client(coordinator, "places").returncode == 0, "the coordinator")
-        processes.start("exporter", [str(BIN / "labgrid-exporter"), "-c", coordinator, "-n", "loopback",
-                                     "--hostname", "127.0.0.1", str(tmp_path / "exporter.yaml")])
-        wait_for(lambda: "Exporter ready" in processes.log("exporter"), "the exporter")
-        for args in (["create"], ["add-match", "loopback/qemu-board/*"], ["acquire"]):
-            run = client(coordinator, *args)
+        processes.start(f"qemu-{board_id}", qemu)
+        exported += (f"{board_id}:\n  NetworkSerialPort:\n    host: 127.0.0.1\n    port: {uart}\n"
+                     "    speed: 115200\n    protocol: raw\n")
+    (folder / "exporter.yaml").write_text(exported)
+    wait_for(lambda: client(coordinator, "any", "places").returncode == 0, "the coordinator")
+    processes.start("exporter", [str(BIN / "labgrid-exporter"), "-c", coordinator, "-n", "loopback",
+                                 "--hostname", "127.0.0.1", str(folder / "exporter.yaml")])
+    wait_for(lambda: "Exporter ready" in processes.log("exporter"), "the exporter")
+    for board_id in boards:
+        for args in (["create"], ["add-match", f"loopback/{board_id}/*"]):
+            run = client(coordinator, f"tinygen-{board_id}", *args)
             assert run.returncode == 0, run.stdout + run.stderr
+    return coordinator
+
+
+@pytest.fixture
+def farm(tmp_path):
+    """The farm with one board, its place acquired as a CI job would before running pytest."""
+    processes = Processes(tmp_path)
+    try:
+        coordinator = start_farm(tmp_path, processes, [BOARD])
+        run = client(coordinator, PLACE, "acquire")
+        assert run.returncode == 0, run.stdout + run.stderr
         yield coordinator
-        client(coordinator, "release")
+        client(coordinator, PLACE, "release")
     finally:
         processes.stop_all()
 
@@ -109,7 +119,8 @@ def hil_pytest(folder: Path, coordinator: str, reports: Path) -> subprocess.Comp
 @pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="QEMU is not installed")
 def test_validation_through_an_acquired_labgrid_place(farm, tmp_path):
     hil = tmp_path / "hil"
-    assert main(["hil", "init", "--board", BOARD, "--flash", "none", "--firmware", str(tmp_path / "fw"),
+    firmware = str(tmp_path / f"fw-{BOARD}")
+    assert main(["hil", "init", "--board", BOARD, "--flash", "none", "--firmware", firmware,
                  "--samples", "4", "--out", str(hil), "--gate=--max-flash=256k", "--gate=--max-ram=64k"]) == 0
     reports = tmp_path / "reports"
     run = hil_pytest(hil, farm, reports)
@@ -121,7 +132,7 @@ def test_validation_through_an_acquired_labgrid_place(farm, tmp_path):
 
     # The same place, a budget the firmware cannot meet: the job fails and names it.
     strict = tmp_path / "strict"
-    assert main(["hil", "init", "--board", BOARD, "--flash", "none", "--firmware", str(tmp_path / "fw"),
+    assert main(["hil", "init", "--board", BOARD, "--flash", "none", "--firmware", firmware,
                  "--samples", "2", "--out", str(strict), "--gate=--max-flash=1k"]) == 0
     run = hil_pytest(strict, farm, tmp_path / "strict-reports")
     assert run.returncode == 1 and "tinygen validate exited 4" in run.stdout, run.stdout[-3000:]
@@ -149,3 +160,24 @@ def test_hil_init_refuses_a_board_tinygen_cannot_flash_and_a_gate_that_is_no_opt
     assert "cannot be flashed by tinygen" in capsys.readouterr().err
     assert main(["hil", "init", "--board", "netduinoplus2", "--gate", "max-flash=1k", "--out", str(tmp_path / "b")]) == 1
     assert "give a validate option" in capsys.readouterr().err
+
+
+def test_a_matrix_runs_across_the_farms_places_into_one_report(tmp_path):
+    """validate --target labgrid over two boards: each run acquires its board's place, opens its serial
+    port there and releases it; one combined JSON and HTML."""
+    processes = Processes(tmp_path)
+    try:
+        coordinator = start_farm(tmp_path, processes, ["mps2-an386", "netduinoplus2"])
+        out = tmp_path / "matrix.json"
+        code = main(["validate", "--target", "labgrid", "--coordinator", coordinator, "--board", "mps2-an386",
+                     "--board", "netduinoplus2", "--samples", "3", "--json", str(out),
+                     "--html", str(tmp_path / "matrix.html")])
+        combined = json.loads(out.read_text())
+        assert code == 0, combined
+        assert sorted(run["board"] for run in combined["matrix"]) == ["mps2-an386", "netduinoplus2"]
+        assert all(run["bit_exact"] and run["target"] == "labgrid" for run in combined["matrix"]) and combined["passed"]
+        assert "<h2>Run 1:" in (tmp_path / "matrix.html").read_text()
+        for board in ("mps2-an386", "netduinoplus2"):       # released again
+            assert "acquired: None" in client(coordinator, f"tinygen-{board}", "show").stdout
+    finally:
+        processes.stop_all()

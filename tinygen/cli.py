@@ -37,15 +37,19 @@ def _cmd_compile(args) -> int:
 def _cmd_validate(args) -> int:
     from .output_paths import check_output_file, check_plots_folder, write_file_atomically
 
+    boards, models = args.board or [], args.model or []
+    for path, option in ((args.json, "--json"), (args.html, "--html")):
+        if path:
+            check_output_file(path, option)
+    if len(boards) > 1 or len(models) > 1:
+        return _validate_matrix(args, boards, models)
+    args.board = boards[0] if boards else None
     target = args.target or ("qemu" if args.board else "host")
-    model = args.model
+    model = models[0] if models else None
     if model is None:
         if not args.board:
             raise TinygenError("give --model (or --board to validate the default model)")
         from .default_model import DEFAULT_MODEL_PATH as model
-    for path, option in ((args.json, "--json"), (args.html, "--html")):
-        if path:
-            check_output_file(path, option)
     from .validation.gates import check as check_gates
 
     budgets = _budgets(args)      # a bad baseline stops the run before it starts
@@ -64,7 +68,8 @@ def _cmd_validate(args) -> int:
         plots_dir = args.plots or (args.json.parent / f"{args.json.stem}_plots" if args.json else None)
         if plots_dir is not None:
             check_plots_folder(plots_dir)
-        report = validate_firmware(args.board, model, target, args.port, args.inputs, args.samples, args.seed,
+        port = args.coordinator if target == "labgrid" else args.port
+        report = validate_firmware(args.board, model, target, port, args.inputs, args.samples, args.seed,
                                    args.float_model, plots_dir, power_trace=args.power_trace,
                                    trace_options=_trace_options(args), firmware=args.firmware)
     if budgets.any:
@@ -80,6 +85,39 @@ def _cmd_validate(args) -> int:
     if not report.bit_exact:
         return 1
     return EXIT_GATE_FAILED if report.gates and not all(gate.passed for gate in report.gates) else 0
+
+
+# validate's options that every run of a matrix shares, forwarded as given
+MATRIX_OPTIONS = ("target", "port", "coordinator", "inputs", "samples", "seed", "float_model", "max_instructions",
+                  "max_cycles", "max_ram", "max_flash", "max_energy_uj", "min_accuracy", "baseline", "max_regression")
+
+
+def _validate_matrix(args, boards: list[str], models: list[Path]) -> int:
+    from .default_model import DEFAULT_MODEL_PATH
+    from .output_paths import write_file_atomically
+    from .validation.matrix import run_matrix, summary
+
+    if not boards or args.target == "host":
+        raise TinygenError("a matrix of runs needs boards (--board, repeated as needed); host validation takes one model")
+    if args.power_trace or args.firmware or args.plots:
+        raise TinygenError("--power-trace, --firmware and --plots belong to one run, not to a matrix")
+    options = []
+    for name in MATRIX_OPTIONS:
+        value = getattr(args, name)
+        if value is not None and not (name == "max_regression" and args.baseline is None):
+            options += [f"--{name.replace('_', '-')}", str(value)]
+    combined = run_matrix(boards, [str(m) for m in models or [DEFAULT_MODEL_PATH]], options,
+                          labgrid=args.target == "labgrid", jobs=args.jobs)
+    print(summary(combined))
+    if args.json:
+        write_file_atomically(args.json, (json.dumps(combined, indent=2) + "\n").encode())
+    if args.html:
+        from .validation.html_report import render
+
+        write_file_atomically(args.html, render(combined).encode())
+        print(f"wrote {args.html}")
+    codes = {run.get("exit_code") for run in combined["matrix"]}
+    return 0 if codes == {0} else EXIT_GATE_FAILED if codes == {0, EXIT_GATE_FAILED} or codes == {EXIT_GATE_FAILED} else 1
 
 
 def _budgets(args):

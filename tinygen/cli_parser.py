@@ -40,11 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
                                              "portable C, as the host validation runs)")
 
     validate_cmd = _add_command(commands, "validate", help="prove generated code bit-exact against TFLM")
-    validate_cmd.add_argument("--board", help="board id: build its firmware and run it (see `tinygen boards`)")
-    validate_cmd.add_argument("--target", choices=["host", "qemu", "device", "renode"],
-                              help="where the code runs (default: qemu with --board, else host)")
-    validate_cmd.add_argument("--model", type=Path, help="int8 .tflite model (default with --board: tinygen's default model)")
+    validate_cmd.add_argument("--board", action="append",
+                              help="board id: build its firmware and run it (see `tinygen boards`); repeat it, or "
+                                   "--model, for a matrix of runs in parallel with one combined report")
+    validate_cmd.add_argument("--target", choices=["host", "qemu", "device", "renode", "labgrid"],
+                              help="where the code runs (default: qemu with --board, else host); labgrid: the "
+                                   "board's place tinygen-BOARD in a labgrid farm, its firmware flashed")
+    validate_cmd.add_argument("--model", type=Path, action="append",
+                              help="int8 .tflite model (default with --board: tinygen's default model); repeatable")
+    validate_cmd.add_argument("--jobs", type=_positive_int, help="matrix runs at a time (default: the cores; with "
+                                                                 "--target labgrid one per board)")
     validate_cmd.add_argument("--port", help="serial port of a flashed device for --target device (/dev/ttyACM0, COM3)")
+    validate_cmd.add_argument("--coordinator", help="labgrid coordinator HOST:PORT for --target labgrid "
+                                                    "(default: LG_COORDINATOR, else 127.0.0.1:20408)")
     validate_cmd.add_argument("--inputs", "--data", dest="inputs", type=Path, help="samples as .npy (one input) or .npz")
     validate_cmd.add_argument("--samples", type=_positive_int, help="number of samples (random ones when no data is given; default 10)")
     validate_cmd.add_argument("--seed", type=int, default=0, help="seed for random samples")

@@ -7,12 +7,9 @@ from .. import __version__
 from ..boards import Board
 from ..compiler.codegen import environment
 from ..errors import TinygenError
+from ..targets.labgrid_place import place_name
 
 FLASH_MODES = ("auto", "openocd", "tinygen", "none")
-
-
-def place_name(board: Board) -> str:
-    return f"tinygen-{board.id}"
 
 
 def flash_mode(board: Board, asked: str) -> str:
