@@ -1,0 +1,1 @@
+"""Hardware-in-the-loop CI: generated Renode/Robot suites and CI pipelines (GitHub Actions, GitLab CI)."""
