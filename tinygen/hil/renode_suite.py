@@ -35,7 +35,9 @@ def renode_files(board: Board, model_path: Path, sample: list[np.ndarray] | None
     model_path with `sample` embedded (default: the input `tinygen build` embeds)."""
     settings = renode_settings(board)          # a board without a Renode platform stops here
     model = compile_for(board, Path(model_path))
-    expected = expected_outputs(model, Path(model_path), sample or oneshot_input(model, Path(model_path)))
+    if sample is None:
+        sample = oneshot_input(model, Path(model_path))
+    expected = expected_outputs(model, Path(model_path), sample)
     values = dict(version=__version__, board=board, platform=settings["platform"], uart=settings["uart"],
                   default_elf=f"firmware_out/{board.id}/firmware.elf", model_name=model.name,
                   model_hash=model.model_hash, expected=expected, uart_timeout=UART_TIMEOUT_SECONDS,
