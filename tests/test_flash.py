@@ -90,7 +90,7 @@ def test_without_a_probe_pyocd_names_what_it_looked_for(built, no_probe_attached
     code, _, error = flash_cli(capsys, "--board", "nrf52840", "--dir", str(built["nrf52840"]))
     assert code == 1
     assert "no debug probe found for nrf52840: pyOCD looked for CMSIS-DAP v1 (HID) and v2 (USB bulk)" in error
-    assert "ST-Link V2/V3" in error and "J-Link" in error
+    assert "ST-Link V2/V3" in error and "SEGGER J-Link probes (through pylink)" in error
     assert "or flash with nrfjprog: tinygen flash --board nrf52840 --tool nrfjprog" in error
 
 

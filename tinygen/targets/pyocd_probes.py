@@ -6,12 +6,14 @@ from pathlib import Path
 
 from ..errors import TinygenError
 
-# pyOCD's probe plugins by what a user would call the probe; a plugin not named here is described
-# by pyOCD's own words. "remote" (a pyOCD probe server) is only found when named, so it is left out.
+# pyOCD's probe plugins by what a user would call the probe; a plugin not named here is called by its
+# name. "remote" (a pyOCD probe server) is only found when named, so it is left out.
 PROBE_KINDS = {"cmsisdap": "CMSIS-DAP v1 (HID) and v2 (USB bulk) probes such as DAPLink",
                "stlink": "ST-Link V2/V3", "picoprobe": "Raspberry Pi Pico probes",
-               "jlink": "SEGGER J-Link (through pylink)"}
+               "jlink": "SEGGER J-Link probes (through pylink)"}
 UNLISTED_PLUGINS = frozenset({"remote"})
+# Why a plugin does not load: pyOCD loads J-Link's only when SEGGER's library is found.
+NOT_LOADED = {"jlink": "SEGGER's J-Link software (libjlinkarm), which pylink needs, is not installed"}
 
 
 def pyocd_targets() -> frozenset[str]:
@@ -40,20 +42,15 @@ def probe_table(probes: list) -> str:
 
 
 def what_was_searched() -> str:
-    """Which kinds of probe pyOCD looked for, and which it could not (a plugin that did not load:
-    J-Link's loads only when SEGGER's J-Link library is installed)."""
+    """Which kinds of probe pyOCD looked for, and which it could not look for and why."""
     from pyocd.probe.aggregator import PROBE_CLASSES
 
-    plugins = [entry for entry in entry_points(group="pyocd.probe") if entry.name not in UNLISTED_PLUGINS]
-    searched = [PROBE_KINDS.get(entry.name, entry.name) for entry in plugins if entry.name in PROBE_CLASSES]
-    skipped = [PROBE_KINDS.get(entry.name, entry.name) for entry in plugins if entry.name not in PROBE_CLASSES]
+    plugins = sorted({entry.name for entry in entry_points(group="pyocd.probe")} - UNLISTED_PLUGINS)
+    searched = [PROBE_KINDS.get(name, name) for name in plugins if name in PROBE_CLASSES]
     text = "pyOCD looked for " + ", ".join(searched)
-    if "jlink" not in PROBE_CLASSES:
-        text += ("; it could not look for SEGGER J-Link probes: SEGGER's J-Link software (libjlinkarm), "
-                 "which pylink needs, is not installed")
-        skipped.remove(PROBE_KINDS["jlink"])
-    if skipped:
-        text += f"; its plugins for {', '.join(skipped)} did not load"
+    for name in (name for name in plugins if name not in PROBE_CLASSES):
+        text += f"; it could not look for {PROBE_KINDS.get(name, name)}: " \
+                f"{NOT_LOADED.get(name, 'its pyOCD plugin did not load')}"
     return text
 
 
