@@ -2,7 +2,6 @@
 
 import json
 import os
-import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -318,14 +317,18 @@ def _cmd_hil(args) -> int:
 
 def _cmd_flash(args) -> int:
     from .boards import get_board
-    from .targets.flash import flash, flash_command
+    from .targets.flash import flash, list_probes, plan_flash
 
+    if args.list_probes:
+        print(list_probes())
+        return 0
+    if not args.board:
+        raise TinygenError("tinygen flash needs --board BOARD (or --list-probes)")
     board = get_board(args.board)
-    project = args.dir or Path("firmware_out") / board.id
-    command = flash_command(board, project)
-    print(shlex.join(command))
+    plan = plan_flash(board, args.dir or Path("firmware_out") / board.id, args.tool, args.probe)
+    print(plan.describe())
     if not args.dry_run:
-        flash(board, project)
+        flash(plan)
         print(f"flashed {board.id}")
     return 0
 

@@ -149,9 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
                           help="a budget gate passed to validate, e.g. --gate=--max-instructions=5e6 (repeatable)")
 
     flash_cmd = _add_command(commands, "flash", help="write a built firmware to a board through its debug probe")
-    flash_cmd.add_argument("--board", required=True, help="board id")
+    flash_cmd.add_argument("--board", help="board id (required unless --list-probes)")
     flash_cmd.add_argument("--dir", type=Path, help="built project (default: firmware_out/BOARD)")
-    flash_cmd.add_argument("--dry-run", action="store_true", help="print the exact command and stop")
+    flash_cmd.add_argument("--probe", metavar="UID",
+                           help="the debug probe to use when several are attached (any unique part of its id)")
+    flash_cmd.add_argument("--tool", help="flash with this tool instead of the board's default (pyocd, "
+                                          "nrfjprog, openocd: the ones its board file names)")
+    flash_cmd.add_argument("--list-probes", action="store_true", help="list the debug probes pyOCD sees and stop")
+    flash_cmd.add_argument("--dry-run", action="store_true",
+                           help="print the command (pyOCD: target, probe choice and file) and stop")
     return parser
 
 

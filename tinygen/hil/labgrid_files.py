@@ -19,10 +19,12 @@ def flash_mode(board: Board, asked: str) -> str:
     if asked != "auto":
         return asked
     method = board.data["flash_method"]
+    if "pyocd" in method:
+        return "tinygen"
     if "command" not in method:
-        raise TinygenError(f"{board.id} cannot be flashed by tinygen ({method.get('note', method['tool'])}): "
+        raise TinygenError(f"{board.id} cannot be flashed by tinygen ({method['note']}): "
                            "give --flash none if its firmware is started another way")
-    return "openocd" if method["tool"] == "openocd" else "tinygen"
+    return "openocd" if method["command"][0] == "openocd" else "tinygen"
 
 
 def openocd_driver(board: Board) -> dict:
