@@ -181,3 +181,19 @@ def test_a_matrix_runs_across_the_farms_places_into_one_report(tmp_path):
             assert "acquired: None" in client(coordinator, f"tinygen-{board}", "show").stdout
     finally:
         processes.stop_all()
+
+
+def test_hil_init_writes_the_renode_suite_and_both_ci_workflows(tmp_path):
+    import yaml
+    from robot.api import get_model
+
+    out = tmp_path / "hil"
+    assert main(["hil", "init", "--board", "nrf52840", "--renode", "--ci", "github", "--ci", "gitlab",
+                 "--gate=--max-flash=256k", "--out", str(out)]) == 0
+    assert {p.name for p in out.rglob("*") if p.is_file()} >= {
+        "env.yaml", "test_tinygen_hil.py", "nrf52840.robot", "nrf52840.resc", "github-workflow.yml", "gitlab-ci.yml"}
+    suite = get_model(str(out / "renode" / "nrf52840.robot"))
+    assert not [error for section in suite.sections for error in getattr(section, "errors", ())]
+    github = yaml.safe_load((out / "github-workflow.yml").read_text())
+    assert "--max-flash=256k" in json.dumps(github) and "labgrid" in github["jobs"]
+    assert "labgrid" in yaml.safe_load((out / "gitlab-ci.yml").read_text())

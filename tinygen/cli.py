@@ -302,6 +302,7 @@ def _cmd_bench(args) -> int:
 def _cmd_hil(args) -> int:
     from .boards import get_board
     from .compiler.codegen import write_atomically
+    from .default_model import DEFAULT_MODEL_PATH
     from .hil.labgrid_files import labgrid_files
 
     board = get_board(args.board)
@@ -309,9 +310,22 @@ def _cmd_hil(args) -> int:
         if not gate.startswith("--"):
             raise TinygenError(f"--gate {gate}: give a validate option, e.g. --gate=--max-flash=64k")
     files = labgrid_files(board, args.model, args.gate, args.flash, args.samples, args.firmware)
+    model = args.model or str(DEFAULT_MODEL_PATH)
+    if args.renode:
+        from .hil.renode_suite import renode_files
+
+        files.update({f"renode/{name}": text for name, text in renode_files(board, Path(model)).items()})
+    for ci in args.ci:
+        from .hil import ci_workflows
+
+        write = {"github": ci_workflows.github_workflow, "gitlab": ci_workflows.gitlab_pipeline}[ci]
+        name = {"github": "github-workflow.yml", "gitlab": "gitlab-ci.yml"}[ci]
+        files[name] = write([board.id], model, args.gate, args.runner_label)
     write_atomically(files, args.out, [Path(args.model)] if args.model else [])
     for name in files:
         print(f"wrote {args.out / name}")
+    if args.ci:
+        print("move github-workflow.yml to .github/workflows/, gitlab-ci.yml to .gitlab-ci.yml; set TINYGEN_PIP")
     return 0
 
 

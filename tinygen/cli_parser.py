@@ -145,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     hil_init.add_argument("--samples", type=_positive_int, default=10, help="samples per validation")
     hil_init.add_argument("--firmware", help="a firmware project already built (`tinygen build --app serial`) to "
                                              "flash instead of building one, and for the flash and RAM gates")
+    hil_init.add_argument("--renode", action="store_true",
+                          help="also write a Renode Robot Framework suite and .resc (boards with a Renode platform)")
+    hil_init.add_argument("--ci", choices=["github", "gitlab"], action="append", default=[],
+                          help="also write a CI workflow: GitHub Actions or GitLab CI (repeatable)")
+    hil_init.add_argument("--runner-label", default="tinygen-hil", help="the self-hosted runner's label for the labgrid job")
     hil_init.add_argument("--gate", action="append", default=[], metavar="OPTION",
                           help="a budget gate passed to validate, e.g. --gate=--max-instructions=5e6 (repeatable)")
 
