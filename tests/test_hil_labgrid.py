@@ -70,7 +70,8 @@ def start_farm(folder: Path, processes: Processes, boards: list[str]) -> str:
     """A coordinator, and an exporter offering each board's UART (QEMU running its serial firmware,
     built into folder/fw-BOARD) with a place tinygen-BOARD matching it. Returns the coordinator."""
     coordinator = f"127.0.0.1:{free_port()}"
-    processes.start("coordinator", [str(BIN / "labgrid-coordinator"), "--listen", coordinator])
+    processes.start("coordinator", [str(BIN / "labgrid-coordinator"), "--listen", coordinator],
+                    cwd=folder)       # it keeps its places in places.yaml in its working folder
     exported = ""
     for board_id in boards:
         board, uart = get_board(board_id), free_port()
