@@ -2,13 +2,14 @@
 
 import json
 import os
-import shlex
 import sys
 import tempfile
 from pathlib import Path
 
 from .cli_parser import build_parser
 from .errors import TinygenError
+
+EXIT_GATE_FAILED = 4
 
 
 def _cmd_compile(args) -> int:
@@ -35,15 +36,22 @@ def _cmd_compile(args) -> int:
 def _cmd_validate(args) -> int:
     from .output_paths import check_output_file, check_plots_folder, write_file_atomically
 
+    boards, models = args.board or [], args.model or []
+    for path, option in ((args.json, "--json"), (args.html, "--html")):
+        if path:
+            check_output_file(path, option)
+    if len(boards) > 1 or len(models) > 1:
+        return _validate_matrix(args, boards, models)
+    args.board = boards[0] if boards else None
     target = args.target or ("qemu" if args.board else "host")
-    model = args.model
+    model = models[0] if models else None
     if model is None:
         if not args.board:
             raise TinygenError("give --model (or --board to validate the default model)")
         from .default_model import DEFAULT_MODEL_PATH as model
-    for path, option in ((args.json, "--json"), (args.html, "--html")):
-        if path:
-            check_output_file(path, option)
+    from .validation.gates import check as check_gates
+
+    budgets = _budgets(args)      # a bad baseline stops the run before it starts
     if target == "host":
         from .validation.host import validate_host
 
@@ -59,9 +67,12 @@ def _cmd_validate(args) -> int:
         plots_dir = args.plots or (args.json.parent / f"{args.json.stem}_plots" if args.json else None)
         if plots_dir is not None:
             check_plots_folder(plots_dir)
-        report = validate_firmware(args.board, model, target, args.port, args.inputs, args.samples, args.seed,
+        port = args.coordinator if target == "labgrid" else args.port
+        report = validate_firmware(args.board, model, target, port, args.inputs, args.samples, args.seed,
                                    args.float_model, plots_dir, power_trace=args.power_trace,
-                                   trace_options=_trace_options(args))
+                                   trace_options=_trace_options(args), firmware=args.firmware)
+    if budgets.any:
+        report.gates = check_gates(report.to_json(), budgets)
     print(report.summary())
     if args.json:
         write_file_atomically(args.json, (json.dumps(report.to_json(), indent=2) + "\n").encode())
@@ -70,7 +81,56 @@ def _cmd_validate(args) -> int:
 
         write_file_atomically(args.html, render(report.to_json()).encode())
         print(f"wrote {args.html}")
-    return 0 if report.bit_exact else 1
+    if not report.bit_exact:
+        return 1
+    return EXIT_GATE_FAILED if report.gates and not all(gate.passed for gate in report.gates) else 0
+
+
+# validate's options that every run of a matrix shares, forwarded as given
+MATRIX_OPTIONS = ("target", "port", "coordinator", "inputs", "samples", "seed", "float_model", "max_instructions",
+                  "max_cycles", "max_ram", "max_flash", "max_energy_uj", "min_accuracy", "baseline", "max_regression")
+
+
+def _validate_matrix(args, boards: list[str], models: list[Path]) -> int:
+    from .default_model import DEFAULT_MODEL_PATH
+    from .output_paths import write_file_atomically
+    from .validation.matrix import run_matrix, summary
+
+    if not boards or args.target == "host":
+        raise TinygenError("a matrix of runs needs boards (--board, repeated as needed); host validation takes one model")
+    if args.power_trace or args.firmware or args.plots:
+        raise TinygenError("--power-trace, --firmware and --plots belong to one run, not to a matrix")
+    options = []
+    for name in MATRIX_OPTIONS:
+        value = getattr(args, name)
+        if value is not None and not (name == "max_regression" and args.baseline is None):
+            options += [f"--{name.replace('_', '-')}", str(value)]
+    combined = run_matrix(boards, [str(m) for m in models or [DEFAULT_MODEL_PATH]], options,
+                          labgrid=args.target == "labgrid", jobs=args.jobs)
+    print(summary(combined))
+    if args.json:
+        write_file_atomically(args.json, (json.dumps(combined, indent=2) + "\n").encode())
+    if args.html:
+        from .validation.html_report import render
+
+        write_file_atomically(args.html, render(combined).encode())
+        print(f"wrote {args.html}")
+    codes = {run.get("exit_code") for run in combined["matrix"]}
+    return 0 if codes == {0} else EXIT_GATE_FAILED if codes == {0, EXIT_GATE_FAILED} or codes == {EXIT_GATE_FAILED} else 1
+
+
+def _budgets(args):
+    """The budget gates the command line asks for; the baseline report read (and checked) first."""
+    from .validation.gates import Budgets
+
+    baseline = None
+    if args.baseline is not None:
+        try:
+            baseline = json.loads(Path(args.baseline).read_text())
+        except (OSError, ValueError) as exc:
+            raise TinygenError(f"--baseline {args.baseline} is not a readable validation report: {exc}") from None
+    return Budgets(args.max_instructions, args.max_cycles, args.max_ram, args.max_flash, args.max_energy_uj,
+                   args.min_accuracy, baseline, args.max_regression)
 
 
 def _cmd_report(args) -> int:
@@ -212,7 +272,7 @@ def _cmd_build(args) -> int:
         check_output_folder(out_dir, [model] + ([args.input] if args.input else []))
         compiled = compile_for(board, model, sparse=not args.no_sparse)
         result = build(board, compiled, out_dir, args.input, sample, use_registry=args.pio_registry,
-                       extra_files=extra_files)
+                       app=args.app, extra_files=extra_files)
     print(describe(result))
     return 0
 
@@ -239,22 +299,56 @@ def _cmd_bench(args) -> int:
     return 0 if all(result.bit_exact for result in results) else 1
 
 
-def _cmd_flash(args) -> int:
+def _cmd_hil(args) -> int:
     from .boards import get_board
-    from .targets.flash import flash, flash_command
+    from .compiler.codegen import write_atomically
+    from .default_model import DEFAULT_MODEL_PATH
+    from .hil.labgrid_files import labgrid_files
 
     board = get_board(args.board)
-    project = args.dir or Path("firmware_out") / board.id
-    command = flash_command(board, project)
-    print(shlex.join(command))
+    for gate in args.gate:
+        if not gate.startswith("--"):
+            raise TinygenError(f"--gate {gate}: give a validate option, e.g. --gate=--max-flash=64k")
+    files = labgrid_files(board, args.model, args.gate, args.flash, args.samples, args.firmware)
+    model = args.model or str(DEFAULT_MODEL_PATH)
+    if args.renode:
+        from .hil.renode_suite import renode_files
+
+        files.update({f"renode/{name}": text for name, text in renode_files(board, Path(model)).items()})
+    for ci in args.ci:
+        from .hil import ci_workflows
+
+        write = {"github": ci_workflows.github_workflow, "gitlab": ci_workflows.gitlab_pipeline}[ci]
+        name = {"github": "github-workflow.yml", "gitlab": "gitlab-ci.yml"}[ci]
+        files[name] = write([board.id], model, args.gate, args.runner_label)
+    write_atomically(files, args.out, [Path(args.model)] if args.model else [])
+    for name in files:
+        print(f"wrote {args.out / name}")
+    if args.ci:
+        print("move github-workflow.yml to .github/workflows/, gitlab-ci.yml to .gitlab-ci.yml; set TINYGEN_PIP")
+    return 0
+
+
+def _cmd_flash(args) -> int:
+    from .boards import get_board
+    from .targets.flash import flash, list_probes, plan_flash
+
+    if args.list_probes:
+        print(list_probes())
+        return 0
+    if not args.board:
+        raise TinygenError("tinygen flash needs --board BOARD (or --list-probes)")
+    board = get_board(args.board)
+    plan = plan_flash(board, args.dir or Path("firmware_out") / board.id, args.tool, args.probe)
+    print(plan.describe())
     if not args.dry_run:
-        flash(board, project)
+        flash(plan)
         print(f"flashed {board.id}")
     return 0
 
 
 COMMANDS = {"compile": _cmd_compile, "validate": _cmd_validate, "boards": _cmd_boards, "build": _cmd_build,
-            "optimize": _cmd_optimize, "bench": _cmd_bench, "power": _cmd_power, "report": _cmd_report,
+            "optimize": _cmd_optimize, "bench": _cmd_bench, "power": _cmd_power, "report": _cmd_report, "hil": _cmd_hil,
             "flash": _cmd_flash}
 
 

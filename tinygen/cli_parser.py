@@ -10,6 +10,7 @@ EXIT_CODES = """exit codes:
   1  an error the message explains, or validate found outputs that differ from TFLM's
   2  the model file is unreadable or not TFLite, or the command line is wrong
   3  the model is valid but refused (unsupported operator, type or option, too big for any board)
+  4  validate: bit-exact, but a budget gate failed (--max-*, --min-accuracy, --baseline)
   130  interrupted"""
 
 
@@ -39,11 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
                                              "portable C, as the host validation runs)")
 
     validate_cmd = _add_command(commands, "validate", help="prove generated code bit-exact against TFLM")
-    validate_cmd.add_argument("--board", help="board id: build its firmware and run it (see `tinygen boards`)")
-    validate_cmd.add_argument("--target", choices=["host", "qemu", "device", "renode"],
-                              help="where the code runs (default: qemu with --board, else host)")
-    validate_cmd.add_argument("--model", type=Path, help="int8 .tflite model (default with --board: tinygen's default model)")
+    validate_cmd.add_argument("--board", action="append",
+                              help="board id: build its firmware and run it (see `tinygen boards`); repeat it, or "
+                                   "--model, for a matrix of runs in parallel with one combined report")
+    validate_cmd.add_argument("--target", choices=["host", "qemu", "device", "renode", "labgrid"],
+                              help="where the code runs (default: qemu with --board, else host); labgrid: the "
+                                   "board's place tinygen-BOARD in a labgrid farm, its firmware flashed")
+    validate_cmd.add_argument("--model", type=Path, action="append",
+                              help="int8 .tflite model (default with --board: tinygen's default model); repeatable")
+    validate_cmd.add_argument("--jobs", type=_positive_int, help="matrix runs at a time (default: the cores; with "
+                                                                 "--target labgrid one per board)")
     validate_cmd.add_argument("--port", help="serial port of a flashed device for --target device (/dev/ttyACM0, COM3)")
+    validate_cmd.add_argument("--coordinator", help="labgrid coordinator HOST:PORT for --target labgrid "
+                                                    "(default: LG_COORDINATOR, else 127.0.0.1:20408)")
     validate_cmd.add_argument("--inputs", "--data", dest="inputs", type=Path, help="samples as .npy (one input) or .npz")
     validate_cmd.add_argument("--samples", type=_positive_int, help="number of samples (random ones when no data is given; default 10)")
     validate_cmd.add_argument("--seed", type=int, default=0, help="seed for random samples")
@@ -54,7 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     validate_cmd.add_argument("--power-trace", type=Path,
                               help="a current trace recorded during this run (PPK2 CSV, Joulescope .jls, plain CSV): "
                                    "measured energy per inference beside the estimate")
+    validate_cmd.add_argument("--firmware", type=Path,
+                              help="with --target device: the project `tinygen build --app serial` wrote for the "
+                                   "flashed firmware, for its flash and RAM figures")
     validate_cmd.add_argument("--html", type=_output_path, help="write the report as one self-contained HTML page here")
+    gates = validate_cmd.add_argument_group("budget gates (exit code 4 when one fails)")
+    gates.add_argument("--max-instructions", type=_positive_float, help="median instructions per inference (QEMU)")
+    gates.add_argument("--max-cycles", type=_positive_float, help="median cycles per inference (a device's counter)")
+    gates.add_argument("--max-ram", type=_bytes, help="RAM of the linked firmware (.data + .bss + stack), e.g. 64k")
+    gates.add_argument("--max-flash", type=_bytes, help="flash of the linked firmware, e.g. 256k")
+    gates.add_argument("--max-energy-uj", type=_positive_float,
+                       help="energy per inference: measured with --power-trace, else the estimate")
+    gates.add_argument("--min-accuracy", type=_unit_fraction, help="the device's accuracy on labelled --data (0..1)")
+    gates.add_argument("--baseline", type=Path, help="an earlier run's --json report to compare with")
+    gates.add_argument("--max-regression", type=_percentage, default=0.05,
+                       help="how much worse than --baseline each figure may be, e.g. 5%%")
     add_trace_arguments(validate_cmd)
 
     report_cmd = _add_command(commands, "report", help="turn a validation report (validate --json) into one "
@@ -75,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--pio-registry", action="store_true",
                            help="use the board's PlatformIO registry platform instead of the offline one (needs internet)")
     build_cmd.add_argument("--no-sparse", action="store_true", help="keep every weight tensor dense")
+    build_cmd.add_argument("--app", choices=["oneshot", "serial"], default="oneshot",
+                           help="the main program: run the embedded input once and print the outputs, or serve "
+                                "tinygen's serial protocol (for validate --target device)")
     add_optimize_arguments(build_cmd)
 
     optimize_cmd = _add_command(commands, "optimize", help="distill, prune and INT8-quantize a float Keras model")
@@ -105,10 +131,38 @@ def build_parser() -> argparse.ArgumentParser:
     power_cmd.add_argument("--json", type=_output_path, help="write the measurement as JSON here")
     add_trace_arguments(power_cmd)
 
+    hil_cmd = _add_command(commands, "hil", help="hardware-in-the-loop files: a labgrid environment and pytest "
+                                                 "module for a board farm")
+    hil_actions = hil_cmd.add_subparsers(dest="hil_action", required=True)
+    hil_init = hil_actions.add_parser("init", help="write the files for one board", formatter_class=_HelpFormatter,
+                                      epilog=EXIT_CODES)
+    hil_init.add_argument("--board", required=True, help="board id")
+    hil_init.add_argument("--model", help="int8 .tflite model the CI validates (default: tinygen's default model)")
+    hil_init.add_argument("--out", type=_output_path, default=Path("hil"), help="folder for the files")
+    hil_init.add_argument("--flash", choices=["auto", "openocd", "tinygen", "none"], default="auto",
+                          help="how the test flashes the board: labgrid's OpenOCDDriver, `tinygen flash` on the test "
+                               "host, or none (the firmware already runs, e.g. an emulated board); auto: from the board file")
+    hil_init.add_argument("--samples", type=_positive_int, default=10, help="samples per validation")
+    hil_init.add_argument("--firmware", help="a firmware project already built (`tinygen build --app serial`) to "
+                                             "flash instead of building one, and for the flash and RAM gates")
+    hil_init.add_argument("--renode", action="store_true",
+                          help="also write a Renode Robot Framework suite and .resc (boards with a Renode platform)")
+    hil_init.add_argument("--ci", choices=["github", "gitlab"], action="append", default=[],
+                          help="also write a CI workflow: GitHub Actions or GitLab CI (repeatable)")
+    hil_init.add_argument("--runner-label", default="tinygen-hil", help="the self-hosted runner's label for the labgrid job")
+    hil_init.add_argument("--gate", action="append", default=[], metavar="OPTION",
+                          help="a budget gate passed to validate, e.g. --gate=--max-instructions=5e6 (repeatable)")
+
     flash_cmd = _add_command(commands, "flash", help="write a built firmware to a board through its debug probe")
-    flash_cmd.add_argument("--board", required=True, help="board id")
+    flash_cmd.add_argument("--board", help="board id (required unless --list-probes)")
     flash_cmd.add_argument("--dir", type=Path, help="built project (default: firmware_out/BOARD)")
-    flash_cmd.add_argument("--dry-run", action="store_true", help="print the exact command and stop")
+    flash_cmd.add_argument("--probe", metavar="UID",
+                           help="the debug probe to use when several are attached (any unique part of its id)")
+    flash_cmd.add_argument("--tool", help="flash with this tool instead of the board's default (pyocd, "
+                                          "nrfjprog, openocd: the ones its board file names)")
+    flash_cmd.add_argument("--list-probes", action="store_true", help="list the debug probes pyOCD sees and stop")
+    flash_cmd.add_argument("--dry-run", action="store_true",
+                           help="print the command (pyOCD: target, probe choice and file) and stop")
     return parser
 
 
@@ -164,4 +218,34 @@ def _fraction(text: str) -> float:
     value = float(text)
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(f"must be a fraction from 0 up to (not including) 1, not {text}")
+    return value
+
+
+def _bytes(text: str) -> int:
+    """A byte count: 65536, 64k (KiB) or 1m (MiB)."""
+    factor = {"k": 1024, "m": 1024 * 1024}.get(text[-1:].lower(), 1)
+    try:
+        value = int(float(text[:-1] if factor > 1 else text) * factor)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"is not a byte count: {text} (e.g. 65536, 64k, 1m)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 byte, not {text}")
+    return value
+
+
+def _percentage(text: str) -> float:
+    """5% or 0.05 -> 0.05."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"is not a percentage: {text} (e.g. 5%)") from None
+    if not 0 <= value < 10:
+        raise argparse.ArgumentTypeError(f"must be from 0% up to 1000%, not {text}")
+    return value
+
+
+def _unit_fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1, not {text}")
     return value

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from .. import __version__
-from ..boards import Board
+from ..boards import Board, all_boards
 from ..compiler.codegen import environment
 from ..errors import TinygenError
 from .tcp_serial import connect, free_port
@@ -20,10 +20,21 @@ def require_renode() -> str:
     return path
 
 
-def renode_script(board: Board, elf: Path, port: int) -> str:
+def renode_settings(board: Board) -> dict:
+    """The board's Renode platform (.repl) and UART, from its board file's emulation.renode."""
     settings = board.data["emulation"].get("renode")
     if not settings:
-        raise TinygenError(f"tinygen knows no Renode platform for {board.id}")
+        raise TinygenError(f"tinygen knows no Renode platform for {board.id} (its board file has no "
+                           "emulation.renode): boards with one: " + ", ".join(renode_board_ids()))
+    return settings
+
+
+def renode_board_ids() -> list[str]:
+    return [board.id for board in all_boards() if board.data["emulation"].get("renode")]
+
+
+def renode_script(board: Board, elf: Path, port: int) -> str:
+    settings = renode_settings(board)
     return environment().get_template("renode/validate.resc.j2").render(
         version=__version__, board=board, platform=settings["platform"], uart=settings["uart"],
         elf=elf.resolve(), port=port)

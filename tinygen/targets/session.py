@@ -1,6 +1,7 @@
 """One way in to a board running tinygen's serial firmware, whatever runs it: `open_session` builds
-and starts the firmware in QEMU or Renode, or opens a flashed device's port, and hands back a
-DeviceClient ready for requests. Validation never asks which target it talks to."""
+and starts the firmware in QEMU or Renode, opens a flashed device's port, or acquires the board's
+place in a labgrid farm and opens its serial port there, and hands back a DeviceClient ready for
+requests. Validation never asks which target it talks to."""
 
 import contextlib
 import tempfile
@@ -15,10 +16,11 @@ from ..compiler.compile import CompiledModel
 from ..errors import TinygenError
 from ..firmware.build import BuildResult, build
 from .device_client import DeviceClient
+from .labgrid_place import acquired_place
 from .qemu import QemuSerialSession
 from .renode import RenodeSerialSession, renode_script, require_renode
 
-TARGETS = ("qemu", "renode", "device")
+TARGETS = ("qemu", "renode", "device", "labgrid")
 READY_TIMEOUT = 20.0
 
 
@@ -48,6 +50,10 @@ def open_session(board: Board, model: CompiledModel, target: str, port: str | No
         raise TinygenError(f"target '{target}' is not available for firmware validation (one of {', '.join(TARGETS)})")
     if target == "device":
         with _device(board, port, client_factory) as session:
+            yield session
+        return
+    if target == "labgrid":     # `port`: the coordinator's address (default: LG_COORDINATOR)
+        with acquired_place(board, port) as url, _device(board, url, client_factory) as session:
             yield session
         return
     if target == "renode":

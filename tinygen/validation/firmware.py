@@ -2,6 +2,7 @@
 samples stream over the serial protocol, and every output is compared with the TFLM runtime, with
 work per inference and per layer, memory, stack, energy and, where labels exist, accuracy."""
 
+import json
 import statistics
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import numpy as np
 from ..boards import Board, get_board
 from ..compiler.compile import CompiledModel
 from ..errors import TinygenError
-from ..firmware.build import compile_for
+from ..firmware.build import BuildResult, compile_for
 from ..power.measurement import TraceOptions, compare_with_estimate, measure_trace
 from ..progress import track
 from ..samples import load_labels, validation_samples
@@ -62,6 +63,18 @@ def stream_samples(client: DeviceClient, model: CompiledModel, samples: list[lis
     return outputs, counts, stack
 
 
+def _built_firmware(folder: Path, model: CompiledModel) -> BuildResult:
+    """The firmware a device was flashed with, known by its size report, which must be this model's."""
+    try:
+        report = json.loads((Path(folder) / "size_report.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise TinygenError(f"--firmware {folder}: no readable size_report.json ({exc}); give the folder "
+                           "`tinygen build --app serial` wrote") from None
+    if report.get("model_hash") != model.model_hash:
+        raise TinygenError(f"--firmware {folder} was built for another model ({report.get('model')}), not {model.name}")
+    return BuildResult(Path(folder), report, 0.0)
+
+
 def _timing(model: CompiledModel, board: Board, target: str, counts: list[int], layer_counts: list[int]) -> Timing:
     """QEMU's counter ticks become exact instructions; a device's counter is in its own unit (cycles)."""
     if target == "qemu":
@@ -78,9 +91,10 @@ def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", por
                       inputs: Path | None = None, samples: int | None = None, seed: int = 0,
                       float_model: Path | None = None, plots_dir: Path | None = None,
                       client_factory=DeviceClient, power_trace: Path | None = None,
-                      trace_options: TraceOptions = TraceOptions()) -> ValidationReport:
+                      trace_options: TraceOptions = TraceOptions(), firmware: Path | None = None) -> ValidationReport:
     """power_trace: a current trace recorded while this firmware ran (on a device, with its marker
-    pin wired to the profiler), measured and compared with the energy estimate."""
+    pin wired to the profiler), measured and compared with the energy estimate. firmware: the built
+    project a device runs (`tinygen build --app serial`), whose size report gives the flash and RAM."""
     board = get_board(board_id)
     run_board, note = running_board(board, target)
     model = compile_for(run_board, model_path)
@@ -99,7 +113,7 @@ def validate_firmware(board_id: str, model_path: Path, target: str = "qemu", por
         if not comparison.bit_exact:
             diverging = first_diverging_layer(session.client, model, reference,
                                               data[comparison.first_mismatched_sample])
-        built = session.built
+        built = session.built or (_built_firmware(firmware, model) if firmware is not None else None)
     timing = _timing(model, run_board, target, counts, layer_counts)
     memory = Memory(model.arena_bytes, model.weights_bytes, stack_bytes=stack)
     if built is not None:

@@ -21,15 +21,48 @@ img { max-width: 100%; } .note { color: #555; font-size: 0.9em; }
 
 
 def render(report: dict) -> str:
+    """The page for one validation report, or for a matrix of them (validate over models x boards)."""
     version = report.get("report_version")
     if version != REPORT_VERSION:
         raise ValueError(f"report_version {version}, this tinygen reads {REPORT_VERSION}")
-    title = f"{report['model']} on {report.get('board') or report['target']}"
-    sections = [_summary(report), _comparison(report), _timing(report, title), _memory(report),
-                _accuracy(report, title), _energy(report)]
-    body = "\n".join(section for section in sections if section)
+    if "matrix" in report:
+        return _page(f"{len(report['matrix'])} runs", _matrix(report["matrix"]))
+    title = _title(report)
+    return _page(title, _run(report, title))
+
+
+def _title(report: dict) -> str:
+    return f"{report['model']} on {report.get('board') or report['target']}"
+
+
+def _page(title: str, body: str) -> str:
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_text(title)}</title>"
             f"<style>{STYLE}</style></head>\n<body>\n<h1>tinygen validation: {_text(title)}</h1>\n{body}\n</body></html>\n")
+
+
+def _run(report: dict, title: str) -> str:
+    sections = [_summary(report), _comparison(report), _timing(report, title), _memory(report),
+                _accuracy(report, title), _energy(report), _gates(report)]
+    return "\n".join(section for section in sections if section)
+
+
+def _matrix(runs: list[dict]) -> str:
+    """A table of every run, then each run's own report (a run that could not report: its error)."""
+    rows, parts = [], []
+    for index, run in enumerate(runs):
+        verdict = "ERROR" if "error" in run else ("BIT-EXACT" if run["bit_exact"] else "MISMATCH")
+        gates = run.get("gates") or []
+        rows.append([index, run["model"], run["board"], verdict, f"{sum(g['passed'] for g in gates)}/{len(gates)}"])
+        body = f"<pre>{_text(run['error'])}</pre>" if "error" in run else _run(run, _title(run))
+        parts.append(f"<h2>Run {index}: {_text(_title(run))}</h2>{body}")
+    return _table(["#", "model", "board", "verdict", "gates passed"], rows, numeric_from=5) + "\n".join(parts)
+
+
+def _gates(report: dict) -> str:
+    if not report.get("gates"):
+        return ""
+    rows = [[gate["gate"], "pass" if gate["passed"] else "FAIL", gate["detail"]] for gate in report["gates"]]
+    return "<h2>Budget gates</h2>" + _table(["gate", "verdict", "detail"], rows, numeric_from=3)
 
 
 def _text(value) -> str:

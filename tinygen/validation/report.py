@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..power.analysis import PowerMeasurement
 from ..power.measurement import describe as describe_power
+from .gates import GateResult
 
 REPORT_VERSION = 1      # bumped when a JSON key changes meaning or goes away
 
@@ -92,6 +93,7 @@ class ValidationReport:
     energy: Energy | None = None
     accuracy: Accuracy | None = None
     power: PowerMeasurement | None = None       # from a measured current trace
+    gates: list[GateResult] | None = None       # budget gates, when any were given (gates.py)
     plots: list[str] = field(default_factory=list)
     plots_error: str | None = None
 
@@ -120,6 +122,8 @@ class ValidationReport:
                                                     for source, value in self.accuracy.scores.items()))
         if self.power:
             lines.append(describe_power(self.power))
+        if self.gates:
+            lines += [("PASS " if gate.passed else "FAIL ") + gate.detail for gate in self.gates]
         lines += [f"plot: {path}" for path in self.plots]
         if self.plots_error:
             lines.append(self.plots_error)
