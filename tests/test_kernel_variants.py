@@ -19,7 +19,7 @@ from tinygen.compiler.layer import ConstArray
 from tinygen.compiler.ops.elementwise import (ADD_SAME_SHAPE, MUL_SAME_SHAPE, add_rescales, add_same_shape_params,
                                               mul_same_shape_params)
 from tinygen.compiler.ops.reduce import mean_scratch_bytes
-from tinygen.compiler.requant_dsp import dsp_requant
+from tinygen.compiler.requant_dsp import PIN_MULTIPLIER, dsp_requant, pinned_accumulator, tflm_requantize
 from tinygen.compiler.sparse import bitmap_conv_scratch_bytes
 from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, CONV_SHALLOW_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP,
                                        board_target, conv_scratch_bytes, conv_shallow_scratch_bytes,
@@ -71,7 +71,8 @@ int main(void)
 
 
 # The DSP requantization against TFLM's, over the accumulators and constants the generator admits.
-DSP_REQUANTIZE_PROGRAM = """#include <stdio.h>
+DSP_REQUANTIZE_PROGRAM = """#include <stdbool.h>
+#include <stdio.h>
 #include "tg_requant_dsp.h"
 static uint64_t state = 88172645463325252u;
 static uint32_t next(void) { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return (uint32_t)state; }
@@ -80,9 +81,12 @@ int main(void)
     const int32_t edges[] = {0, 1, -1, (1 << 30) - 1, -(1 << 30) + 1, 1 << 20, -(1 << 20), 3};
     long differ = 0, checked = 0;
     for (long i = 0; i < 2000000; ++i) {
-        const int32_t acc = i < 8 * 30 ? edges[i % 8] : (int32_t)next() >> (2 + next() % 30);
-        const int32_t multiplier = i % 97 == 0 ? 0 : (int32_t)((next() >> 1) | (i % 2 ? 1u << 30 : 0));
-        const int right_shift = i < 8 * 30 ? (int)(i / 8) + 1 : 1 + (int)(next() % 30);
+        const bool pinned = i % 89 == 0;    /* a channel of constant accumulator (requant_dsp.py's pinning) */
+        const int32_t acc = pinned ? 4 * ((int32_t)(next() % 513) - 256)
+                            : i < 8 * 30 ? edges[i % 8] : (int32_t)next() >> (2 + next() % 30);
+        const int32_t multiplier = pinned ? 1 << 30
+                                   : i % 97 == 0 ? 0 : (int32_t)((next() >> 1) | (i % 2 ? 1u << 30 : 0));
+        const int right_shift = pinned ? 1 : i < 8 * 30 ? (int)(i / 8) + 1 : 1 + (int)(next() % 30);
         const int32_t output_offset = (int32_t)(next() % 256) - 128;
         const int64_t rounding = ((int64_t)1 << (right_shift - 1)) + (int64_t)output_offset * ((int64_t)1 << right_shift);
         const int64_t magnitude = (rounding < 0 ? -rounding : rounding) + (acc < 0 ? -(int64_t)acc : acc) + 1;
@@ -91,8 +95,8 @@ int main(void)
         }
         const int32_t act_min = -128 + (int32_t)(i % 3) * 50, act_max = 127 - (int32_t)(i % 5) * 20;
         const int8_t right = (int8_t)right_shift;
-        const int32_t rounding32 = (int32_t)rounding;
-        const tg_requant_t r = {&multiplier, &rounding32, &right, 0, act_min, act_max};
+        const tg_requant_t r = {.multipliers = &multiplier, .right_shifts = &right, .offset_rounding = 2 * output_offset + 1,
+                                .per_channel = 0, .act_min = act_min, .act_max = act_max};
         differ += tg_requantize_dsp(acc, &r, 0) !=
                   tg_requantize_clamp_s8(acc, multiplier, -right_shift, output_offset, act_min, act_max);
         ++checked;
@@ -204,6 +208,19 @@ def test_the_halfword_pair_weights_are_doubled_each_row_padded_to_an_even_count_
 def test_dsp_requantization_equals_tflms(tmp_path):
     differ, checked = map(int, _run_c(tmp_path, DSP_REQUANTIZE_PROGRAM).split())
     assert differ == 0 and checked > 1_000_000
+
+
+def test_a_pinned_channel_gives_the_output_of_its_constant_accumulator():
+    """A channel of all-zero weights keeps no rounding of its own: its accumulator pinned to 4w, requantized
+    by 2^30 and right shift 1, is TFLM's output once offset and clamped."""
+    rng = np.random.default_rng(9)
+    for _ in range(20000):
+        accumulator, multiplier = int(rng.integers(-(1 << 31), 1 << 31)), int(rng.integers(0, 1 << 31))
+        shift, offset = int(rng.integers(-31, 8)), int(rng.integers(-128, 128))
+        act_min, act_max = sorted(int(v) for v in rng.integers(-128, 128, 2))
+        pinned = pinned_accumulator(accumulator, multiplier, shift)
+        expected = np.clip(tflm_requantize(accumulator, multiplier, shift) + offset, act_min, act_max)
+        assert np.clip(tflm_requantize(pinned, PIN_MULTIPLIER, -1) + offset, act_min, act_max) == expected
 
 
 def test_the_dsp_requantization_refuses_what_it_cannot_compute_exactly(tmp_path):

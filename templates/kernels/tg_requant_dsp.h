@@ -37,10 +37,19 @@ static inline int32_t tg_rescale_dsp(int32_t acc, int32_t multiplier, int32_t ro
     return tg_rescale_doubled_dsp(tg_shift_left_i32(acc, 1), multiplier, rounding, right_shift);
 }
 
+/* The rounding constant of tg_rescale_dsp for right_shift >= 1 and the output offset folded in:
+ * 2^(right_shift - 1) + offset * 2^right_shift = (2 * offset + 1) * 2^(right_shift - 1), from
+ * offset_rounding = 2 * offset + 1 (tg_requant_t). One shift in place of a per-channel table. */
+static inline int32_t tg_offset_rounding(int32_t offset_rounding, int32_t right_shift)
+{
+    return tg_shift_left_i32(offset_rounding, right_shift - 1);
+}
+
 /* The accumulator of output channel q requantized and moved to the output zero point, not clamped. */
 static inline int32_t tg_requantize_dsp_unclamped(int32_t acc, const tg_requant_t *r, int32_t q)
 {
-    return tg_rescale_dsp(acc, r->multipliers[q], r->roundings[q], r->right_shifts[q]);
+    const int32_t right_shift = r->right_shifts[q];
+    return tg_rescale_dsp(acc, r->multipliers[q], tg_offset_rounding(r->offset_rounding, right_shift), right_shift);
 }
 
 /* The accumulator of output channel q requantized, moved to the output zero point and clamped. */
