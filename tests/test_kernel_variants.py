@@ -94,11 +94,14 @@ int main(void)
             continue;       /* refused at generation time (tinygen/compiler/requant_dsp.py) */
         }
         const int32_t act_min = -128 + (int32_t)(i % 3) * 50, act_max = 127 - (int32_t)(i % 5) * 20;
-        const int8_t right = (int8_t)right_shift;
-        const tg_requant_t r = {.multipliers = &multiplier, .right_shifts = &right, .offset_rounding = 2 * output_offset + 1,
-                                .per_channel = 0, .act_min = act_min, .act_max = act_max};
-        differ += tg_requantize_dsp(acc, &r, 0) !=
-                  tg_requantize_clamp_s8(acc, multiplier, -right_shift, output_offset, act_min, act_max);
+        const int8_t rounding_shift = (int8_t)(right_shift - 1);
+        const tg_requant_t r = {.multipliers = &multiplier, .rounding_shifts = &rounding_shift,
+                                .offset_rounding = 2 * output_offset + 1, .per_channel = 0, .act_min = act_min,
+                                .act_max = act_max};
+        const int8_t expected = tg_requantize_clamp_s8(acc, multiplier, -right_shift, output_offset, act_min, act_max);
+        differ += tg_requantize_dsp(acc, &r, 0) != expected;
+        /* the kernels' other form: the last halving in SSAT, the clamp after it */
+        differ += tg_clamp_i32(tg_ssat8_halved(tg_requantize_dsp_twice(acc, &r, 0)), act_min, act_max) != expected;
         ++checked;
     }
     printf("%ld %ld\\n", differ, checked);

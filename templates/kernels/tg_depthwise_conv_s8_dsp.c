@@ -172,7 +172,8 @@ typedef struct {
     const void *sum, *multiplier;
 } requant_cursor_t;
 
-/* The next two channels' sums requantized, not clamped, right shifted by shifts[0] and shifts[1]. */
+/* The next two channels' sums requantized and saturated to int8, not clamped, with rounding shifts shifts[0]
+ * and shifts[1]. */
 static inline void requantize_next_2(requant_cursor_t *at, const int8_t *shifts, int32_t offset_rounding,
                                      int32_t value[2])
 {
@@ -180,8 +181,8 @@ static inline void requantize_next_2(requant_cursor_t *at, const int8_t *shifts,
     at->sum = tg_load_2u32_advance(at->sum, &sum[0], &sum[1]);
     at->multiplier = tg_load_2u32_advance(at->multiplier, &multiplier[0], &multiplier[1]);
     for (int k = 0; k < 2; ++k) {
-        value[k] = tg_rescale_dsp((int32_t)sum[k], (int32_t)multiplier[k], tg_offset_rounding(offset_rounding, shifts[k]),
-                                  shifts[k]);
+        const int32_t doubled = tg_shift_left_i32((int32_t)sum[k], 1);
+        value[k] = tg_ssat8_halved(tg_requantize_twice_dsp(doubled, (int32_t)multiplier[k], offset_rounding, shifts[k]));
     }
 }
 
@@ -195,9 +196,9 @@ static void requantize_pixel(const tg_requant_t *r, const int32_t *sums, int32_t
     int32_t c = 0;
     for (; c + 4 <= channels; c += 4) {
         int32_t low[2], high[2];
-        requantize_next_2(&at, q.right_shifts + c, q.offset_rounding, low);
-        requantize_next_2(&at, q.right_shifts + c + 2, q.offset_rounding, high);
-        tg_store_u32(out + c, tg_clamp_bytes(tg_saturated_bytes(low[0], low[1], high[0], high[1]), lowest, highest));
+        requantize_next_2(&at, q.rounding_shifts + c, q.offset_rounding, low);
+        requantize_next_2(&at, q.rounding_shifts + c + 2, q.offset_rounding, high);
+        tg_store_u32(out + c, tg_clamp_bytes(tg_packed_bytes(low[0], low[1], high[0], high[1]), lowest, highest));
     }
     for (; c < channels; ++c) {
         out[c] = tg_requantize_dsp(sums[c], &q, c);

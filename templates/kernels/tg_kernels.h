@@ -49,11 +49,11 @@ typedef struct {
 } tg_fully_connected_params_t;
 
 /* Requantization of int32 accumulators to int8 outputs and the fused activation's clamp, in the form
- * the DSP kernels compute it (tg_requant_dsp.h): TFLM's multiplier, its right shift, and 2 * output_offset + 1,
- * whence the kernels make each channel's rounding constant (tg_offset_rounding), all made at generation time. */
+ * the DSP kernels compute it (tg_requant_dsp.h): TFLM's multiplier, its right shift less 1, and
+ * 2 * output_offset + 1, whence the kernels make each channel's rounding constant, all made at generation time. */
 typedef struct {
     const int32_t *multipliers; /* per output channel, or one for all when per_channel is 0 */
-    const int8_t *right_shifts; /* >= 1 */
+    const int8_t *rounding_shifts; /* right shift - 1 >= 0 */
     int32_t offset_rounding;    /* 2 * output_offset + 1 */
     int32_t per_channel;
     int32_t act_min, act_max;

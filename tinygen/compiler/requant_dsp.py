@@ -92,11 +92,11 @@ def dsp_requant(layer: Layer, accumulator_bounds: np.ndarray, per_channel: bool,
         return None
     if pinned_bias is not None:
         folded_bias.values = pinned_bias
-    shift_array = ConstArray(f"{layer.name}_right_shifts", "int8_t", right_shifts.astype(np.int8))
+    shift_array = ConstArray(f"{layer.name}_rounding_shifts", "int8_t", (right_shifts - 1).astype(np.int8))
     multiplier_array = ConstArray(p["multipliers"], "int32_t", multipliers)
     kept = [array for array in layer.arrays if array.name not in (p["shifts"], p["multipliers"])]
     layer.arrays = kept + [multiplier_array, shift_array]
-    return {"multipliers": p["multipliers"], "right_shifts": shift_array.name,
+    return {"multipliers": p["multipliers"], "rounding_shifts": shift_array.name,
             "offset_rounding": 2 * p["output_offset"] + 1,
             "per_channel": int(per_channel), "act_min": p["act_min"], "act_max": p["act_max"]}
 
