@@ -102,6 +102,9 @@ int main(void)
         differ += tg_requantize_dsp(acc, &r, 0) != expected;
         /* the kernels' other form: the last halving in SSAT, the clamp after it */
         differ += tg_clamp_i32(tg_ssat8_halved(tg_requantize_dsp_twice(acc, &r, 0)), act_min, act_max) != expected;
+        const int32_t offset_after = tg_requantize_twice_offset_after_dsp(2 * acc, multiplier, r.offset_rounding,
+                                                                          rounding_shift);
+        differ += tg_clamp_i32(tg_ssat8_halved(offset_after), act_min, act_max) != expected;
         ++checked;
     }
     printf("%ld %ld\\n", differ, checked);

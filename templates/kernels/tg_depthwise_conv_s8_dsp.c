@@ -182,7 +182,8 @@ static inline void requantize_next_2(requant_cursor_t *at, const int8_t *shifts,
     at->multiplier = tg_load_2u32_advance(at->multiplier, &multiplier[0], &multiplier[1]);
     for (int k = 0; k < 2; ++k) {
         const int32_t doubled = tg_shift_left_i32((int32_t)sum[k], 1);
-        value[k] = tg_ssat8_halved(tg_requantize_twice_dsp(doubled, (int32_t)multiplier[k], offset_rounding, shifts[k]));
+        value[k] = tg_ssat8_halved(
+            tg_requantize_twice_offset_after_dsp(doubled, (int32_t)multiplier[k], offset_rounding, shifts[k]));
     }
 }
 

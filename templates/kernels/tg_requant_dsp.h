@@ -50,6 +50,15 @@ static inline int32_t tg_requantize_twice_dsp(int32_t doubled, int32_t multiplie
                                   rounding_shift);
 }
 
+/* tg_requantize_twice_dsp with offset_rounding added after the shift, exactly as floor((x + c * 2^s) / 2^s) =
+ * floor(x / 2^s) + c: an ADD per output in place of a rounding constant per channel, for loops that requantize
+ * each channel once (a loop over pixels does better to keep the channel's rounding constant). */
+static inline int32_t tg_requantize_twice_offset_after_dsp(int32_t doubled, int32_t multiplier, int32_t offset_rounding,
+                                                           int32_t rounding_shift)
+{
+    return tg_rescale_doubled_dsp(doubled, multiplier, 0, rounding_shift) + offset_rounding;
+}
+
 /* tg_requantize_twice_dsp of the accumulator of output channel q. */
 static inline int32_t tg_requantize_dsp_twice(int32_t acc, const tg_requant_t *r, int32_t q)
 {
