@@ -28,6 +28,7 @@ from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, CONV_SHALLOW_DSP, DEPT
 from tinygen.resources import kernels_dir
 from tinygen.targets import host
 from tinygen.targets.host import CFLAGS, host_compiler
+from tinygen.validation.host import validate_host
 
 DEPTHS = (4, 5, 7, 8, 9, 17, 27, 64, 255, 1024)
 
@@ -227,6 +228,28 @@ def test_a_pinned_channel_gives_the_output_of_its_constant_accumulator():
         pinned = pinned_accumulator(accumulator, multiplier, shift)
         expected = np.clip(tflm_requantize(accumulator, multiplier, shift) + offset, act_min, act_max)
         assert np.clip(tflm_requantize(pinned, PIN_MULTIPLIER, -1) + offset, act_min, act_max) == expected
+
+
+def _without_weights_of_channel(channel: int):
+    """A change (model_mutations.edited) zeroing one output channel of the first FULLY_CONNECTED's weights."""
+    def change(model):
+        op = model_mutations.first_op(model, "FULLY_CONNECTED")
+        tensor = model.subgraphs[0].tensors[op.inputs[1]]
+        buffer = model.buffers[tensor.buffer]
+        weights = np.frombuffer(bytes(buffer.data), np.int8).reshape(tensor.shape).copy()
+        weights[channel] = 0
+        buffer.data = np.frombuffer(weights.tobytes(), np.uint8)
+    return change
+
+
+def test_a_channel_without_weights_is_pinned_and_bit_exact(tmp_path):
+    """The DSP requantization of a channel whose output is its bias's, whatever the input (pinned)."""
+    path = tmp_path / "fc.tflite"
+    path.write_bytes(model_mutations.edited(tf_models.fully_connected((3, 21), 5), _without_weights_of_channel(2)))
+    layer = compile_model(path, target=Target(dsp=True)).layers[0]
+    multipliers = next(array for array in layer.arrays if array.name == layer.params["product"]["requant"]["multipliers"])
+    assert layer.variant == "dsp" and multipliers.values[2] == PIN_MULTIPLIER
+    assert validate_host(path, None, samples=3, target=Target(dsp=True)).bit_exact
 
 
 def test_the_dsp_requantization_refuses_what_it_cannot_compute_exactly(tmp_path):
