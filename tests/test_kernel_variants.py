@@ -19,7 +19,7 @@ from tinygen.compiler.layer import ConstArray
 from tinygen.compiler.ops.elementwise import (ADD_SAME_SHAPE, MUL_SAME_SHAPE, add_rescales, add_same_shape_params,
                                               mul_same_shape_params)
 from tinygen.compiler.ops.reduce import mean_scratch_bytes
-from tinygen.compiler.requant_dsp import dsp_requant
+from tinygen.compiler.requant_dsp import PIN_MULTIPLIER, dsp_requant, pinned_accumulator, tflm_requantize
 from tinygen.compiler.sparse import bitmap_conv_scratch_bytes
 from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, CONV_SHALLOW_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP,
                                        board_target, conv_scratch_bytes, conv_shallow_scratch_bytes,
@@ -28,6 +28,7 @@ from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, CONV_SHALLOW_DSP, DEPT
 from tinygen.resources import kernels_dir
 from tinygen.targets import host
 from tinygen.targets.host import CFLAGS, host_compiler
+from tinygen.validation.host import validate_host
 
 DEPTHS = (4, 5, 7, 8, 9, 17, 27, 64, 255, 1024)
 
@@ -71,7 +72,8 @@ int main(void)
 
 
 # The DSP requantization against TFLM's, over the accumulators and constants the generator admits.
-DSP_REQUANTIZE_PROGRAM = """#include <stdio.h>
+DSP_REQUANTIZE_PROGRAM = """#include <stdbool.h>
+#include <stdio.h>
 #include "tg_requant_dsp.h"
 static uint64_t state = 88172645463325252u;
 static uint32_t next(void) { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return (uint32_t)state; }
@@ -80,9 +82,12 @@ int main(void)
     const int32_t edges[] = {0, 1, -1, (1 << 30) - 1, -(1 << 30) + 1, 1 << 20, -(1 << 20), 3};
     long differ = 0, checked = 0;
     for (long i = 0; i < 2000000; ++i) {
-        const int32_t acc = i < 8 * 30 ? edges[i % 8] : (int32_t)next() >> (2 + next() % 30);
-        const int32_t multiplier = i % 97 == 0 ? 0 : (int32_t)((next() >> 1) | (i % 2 ? 1u << 30 : 0));
-        const int right_shift = i < 8 * 30 ? (int)(i / 8) + 1 : 1 + (int)(next() % 30);
+        const bool pinned = i % 89 == 0;    /* a channel of constant accumulator (requant_dsp.py's pinning) */
+        const int32_t acc = pinned ? 4 * ((int32_t)(next() % 513) - 256)
+                            : i < 8 * 30 ? edges[i % 8] : (int32_t)next() >> (2 + next() % 30);
+        const int32_t multiplier = pinned ? 1 << 30
+                                   : i % 97 == 0 ? 0 : (int32_t)((next() >> 1) | (i % 2 ? 1u << 30 : 0));
+        const int right_shift = pinned ? 1 : i < 8 * 30 ? (int)(i / 8) + 1 : 1 + (int)(next() % 30);
         const int32_t output_offset = (int32_t)(next() % 256) - 128;
         const int64_t rounding = ((int64_t)1 << (right_shift - 1)) + (int64_t)output_offset * ((int64_t)1 << right_shift);
         const int64_t magnitude = (rounding < 0 ? -rounding : rounding) + (acc < 0 ? -(int64_t)acc : acc) + 1;
@@ -90,11 +95,17 @@ int main(void)
             continue;       /* refused at generation time (tinygen/compiler/requant_dsp.py) */
         }
         const int32_t act_min = -128 + (int32_t)(i % 3) * 50, act_max = 127 - (int32_t)(i % 5) * 20;
-        const int8_t right = (int8_t)right_shift;
-        const int32_t rounding32 = (int32_t)rounding;
-        const tg_requant_t r = {&multiplier, &rounding32, &right, 0, act_min, act_max};
-        differ += tg_requantize_dsp(acc, &r, 0) !=
-                  tg_requantize_clamp_s8(acc, multiplier, -right_shift, output_offset, act_min, act_max);
+        const int8_t rounding_shift = (int8_t)(right_shift - 1);
+        const tg_requant_t r = {.multipliers = &multiplier, .rounding_shifts = &rounding_shift,
+                                .offset_rounding = 2 * output_offset + 1, .per_channel = 0, .act_min = act_min,
+                                .act_max = act_max};
+        const int8_t expected = tg_requantize_clamp_s8(acc, multiplier, -right_shift, output_offset, act_min, act_max);
+        differ += tg_requantize_dsp(acc, &r, 0) != expected;
+        /* the kernels' other form: the last halving in SSAT, the clamp after it */
+        differ += tg_clamp_i32(tg_ssat8_halved(tg_requantize_dsp_twice(acc, &r, 0)), act_min, act_max) != expected;
+        const int32_t offset_after = tg_requantize_twice_offset_after_dsp(2 * acc, multiplier, r.offset_rounding,
+                                                                          rounding_shift);
+        differ += tg_clamp_i32(tg_ssat8_halved(offset_after), act_min, act_max) != expected;
         ++checked;
     }
     printf("%ld %ld\\n", differ, checked);
@@ -204,6 +215,41 @@ def test_the_halfword_pair_weights_are_doubled_each_row_padded_to_an_even_count_
 def test_dsp_requantization_equals_tflms(tmp_path):
     differ, checked = map(int, _run_c(tmp_path, DSP_REQUANTIZE_PROGRAM).split())
     assert differ == 0 and checked > 1_000_000
+
+
+def test_a_pinned_channel_gives_the_output_of_its_constant_accumulator():
+    """A channel of all-zero weights keeps no rounding of its own: its accumulator pinned to 4w, requantized
+    by 2^30 and right shift 1, is TFLM's output once offset and clamped."""
+    rng = np.random.default_rng(9)
+    for _ in range(20000):
+        accumulator, multiplier = int(rng.integers(-(1 << 31), 1 << 31)), int(rng.integers(0, 1 << 31))
+        shift, offset = int(rng.integers(-31, 8)), int(rng.integers(-128, 128))
+        act_min, act_max = sorted(int(v) for v in rng.integers(-128, 128, 2))
+        pinned = pinned_accumulator(accumulator, multiplier, shift)
+        expected = np.clip(tflm_requantize(accumulator, multiplier, shift) + offset, act_min, act_max)
+        assert np.clip(tflm_requantize(pinned, PIN_MULTIPLIER, -1) + offset, act_min, act_max) == expected
+
+
+def _without_weights_of_channel(channel: int):
+    """A change (model_mutations.edited) zeroing one output channel of the first FULLY_CONNECTED's weights."""
+    def change(model):
+        op = model_mutations.first_op(model, "FULLY_CONNECTED")
+        tensor = model.subgraphs[0].tensors[op.inputs[1]]
+        buffer = model.buffers[tensor.buffer]
+        weights = np.frombuffer(bytes(buffer.data), np.int8).reshape(tensor.shape).copy()
+        weights[channel] = 0
+        buffer.data = np.frombuffer(weights.tobytes(), np.uint8)
+    return change
+
+
+def test_a_channel_without_weights_is_pinned_and_bit_exact(tmp_path):
+    """The DSP requantization of a channel whose output is its bias's, whatever the input (pinned)."""
+    path = tmp_path / "fc.tflite"
+    path.write_bytes(model_mutations.edited(tf_models.fully_connected((3, 21), 5), _without_weights_of_channel(2)))
+    layer = compile_model(path, target=Target(dsp=True)).layers[0]
+    multipliers = next(array for array in layer.arrays if array.name == layer.params["product"]["requant"]["multipliers"])
+    assert layer.variant == "dsp" and multipliers.values[2] == PIN_MULTIPLIER
+    assert validate_host(path, None, samples=3, target=Target(dsp=True)).bit_exact
 
 
 def test_the_dsp_requantization_refuses_what_it_cannot_compute_exactly(tmp_path):

@@ -33,6 +33,14 @@ static inline void tg_store_u32(int8_t *p, uint32_t word)
 /* SSAT #8: x saturated to [-128, 127]. */
 static inline int32_t tg_ssat8(int32_t x) { return __ssat(x, 8); }
 
+/* SSAT #8 with its own shift: x >> 1 (rounding down) saturated to [-128, 127], one instruction. */
+static inline int32_t tg_ssat8_halved(int32_t x)
+{
+    int32_t result;
+    __asm__("ssat %0, #8, %1, asr #1" : "=r"(result) : "r"(x));
+    return result;
+}
+
 /* SXTAB: acc + byte k (a constant) of word, sign-extended. */
 __attribute__((always_inline)) static inline int32_t tg_sxtab(int32_t acc, uint32_t word, int k)
 {
@@ -176,6 +184,8 @@ static inline uint32_t tg_sxtab16_ror8(uint32_t a, uint32_t x) { return tg_sxtab
 static inline int32_t tg_signed_halfword(uint32_t x) { return (int32_t)(int16_t)(uint16_t)x; }
 
 static inline int32_t tg_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+
+static inline int32_t tg_ssat8_halved(int32_t x) { return tg_ssat8(x >> 1); }
 
 static inline uint32_t tg_insert_byte(uint32_t word, int32_t value, int k)
 {

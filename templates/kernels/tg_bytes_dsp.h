@@ -14,13 +14,19 @@ static inline uint32_t tg_replicated_byte(int32_t x)
     return (uint32_t)(uint8_t)x * 0x01010101u;
 }
 
+/* v[k], in [-128, 127] already, in byte k. */
+static inline uint32_t tg_packed_bytes(int32_t v0, int32_t v1, int32_t v2, int32_t v3)
+{
+    uint32_t word = (uint32_t)v0;
+    word = tg_insert_byte(word, v1, 1);
+    word = tg_insert_byte(word, v2, 2);
+    return tg_insert_byte(word, v3, 3);
+}
+
 /* v[k] saturated to int8 in byte k. */
 static inline uint32_t tg_saturated_bytes(int32_t v0, int32_t v1, int32_t v2, int32_t v3)
 {
-    uint32_t word = (uint32_t)tg_ssat8(v0);
-    word = tg_insert_byte(word, tg_ssat8(v1), 1);
-    word = tg_insert_byte(word, tg_ssat8(v2), 2);
-    return tg_insert_byte(word, tg_ssat8(v3), 3);
+    return tg_packed_bytes(tg_ssat8(v0), tg_ssat8(v1), tg_ssat8(v2), tg_ssat8(v3));
 }
 
 /* Each byte of word, signed, clamped to the bytes of lowest and highest (tg_replicated_byte). */

@@ -179,17 +179,17 @@ static void dot_pair(const uint32_t *fields, const uint32_t *fields_end, const u
 static void requantize_pair(const tg_requant_t *r, const int32_t *sums, int32_t first, int32_t count, int8_t *out0,
                             int8_t *out1)
 {
-    const int32_t *multiplier = r->multipliers + first, *rounding = r->roundings + first;
-    const int8_t *right_shift = r->right_shifts + first;
+    const int32_t *multiplier = r->multipliers + first;
+    const int8_t *rounding_shift = r->rounding_shifts + first;
     const int32_t gap = (int32_t)(out1 - out0);   /* pixel 1's outputs after pixel 0's: one pointer for both */
     int8_t *out = out0 + first;
-    for (const int32_t *end = sums + 2 * count; sums != end; ++multiplier, ++rounding, ++right_shift) {
+    for (const int32_t *end = sums + 2 * count; sums != end; ++multiplier, ++rounding_shift) {
         uint32_t sum0, sum1;
         sums = tg_load_2u32_advance(sums, &sum0, &sum1);
-        const int32_t v0 = tg_rescale_doubled_dsp((int32_t)sum0, *multiplier, *rounding, *right_shift);
-        const int32_t v1 = tg_rescale_doubled_dsp((int32_t)sum1, *multiplier, *rounding, *right_shift);
-        out[0] = (int8_t)tg_ssat8(v0);
-        out[gap] = (int8_t)tg_ssat8(v1);
+        const int32_t v0 = tg_requantize_twice_dsp((int32_t)sum0, *multiplier, r->offset_rounding, *rounding_shift);
+        const int32_t v1 = tg_requantize_twice_dsp((int32_t)sum1, *multiplier, r->offset_rounding, *rounding_shift);
+        out[0] = (int8_t)tg_ssat8_halved(v0);
+        out[gap] = (int8_t)tg_ssat8_halved(v1);
         ++out;
     }
 }

@@ -26,7 +26,7 @@
  * row the ring may start at. Otherwise (rotations = 1) an output row's filter_h input rows are copied for
  * it. A pixel's sums go to the scratch and are requantized in one run, which keeps the requantization's
  * values in registers apart from the accumulation's; that run takes 4 channels at a time, their sums,
- * multipliers and roundings two per load (LDRD), and stores their outputs as one word. */
+ * multipliers two per load (LDRD), and stores their outputs as one word. */
 #include <string.h>
 
 #include "tg_acle.h"
@@ -166,21 +166,24 @@ static inline int32_t slot_of(const tg_depthwise_dsp_params_t *p, int32_t y, int
     return p->rotations == 1 ? y - first : (y + p->filter_h) % p->filter_h;
 }
 
-/* Where the requantization of a pixel's channels has got to: the next channel's sum, multiplier and
- * rounding, word-aligned, so that LDRD loads two of each. */
+/* Where the requantization of a pixel's channels has got to: the next channel's sum and multiplier,
+ * word-aligned, so that LDRD loads two of each. */
 typedef struct {
-    const void *sum, *multiplier, *rounding;
+    const void *sum, *multiplier;
 } requant_cursor_t;
 
-/* The next two channels' sums requantized, not clamped, right shifted by shifts[0] and shifts[1]. */
-static inline void requantize_next_2(requant_cursor_t *at, const int8_t *shifts, int32_t value[2])
+/* The next two channels' sums requantized and saturated to int8, not clamped, with rounding shifts shifts[0]
+ * and shifts[1]. */
+static inline void requantize_next_2(requant_cursor_t *at, const int8_t *shifts, int32_t offset_rounding,
+                                     int32_t value[2])
 {
-    uint32_t sum[2], multiplier[2], rounding[2];
+    uint32_t sum[2], multiplier[2];
     at->sum = tg_load_2u32_advance(at->sum, &sum[0], &sum[1]);
     at->multiplier = tg_load_2u32_advance(at->multiplier, &multiplier[0], &multiplier[1]);
-    at->rounding = tg_load_2u32_advance(at->rounding, &rounding[0], &rounding[1]);
     for (int k = 0; k < 2; ++k) {
-        value[k] = tg_rescale_dsp((int32_t)sum[k], (int32_t)multiplier[k], (int32_t)rounding[k], shifts[k]);
+        const int32_t doubled = tg_shift_left_i32((int32_t)sum[k], 1);
+        value[k] = tg_ssat8_halved(
+            tg_requantize_twice_offset_after_dsp(doubled, (int32_t)multiplier[k], offset_rounding, shifts[k]));
     }
 }
 
@@ -190,13 +193,13 @@ static void requantize_pixel(const tg_requant_t *r, const int32_t *sums, int32_t
 {
     const tg_requant_t q = *r;  /* on the stack: the int8 stores cannot change it, so it stays in registers */
     const uint32_t lowest = tg_replicated_byte(q.act_min), highest = tg_replicated_byte(q.act_max);
-    requant_cursor_t at = {sums, q.multipliers, q.roundings};
+    requant_cursor_t at = {sums, q.multipliers};
     int32_t c = 0;
     for (; c + 4 <= channels; c += 4) {
         int32_t low[2], high[2];
-        requantize_next_2(&at, q.right_shifts + c, low);
-        requantize_next_2(&at, q.right_shifts + c + 2, high);
-        tg_store_u32(out + c, tg_clamp_bytes(tg_saturated_bytes(low[0], low[1], high[0], high[1]), lowest, highest));
+        requantize_next_2(&at, q.rounding_shifts + c, q.offset_rounding, low);
+        requantize_next_2(&at, q.rounding_shifts + c + 2, q.offset_rounding, high);
+        tg_store_u32(out + c, tg_clamp_bytes(tg_packed_bytes(low[0], low[1], high[0], high[1]), lowest, highest));
     }
     for (; c < channels; ++c) {
         out[c] = tg_requantize_dsp(sums[c], &q, c);

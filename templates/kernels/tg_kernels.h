@@ -49,12 +49,12 @@ typedef struct {
 } tg_fully_connected_params_t;
 
 /* Requantization of int32 accumulators to int8 outputs and the fused activation's clamp, in the form
- * the DSP kernels compute it (tg_requant_dsp.h): TFLM's multiplier, its right shift, and the rounding
- * constant 2^(right_shift - 1) + output_offset * 2^right_shift, all made at generation time. */
+ * the DSP kernels compute it (tg_requant_dsp.h): TFLM's multiplier, its right shift less 1, and
+ * 2 * output_offset + 1, whence the kernels make each channel's rounding constant, all made at generation time. */
 typedef struct {
     const int32_t *multipliers; /* per output channel, or one for all when per_channel is 0 */
-    const int32_t *roundings;
-    const int8_t *right_shifts; /* >= 1 */
+    const int8_t *rounding_shifts; /* right shift - 1 >= 0 */
+    int32_t offset_rounding;    /* 2 * output_offset + 1 */
     int32_t per_channel;
     int32_t act_min, act_max;
 } tg_requant_t;

@@ -199,9 +199,9 @@ typedef struct {
 static inline int8_t output_value(const run_t *run, int32_t channel, int32_t acc, requant_form_t form)
 {
     const int32_t q = form.per_channel ? channel : channel & run->channel_mask;
-    const int32_t value = tg_requantize_dsp_unclamped(acc, &run->requant, q);
-    return (int8_t)(form.whole_range ? tg_ssat8(value)
-                                     : tg_clamp_i32(value, run->requant.act_min, run->requant.act_max));
+    const int32_t twice = tg_requantize_dsp_twice(acc, &run->requant, q);
+    return (int8_t)(form.whole_range ? tg_ssat8_halved(twice)
+                                     : tg_clamp_i32(twice >> 1, run->requant.act_min, run->requant.act_max));
 }
 
 static inline bool keeps_whole_range(const run_t *run)

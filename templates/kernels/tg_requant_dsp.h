@@ -37,10 +37,39 @@ static inline int32_t tg_rescale_dsp(int32_t acc, int32_t multiplier, int32_t ro
     return tg_rescale_doubled_dsp(tg_shift_left_i32(acc, 1), multiplier, rounding, right_shift);
 }
 
+/* Twice tg_rescale_doubled_dsp's value, plus 0 or 1 (the last halving is left to the caller: SSAT does it
+ * in the same instruction, tg_ssat8_halved), for right shift r = rounding_shift + 1 >= 1 and the output offset
+ * in offset_rounding = 2 * offset + 1 (tg_requant_t). Two floor divisions make one,
+ * floor((h + 2^(r-1) + offset * 2^r) / 2^r) = floor(floor((h + (2 * offset + 1) * 2^(r-1)) / 2^(r-1)) / 2),
+ * so the rounding constant is one shift of a per-layer constant instead of a per-channel table, and
+ * rounding_shift is both that shift and the right shift. */
+static inline int32_t tg_requantize_twice_dsp(int32_t doubled, int32_t multiplier, int32_t offset_rounding,
+                                              int32_t rounding_shift)
+{
+    return tg_rescale_doubled_dsp(doubled, multiplier, tg_shift_left_i32(offset_rounding, rounding_shift),
+                                  rounding_shift);
+}
+
+/* tg_requantize_twice_dsp with offset_rounding added after the shift, exactly as floor((x + c * 2^s) / 2^s) =
+ * floor(x / 2^s) + c: an ADD per output in place of a rounding constant per channel, for loops that requantize
+ * each channel once (a loop over pixels does better to keep the channel's rounding constant). */
+static inline int32_t tg_requantize_twice_offset_after_dsp(int32_t doubled, int32_t multiplier, int32_t offset_rounding,
+                                                           int32_t rounding_shift)
+{
+    return tg_rescale_doubled_dsp(doubled, multiplier, 0, rounding_shift) + offset_rounding;
+}
+
+/* tg_requantize_twice_dsp of the accumulator of output channel q. */
+static inline int32_t tg_requantize_dsp_twice(int32_t acc, const tg_requant_t *r, int32_t q)
+{
+    return tg_requantize_twice_dsp(tg_shift_left_i32(acc, 1), r->multipliers[q], r->offset_rounding,
+                                   r->rounding_shifts[q]);
+}
+
 /* The accumulator of output channel q requantized and moved to the output zero point, not clamped. */
 static inline int32_t tg_requantize_dsp_unclamped(int32_t acc, const tg_requant_t *r, int32_t q)
 {
-    return tg_rescale_dsp(acc, r->multipliers[q], r->roundings[q], r->right_shifts[q]);
+    return tg_requantize_dsp_twice(acc, r, q) >> 1;
 }
 
 /* The accumulator of output channel q requantized, moved to the output zero point and clamped. */

@@ -52,38 +52,52 @@ def constant_accumulators(weights: np.ndarray, folded_bias: np.ndarray) -> dict[
     return {int(c): int(folded_bias[c]) for c in np.flatnonzero(zero)}
 
 
+# A channel whose accumulator is a known constant (all its weights 0) is pinned: its accumulator replaced by
+# 4w, where w is its TFLM output before the offset, and requantized by multiplier 2^30 and right shift 1,
+# which make w of 4w exactly. w is clipped to PIN_RANGE, whose ends the offset and clamp take to act_min
+# and act_max as they do the true w.
+PIN_MULTIPLIER, PIN_RANGE = 1 << 30, (-256, 256)
+
+
+def pinned_accumulator(accumulator: int, multiplier: int, shift: int) -> int:
+    """The accumulator that multiplier PIN_MULTIPLIER and right shift 1 requantize to the clipped TFLM
+    requantization of accumulator by (multiplier, shift)."""
+    return 4 * int(np.clip(tflm_requantize(accumulator, multiplier, shift), *PIN_RANGE))
+
+
 def dsp_requant(layer: Layer, accumulator_bounds: np.ndarray, per_channel: bool,
-                constants: dict[int, int] | None = None) -> dict | None:
+                constants: dict[int, int] | None = None, folded_bias: ConstArray | None = None) -> dict | None:
     """The tg_requant_t of a lowered layer (its params name its multiplier and shift arrays), its new
     arrays added to the layer, its shift array dropped (and its multipliers replaced, for fixed channels);
     None, with the layer unchanged, when the conditions fail for some channel.
     constants: channel -> accumulator, for channels whose accumulator does not depend on the input
-    (constant_accumulators; per channel only)."""
+    (constant_accumulators; per channel only), pinned in folded_bias, the bias that makes their accumulator."""
     p = layer.params
     arrays = {array.name: array for array in layer.arrays}
     multipliers, shifts = arrays[p["multipliers"]].values, arrays[p["shifts"]].values.astype(np.int64)
     right_shifts = -shifts
     bounds = accumulator_bounds if per_channel else accumulator_bounds.max(initial=0)
-    # A fixed channel's output is the same for every input: multiplier 0 and right shift 1 make that
-    # value v from the rounding constant 2v + 1, whatever the accumulator.
-    fixed = _silent_channels(multipliers, right_shifts, bounds)
-    outputs = np.full(multipliers.shape, p["output_offset"], np.int64)
+    # A silent channel's output is the output offset for every input: multiplier 0 and right shift 1 make
+    # that value from the rounding constant 2 * offset + 1, whatever the accumulator.
+    silent = _silent_channels(multipliers, right_shifts, bounds)
+    pinned = np.zeros(multipliers.shape, bool)
+    pinned_bias = None if folded_bias is None else folded_bias.values.copy()
     for channel, accumulator in (constants or {}).items() if per_channel else ():
-        fixed[channel] = True
-        outputs[channel] = tflm_requantize(accumulator, int(multipliers[channel]), int(shifts[channel]))
-        outputs[channel] += p["output_offset"]
-    multipliers = np.where(fixed, 0, multipliers).astype(np.int32)
-    right_shifts = np.where(fixed, 1, right_shifts)
-    roundings = folded_roundings(multipliers, -right_shifts, p["output_offset"], np.where(fixed, 0, bounds))
-    if roundings is None:
+        pinned[channel], silent[channel] = True, False
+        pinned_bias[channel] = pinned_accumulator(accumulator, int(multipliers[channel]), int(shifts[channel]))
+    multipliers = np.where(silent, 0, np.where(pinned, PIN_MULTIPLIER, multipliers)).astype(np.int32)
+    right_shifts = np.where(silent | pinned, 1, right_shifts)
+    bounds = np.where(silent, 0, np.where(pinned, 4 * max(map(abs, PIN_RANGE)), bounds))
+    if folded_roundings(multipliers, -right_shifts, p["output_offset"], bounds) is None:
         return None
-    roundings = np.where(fixed, 2 * outputs + 1, roundings)
-    rounding_array = ConstArray(f"{layer.name}_roundings", "int32_t", roundings.astype(np.int32))
-    shift_array = ConstArray(f"{layer.name}_right_shifts", "int8_t", right_shifts.astype(np.int8))
+    if pinned_bias is not None:
+        folded_bias.values = pinned_bias
+    shift_array = ConstArray(f"{layer.name}_rounding_shifts", "int8_t", (right_shifts - 1).astype(np.int8))
     multiplier_array = ConstArray(p["multipliers"], "int32_t", multipliers)
     kept = [array for array in layer.arrays if array.name not in (p["shifts"], p["multipliers"])]
-    layer.arrays = kept + [multiplier_array, rounding_array, shift_array]
-    return {"multipliers": p["multipliers"], "roundings": rounding_array.name, "right_shifts": shift_array.name,
+    layer.arrays = kept + [multiplier_array, shift_array]
+    return {"multipliers": p["multipliers"], "rounding_shifts": shift_array.name,
+            "offset_rounding": 2 * p["output_offset"] + 1,
             "per_channel": int(per_channel), "act_min": p["act_min"], "act_max": p["act_max"]}
 
 

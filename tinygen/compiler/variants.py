@@ -238,7 +238,7 @@ def use_product(graph: Graph, layer: Layer, shape: dict, kernel: str, params_typ
     bias_array = folded_bias_array(graph, layer)
     bounds = product_accumulator_bounds(weights, bias_array.values)
     constants = constant_accumulators(weights, bias_array.values)
-    requant = dsp_requant(layer, bounds, bool(shape["per_channel"]), constants)
+    requant = dsp_requant(layer, bounds, bool(shape["per_channel"]), constants, bias_array)
     if requant is None:
         return False
     own = {name: value for name, value in shape.items() if name not in ("depth", "channels", "per_channel")}
