@@ -14,7 +14,7 @@ from tinygen.boards import all_boards, get_board
 from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
 from tinygen.compiler import quantization as q
-from tinygen.compiler.codegen import c_value, kernel_sources
+from tinygen.compiler.codegen import c_value, kernel_sources, product_forms, render
 from tinygen.compiler.layer import ConstArray
 from tinygen.compiler.ops.elementwise import (ADD_SAME_SHAPE, MUL_SAME_SHAPE, add_rescales, add_same_shape_params,
                                               mul_same_shape_params)
@@ -25,6 +25,7 @@ from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, CONV_SHALLOW_DSP, DEPT
                                        board_target, conv_scratch_bytes, conv_shallow_scratch_bytes,
                                        depthwise_rotations, depthwise_scratch_bytes, halfword_pair_weights,
                                        matmul_scratch_bytes, product_weights)
+from tinygen.quiet_tensorflow import import_tensorflow
 from tinygen.resources import kernels_dir
 from tinygen.targets import host
 from tinygen.targets.host import CFLAGS, host_compiler
@@ -193,6 +194,30 @@ def test_the_dsp_product_is_compiled_once_beside_the_kernels_that_use_it(tmp_pat
     path.write_bytes(tf_models.conv2d((5, 7, 4), 4, 3))
     assert kernel_sources(compile_model(path, target=Target(dsp=True))) == [f"{CONV_DSP}.c", "tg_product_dsp.c"]
     assert "tg_product_dsp.c" not in kernel_sources(compile_model(path))
+
+
+def test_the_product_compiles_only_the_requantization_forms_the_model_uses(tmp_path):
+    """Product layers that all keep the whole int8 range (or all clamp, all per channel...) get only that
+    form compiled; a model with a clamped and a whole-range layer gets both, chosen per run; bit-exact."""
+    clamped = tmp_path / "clamped.tflite"
+    clamped.write_bytes(tf_models.fully_connected((1, 24), 10, act="RELU_N1_TO_1", seed=1))
+    model = compile_model(clamped, target=Target(dsp=True))
+    assert product_forms(model) == {"whole_range": False, "clamped": True, "per_channel": True, "per_tensor": False}
+    header = render(model)["tg_product_forms.h"]
+    assert "#define TG_PRODUCT_WHOLE_RANGE 0" in header and "#define TG_PRODUCT_CLAMPED 1" in header
+    per_tensor = tmp_path / "per_tensor.tflite"
+    per_tensor.write_bytes(tf_models.fully_connected((1, 24), 10, per_channel=False, seed=2))
+    assert product_forms(compile_model(per_tensor, target=Target(dsp=True)))["per_tensor"]
+    rng = np.random.default_rng(3)
+    w1, w2 = rng.normal(0, 0.3, (24, 16)).astype(np.float32), rng.normal(0, 0.3, (16, 10)).astype(np.float32)
+    both = tmp_path / "both.tflite"
+    tf = import_tensorflow()
+    both.write_bytes(tf_models.convert(lambda x: tf.matmul(tf.clip_by_value(tf.matmul(x, w1), -1.0, 1.0), w2),
+                                       [(1, 24)]))
+    forms = product_forms(compile_model(both, target=Target(dsp=True)))
+    assert forms["whole_range"] and forms["clamped"], forms
+    for path in (clamped, per_tensor, both):
+        assert validate_host(path, None, samples=20, target=Target(dsp=True)).bit_exact, path.name
 
 
 def test_the_product_weights_are_whole_words_with_each_pair_of_rows_interleaved():

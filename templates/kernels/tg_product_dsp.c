@@ -24,6 +24,17 @@
 #include "tg_acle.h"
 #include "tg_requant_dsp.h"
 
+/* The forms the model's product layers use, generated with it; compiled on its own (the kernel tests),
+ * the product keeps every form. */
+#if __has_include("tg_product_forms.h")
+#include "tg_product_forms.h"
+#else
+#define TG_PRODUCT_WHOLE_RANGE 1
+#define TG_PRODUCT_CLAMPED 1
+#define TG_PRODUCT_PER_CHANNEL 1
+#define TG_PRODUCT_PER_TENSOR 1
+#endif
+
 /* A word of four int8 values split into its even and odd halfword pairs at split[0] and split[1]. */
 static inline void split_word(uint32_t x, uint32_t *split)
 {
@@ -204,9 +215,23 @@ static inline int8_t output_value(const run_t *run, int32_t channel, int32_t acc
                                      : tg_clamp_i32(twice >> 1, run->requant.act_min, run->requant.act_max));
 }
 
+/* Whether the run's activation keeps the whole int8 range, and whether its constants are per channel:
+ * known at generation time when every product layer of the model has the same answer
+ * (tg_product_forms.h), and then the other forms' code is left out of the firmware. */
 static inline bool keeps_whole_range(const run_t *run)
 {
+    if (!TG_PRODUCT_CLAMPED || !TG_PRODUCT_WHOLE_RANGE) {
+        return !TG_PRODUCT_CLAMPED;
+    }
     return run->requant.act_min == -128 && run->requant.act_max == 127;
+}
+
+static inline bool is_per_channel(const run_t *run)
+{
+    if (!TG_PRODUCT_PER_TENSOR || !TG_PRODUCT_PER_CHANNEL) {
+        return !TG_PRODUCT_PER_TENSOR;
+    }
+    return run->channel_mask != 0;
 }
 
 /* Outputs [first, first + count) of two pixels from their accumulators {pixel 0, pixel 1} per channel. */
@@ -223,7 +248,7 @@ static inline void requantize_pair_for(const run_t *run, const int32_t *acc, int
 static void requantize_pair(const run_t *run, const int32_t *acc, int32_t first, int32_t count, int8_t *out0,
                             int8_t *out1)
 {
-    const bool whole_range = keeps_whole_range(run), per_channel = run->channel_mask != 0;
+    const bool whole_range = keeps_whole_range(run), per_channel = is_per_channel(run);
     if (whole_range && per_channel) {
         requantize_pair_for(run, acc, first, count, out0, out1, (requant_form_t){true, true});
     } else if (whole_range) {

@@ -160,7 +160,19 @@ def render(model: CompiledModel) -> dict[str, str]:
     headers = HEADERS + (DSP_HEADERS if dsp_headers else ())
     for name in headers + tuple(kernel_sources(model)):
         files[name] = (kernels_dir() / name).read_text()
+    if "tg_product_dsp.c" in files:
+        files["tg_product_forms.h"] = env.get_template("tg_product_forms.h.j2").render(
+            version=__version__, **product_forms(model))
     return files
+
+
+def product_forms(model: CompiledModel) -> dict[str, bool]:
+    """Which requantization forms the model's product layers use (tg_product_dsp.c compiles only those)."""
+    requants = [layer.params["product"]["requant"] for layer in model.layers if layer.kernel in SHARED_SOURCES]
+    whole = [r["act_min"] == -128 and r["act_max"] == 127 for r in requants]
+    return {"whole_range": any(whole), "clamped": not all(whole),
+            "per_channel": any(r["per_channel"] for r in requants),
+            "per_tensor": not all(r["per_channel"] for r in requants)}
 
 
 def render_host_main(model: CompiledModel) -> str:
