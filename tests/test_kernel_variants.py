@@ -23,8 +23,8 @@ from tinygen.compiler.requant_dsp import dsp_requant
 from tinygen.compiler.sparse import bitmap_conv_scratch_bytes
 from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, CONV_SHALLOW_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP,
                                        board_target, conv_scratch_bytes, conv_shallow_scratch_bytes,
-                                       depthwise_rotations, depthwise_scratch_bytes, halfword_pair_weights,
-                                       matmul_scratch_bytes, product_weights)
+                                       depthwise_rotations, depthwise_scratch_bytes, matmul_scratch_bytes,
+                                       product_weights, tap_pair_weights)
 from tinygen.resources import kernels_dir
 from tinygen.targets import host
 from tinygen.targets.host import CFLAGS, host_compiler
@@ -191,14 +191,15 @@ def test_the_product_weights_are_whole_words_with_each_pair_of_rows_interleaved(
     assert product_weights("layer", weights).values.tolist() == expected
 
 
-def test_the_halfword_pair_weights_are_doubled_each_row_padded_to_an_even_count_pairs_of_rows_interleaved():
-    weights = np.arange(1, 10, dtype=np.int8).reshape(3, 3)
+def test_the_tap_pair_weights_stay_int8_two_taps_of_two_rows_to_a_word_a_lone_row_four_taps_to_a_word():
+    """Each word widens by SXTB16 and SXTB16 ROR 8 into the halfword pairs the shallow kernel's SMLADs take:
+    rows padded to an even count of taps, {row 0 t, row 1 t, row 0 t + 1, row 1 t + 1} per pair of rows, a
+    last odd row padded to a multiple of four taps as {t, t + 2, t + 1, t + 3}."""
+    weights = np.arange(1, 16, dtype=np.int8).reshape(3, 5)
     weights[0, 0] = -128
-    row0, row1, row2 = ([*range(2 * first, 2 * first + 6, 2), 0] for first in (1, 4, 7))
-    row0[0] = -256
-    expected = row0[:2] + row1[:2] + row0[2:] + row1[2:] + row2
-    array = halfword_pair_weights("layer", weights)
-    assert array.ctype == "int16_t" and array.values.tolist() == expected
+    expected = [-128, 6, 2, 7, 3, 8, 4, 9, 5, 10, 0, 0] + [11, 13, 12, 14, 15, 0, 0, 0]
+    array = tap_pair_weights("layer", weights)
+    assert array.ctype == "int8_t" and array.values.tolist() == expected
 
 
 def test_dsp_requantization_equals_tflms(tmp_path):
