@@ -45,7 +45,7 @@ int32_t tg_conv_shallow_s8_dsp_scratch_bytes(int32_t depth)
 /* Two int8 values doubled, as a pair of signed halfwords, first in the low one. */
 static inline uint32_t halfword_pair(int32_t first, int32_t second)
 {
-    return tg_pack_halfwords(2 * first, 2 * second);
+    return tg_pack_halfwords_doubling_hi(2 * first, second);
 }
 
 /* Each tap's offset from the first byte of its window, in the OHWI order of a filter row; an odd last
@@ -176,15 +176,9 @@ static void dot_lone(const uint32_t *x, const uint32_t *fields_end, const uint32
 static void dot_pair(const uint32_t *fields, const uint32_t *fields_end, const uint32_t *w, const int32_t *bias,
                      int32_t count, int32_t *sums)
 {
-    const int odd_words = (fields_end - fields) / 2 % 2;
     for (; count >= 2; count -= 2, bias += 2, sums += 4) {
         int32_t acc[4] = {bias[0], bias[0], bias[1], bias[1]};
-        const uint32_t *x = fields;
-        if (odd_words) {
-            word_2x2(&x, &w, acc);
-        }
-        while (x != fields_end) {
-            word_2x2(&x, &w, acc);
+        for (const uint32_t *x = fields; x != fields_end;) {
             word_2x2(&x, &w, acc);
         }
         memcpy(sums, acc, sizeof acc);
