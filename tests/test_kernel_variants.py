@@ -42,7 +42,7 @@ int main(void)
                (long)tg_depthwise_conv_s8_dsp_scratch_bytes(depths[i], 3, 1 + (int)i %% 5, 1 + (int)i, 1 + (int)i %% 2,
                                                             i %% 2 ? 3 : 1),
                (long)tg_mean_s8_scratch_bytes(depths[i]), (long)tg_convolve_sparse_s8_scratch_bytes(depths[i]),
-               (long)tg_conv_shallow_s8_dsp_scratch_bytes(depths[i]));
+               (long)tg_conv_shallow_s8_dsp_scratch_bytes(depths[i], 1 + (int)i));
     }
     return 0;
 }
@@ -125,7 +125,7 @@ def test_scratch_bytes_in_c_equal_the_planners(tmp_path):
     printed = _run_c(tmp_path, program, *kernels).splitlines()
     assert printed == [f"{matmul_scratch_bytes(size)} {conv_scratch_bytes(size)} "
                        f"{depthwise_scratch_bytes(size, 3, 1 + i % 5, 1 + i, 1 + i % 2, 3 if i % 2 else 1)} "
-                       f"{mean_scratch_bytes(size)} {bitmap_conv_scratch_bytes(size)} {conv_shallow_scratch_bytes(size)}"
+                       f"{mean_scratch_bytes(size)} {bitmap_conv_scratch_bytes(size)} {conv_shallow_scratch_bytes(size, 1 + i)}"
                        for i, size in enumerate(DEPTHS)]
 
 
@@ -139,7 +139,7 @@ def test_the_planned_scratch_is_the_kernels(tmp_path):
     assert layer.kernel == CONV_DSP and layer.scratch_bytes == conv_scratch_bytes(3 * 3 * 4) > 0
     path.write_bytes(tf_models.conv2d((5, 7, 2), 4, 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
-    assert layer.kernel == CONV_SHALLOW_DSP and layer.scratch_bytes == conv_shallow_scratch_bytes(3 * 3 * 2) > 0
+    assert layer.kernel == CONV_SHALLOW_DSP and layer.scratch_bytes == conv_shallow_scratch_bytes(3 * 3 * 2, 4) > 0
     path.write_bytes(tf_models.depthwise_conv2d((5, 7, 6), 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
     assert layer.kernel == DEPTHWISE_DSP and layer.scratch_bytes == depthwise_scratch_bytes(6, 3, 3, 7, 1, layer.params["rotations"]) > 0

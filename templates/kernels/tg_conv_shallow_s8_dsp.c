@@ -5,14 +5,14 @@
  * here as the CONV_2D it equals): a filter row is then a few bytes, whose gather and split would cost
  * more than their products. Here each tap of an output pixel is read once from the image, sign-extended,
  * doubled and stored with the next tap as a halfword pair, so taps need only be padded to an even count
- * (one zero weight). The weights stay int8 in flash, arranged at generation time so that one SXTB16
- * widens two taps of a channel into the halfword pair SMLAD multiplies with a field word: a word holds
- * taps t, t+1 of a pair of channels as {row 0 t, row 1 t, row 0 t+1, row 1 t+1} (SXTB16 gives row 0's
- * pair, SXTB16 ROR 8 row 1's); a last odd channel's word holds its taps t..t+3 as {t, t+2, t+1, t+3}.
+ * (one zero weight). The weights stay int8 in flash and are widened into scratch once per call, each
+ * word by SXTB16 and SXTB16 ROR 8 into two words of halfword pairs, so that one SMLAD multiplies two
+ * taps with no unpacking: the generator arranged a flash word as taps t, t+1 of a pair of channels,
+ * {row 0 t, row 1 t, row 0 t+1, row 1 t+1}, or taps t..t+3 of a last odd channel, {t, t+2, t+1, t+3}.
  *
  * Two output pixels at a time, their fields interleaved word by word (one LDRD loads a pair of taps of
- * both); two output channels per pass over the taps: each widened weight pair serves both pixels. A last
- * odd pixel is paired with itself, a last odd channel passes alone.
+ * both); two output channels per pass over the taps, their widened rows interleaved alike: each weight
+ * word serves both pixels. A last odd pixel is paired with itself, a last odd channel passes alone.
  * Pixels whose window lies inside the image read their taps through a table of the taps' offsets
  * (made once per call); the others are first gathered as bytes (tg_im2col.h, the padding reading the
  * input zero point). The sums of up to CHUNK_CHANNELS channels wait on the stack, then are requantized
@@ -34,12 +34,35 @@ static inline int32_t field_words(int32_t depth)
     return (depth + 1) / 2;
 }
 
-/* The fields of two pixels (interleaved), the taps' offsets in the image (an even count), then one
- * field gathered as bytes (an even count, rounded to whole words). */
-int32_t tg_conv_shallow_s8_dsp_scratch_bytes(int32_t depth)
+/* Words of the weights in flash: one per two taps of a pair of channels, per four taps of a last odd one. */
+static inline int32_t weight_words(int32_t depth, int32_t channels)
 {
     const int32_t words = field_words(depth);
-    return 4 * 2 * words + 4 * 2 * words + (2 * words + 3) / 4 * 4;
+    return channels / 2 * words + channels % 2 * ((words + 1) / 2);
+}
+
+/* Words of one field gathered as bytes (an even count). */
+static inline int32_t gathered_words(int32_t depth)
+{
+    return (2 * field_words(depth) + 3) / 4;
+}
+
+/* The fields of two pixels (interleaved), the taps' offsets in the image (an even count), one field
+ * gathered as bytes, then the weights widened (two words for each in flash). */
+int32_t tg_conv_shallow_s8_dsp_scratch_bytes(int32_t depth, int32_t channels)
+{
+    const int32_t words = field_words(depth);
+    return 4 * (2 * words + 2 * words + gathered_words(depth) + 2 * weight_words(depth, channels));
+}
+
+/* The weights from flash into halfword pairs: each word's SXTB16, then its SXTB16 ROR 8. */
+static void widen_weights(const int8_t *filter, int32_t words, uint32_t *widened)
+{
+    const uint32_t *w = (const uint32_t *)(const void *)filter;
+    for (const uint32_t *end = w + words; w != end; ++w, widened += 2) {
+        widened[0] = tg_sxtb16(*w);
+        widened[1] = tg_sxtb16_ror8(*w);
+    }
 }
 
 /* Two int8 values doubled, as a pair of signed halfwords, first in the low one. */
@@ -131,60 +154,48 @@ static void gather_field(const tg_conv_dsp_params_t *p, const int8_t *image, con
  * each loop then keeps its values in registers. Even: a chunk starts at a pair of weight rows. */
 enum { CHUNK_CHANNELS = 32 };
 
-/* A word (two taps) of two pixels' fields at *x against the word of two channels' taps at *w:
+/* A word (two taps) of two pixels' fields at *x against a word of two channels' rows at *w:
  * acc = {pixel 0 . row 0, pixel 1 . row 0, pixel 0 . row 1, pixel 1 . row 1}; both pointers advanced. */
 static inline void word_2x2(const uint32_t **x, const uint32_t **w, int32_t acc[4])
 {
-    uint32_t x0, x1;
+    uint32_t x0, x1, w0, w1;
     *x = tg_load_2u32_advance(*x, &x0, &x1);
-    const uint32_t taps = *(*w)++;
-    const uint32_t w0 = tg_sxtb16(taps), w1 = tg_sxtb16_ror8(taps);
+    *w = tg_load_2u32_advance(*w, &w0, &w1);
     acc[0] = tg_smlad(x0, w0, acc[0]);
     acc[1] = tg_smlad(x1, w0, acc[1]);
     acc[2] = tg_smlad(x0, w1, acc[2]);
     acc[3] = tg_smlad(x1, w1, acc[3]);
 }
 
-/* Two pixels' fields (interleaved, up to fields_end) against a last odd channel's weights from w (four taps
- * to a word), from its bias: sums gets {pixel 0, pixel 1}. */
-static void dot_lone(const uint32_t *x, const uint32_t *fields_end, const uint32_t *w, int32_t bias, int32_t *sums)
-{
-    int32_t acc0 = bias, acc1 = bias;
-    for (; fields_end - x >= 4; ++w) {
-        uint32_t x0, x1, x2, x3;
-        x = tg_load_2u32_advance(x, &x0, &x1);
-        x = tg_load_2u32_advance(x, &x2, &x3);
-        const uint32_t first = tg_sxtb16(*w), second = tg_sxtb16_ror8(*w);
-        acc0 = tg_smlad(x0, first, acc0);
-        acc1 = tg_smlad(x1, first, acc1);
-        acc0 = tg_smlad(x2, second, acc0);
-        acc1 = tg_smlad(x3, second, acc1);
-    }
-    if (x != fields_end) {
-        uint32_t x0, x1;
-        tg_load_2u32_advance(x, &x0, &x1);
-        acc0 = tg_smlad(x0, tg_sxtb16(*w), acc0);
-        acc1 = tg_smlad(x1, tg_sxtb16(*w), acc1);
-    }
-    sums[0] = acc0;
-    sums[1] = acc1;
-}
-
-/* Two pixels' fields (interleaved, up to fields_end) against `count` channels' int8 weights from w (in the
- * arrangement above), from their biases: sums gets {pixel 0, pixel 1} per channel. Two words per pass,
- * after a first odd one. */
+/* Two pixels' fields (interleaved, up to fields_end) against `count` channels' weight rows from w (pairs
+ * interleaved word by word, a last odd row plain), from their biases: sums gets {pixel 0, pixel 1} per
+ * channel. Two words per pass, after a first odd one. */
 static void dot_pair(const uint32_t *fields, const uint32_t *fields_end, const uint32_t *w, const int32_t *bias,
                      int32_t count, int32_t *sums)
 {
+    const int odd_words = (fields_end - fields) / 2 % 2;
     for (; count >= 2; count -= 2, bias += 2, sums += 4) {
         int32_t acc[4] = {bias[0], bias[0], bias[1], bias[1]};
-        for (const uint32_t *x = fields; x != fields_end;) {
+        const uint32_t *x = fields;
+        if (odd_words) {
+            word_2x2(&x, &w, acc);
+        }
+        while (x != fields_end) {
+            word_2x2(&x, &w, acc);
             word_2x2(&x, &w, acc);
         }
         memcpy(sums, acc, sizeof acc);
     }
     if (count == 1) {
-        dot_lone(fields, fields_end, w, bias[0], sums);
+        int32_t acc0 = bias[0], acc1 = bias[0];
+        for (const uint32_t *x = fields; x != fields_end; ++w) {
+            uint32_t x0, x1;
+            x = tg_load_2u32_advance(x, &x0, &x1);
+            acc0 = tg_smlad(x0, *w, acc0);
+            acc1 = tg_smlad(x1, *w, acc1);
+        }
+        sums[0] = acc0;
+        sums[1] = acc1;
     }
 }
 
@@ -221,16 +232,15 @@ static void clamp_outputs(const tg_requant_t *r, int8_t *out, int32_t n)
 }
 
 /* Two pixels' fields (interleaved) against every channel's weights, into out0 and out1. */
-static void product_pair(const tg_conv_dsp_params_t *p, const uint32_t *fields, const int8_t *filter,
+static void product_pair(const tg_conv_dsp_params_t *p, const uint32_t *fields, const uint32_t *rows,
                          const int32_t *bias, int8_t *out0, int8_t *out1)
 {
     const tg_requant_t requant = p->product.requant;    /* on the stack: the int8 stores leave it unchanged */
     const int32_t channels = p->product.channels, words = field_words(p->product.depth);
-    const uint32_t *rows = (const uint32_t *)(const void *)filter;
     int32_t sums[2 * CHUNK_CHANNELS];
     for (int32_t first = 0; first < channels; first += CHUNK_CHANNELS) {
         const int32_t count = channels - first < CHUNK_CHANNELS ? channels - first : CHUNK_CHANNELS;
-        dot_pair(fields, fields + 2 * words, rows + first / 2 * words, bias + first, count, sums);
+        dot_pair(fields, fields + 2 * words, rows + first * words, bias + first, count, sums);
         requantize_pair(&requant, sums, first, count, out0, out1);
     }
 }
@@ -243,6 +253,8 @@ void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *params, const int8_t *in
     uint32_t *const fields = scratch;
     int32_t *const offsets = (int32_t *)(void *)(scratch + 2 * words);
     int8_t *const bytes = (int8_t *)(void *)(scratch + 4 * words);
+    uint32_t *const rows = scratch + 4 * words + gathered_words(p->product.depth);
+    widen_weights(filter, weight_words(p->product.depth, channels), rows);
     tap_offsets(p, offsets);
     bytes[2 * words - 1] = 0;     /* an odd last tap's partner, whose weight is zero */
     const inside_t in = inside_of(p);
@@ -263,7 +275,7 @@ void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *params, const int8_t *in
             }
             y = y1;
             x = x1;
-            product_pair(p, fields, filter, folded_bias, output, output + (pixels - 1) * channels);
+            product_pair(p, fields, rows, folded_bias, output, output + (pixels - 1) * channels);
             tg_im2col_next_pixel(p, &y, &x);
             output += pixels * channels;
         }

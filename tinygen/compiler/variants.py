@@ -56,11 +56,13 @@ def conv_scratch_bytes(depth: int) -> int:
     return matmul_scratch_bytes(depth) + 2 * 4 * _words(depth)
 
 
-def conv_shallow_scratch_bytes(depth: int) -> int:
-    """tg_conv_shallow_s8_dsp_scratch_bytes(depth): two pixels' fields of halfword pairs, the taps' offsets
-    (int32), one field gathered as bytes; depth padded to an even count."""
+def conv_shallow_scratch_bytes(depth: int, channels: int) -> int:
+    """tg_conv_shallow_s8_dsp_scratch_bytes(depth, channels): two pixels' fields of halfword pairs, the taps'
+    offsets (int32), one field gathered as bytes; depth padded to an even count; then the weights widened
+    to int16 (tap_pair_weights' bytes, twice)."""
     even = 2 * -(-depth // 2)
-    return 4 * even + 4 * even + 4 * _words(even)
+    weight_bytes = 2 * (channels // 2) * even + 4 * (channels % 2) * _words(even)
+    return 4 * even + 4 * even + 4 * _words(even) + 2 * weight_bytes
 
 
 def depthwise_scratch_bytes(channels: int, filter_h: int, filter_w: int, output_w: int, stride_w: int,
@@ -216,7 +218,7 @@ def _use_conv_shallow_dsp(graph: Graph, layer: Layer, shape: dict) -> None:
     requantization needs it."""
     filter_array = tap_pair_weights(layer.name, _constant_values(graph, layer.args[1]))
     if use_product(graph, layer, shape, CONV_SHALLOW_DSP, "tg_conv_dsp_params_t",
-                   conv_shallow_scratch_bytes(shape["depth"]), [filter_array]):
+                   conv_shallow_scratch_bytes(shape["depth"], shape["channels"]), [filter_array]):
         layer.arrays.append(filter_array)
         bias = layer.args[2]
         bias.values = _wrapped_int32(2 * bias.values.astype(np.int64))
