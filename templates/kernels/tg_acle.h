@@ -117,14 +117,6 @@ static inline uint32_t tg_pack_halfwords(int32_t lo, int32_t hi)
     return result;
 }
 
-/* PKHBT shifting hi one more: low halfword of lo, then the low halfword of 2 * hi. */
-static inline uint32_t tg_pack_halfwords_doubling_hi(int32_t lo, int32_t hi)
-{
-    uint32_t result;
-    __asm__("pkhbt %0, %1, %2, lsl #17" : "=r"(result) : "r"(lo), "r"(hi));
-    return result;
-}
-
 /* SMMLAR: acc + the high word of a * b, rounded: (acc * 2^32 + a * b + 2^31) >> 32. Not in ACLE. */
 static inline int32_t tg_smmlar(int32_t a, int32_t b, int32_t acc)
 {
@@ -244,8 +236,6 @@ static inline int32_t tg_smlatt(uint32_t x, uint32_t y, int32_t acc)
 static inline int32_t tg_smlatb(uint32_t x, uint32_t y, int32_t acc) { return tg_smlabb(x >> 16, y, acc); }
 
 static inline uint32_t tg_pack_halfwords(int32_t lo, int32_t hi) { return (uint16_t)lo | (uint32_t)hi << 16; }
-
-static inline uint32_t tg_pack_halfwords_doubling_hi(int32_t lo, int32_t hi) { return (uint16_t)lo | (uint32_t)hi << 17; }
 
 static inline int32_t tg_smmlar_signed(int32_t a, int32_t b, int32_t acc) { return tg_smmlar(a, b, acc) + (a >> 31); }
 

@@ -4,9 +4,9 @@
  * DSP extension when input_c < 4 (an image's first layer; a depthwise layer of one input channel goes
  * here as the CONV_2D it equals): a filter row is then a few bytes, whose gather and split would cost
  * more than their products. Here each tap of an output pixel is read once from the image, sign-extended,
- * doubled and stored with the next tap as a halfword pair, so taps need only be padded to an even count
- * (one zero weight). The weights stay int8 in flash and are widened into scratch once per call, each
- * word by SXTB16 and SXTB16 ROR 8 into two words of halfword pairs, so that one SMLAD multiplies two
+ * and stored with the next tap as a halfword pair, so taps need only be padded to an even count (one
+ * zero weight). The weights stay int8 in flash and are widened and doubled into scratch once per call,
+ * each word by SXTB16 and SXTB16 ROR 8 into two words of halfword pairs, so that one SMLAD multiplies two
  * taps with no unpacking: the generator arranged a flash word as taps t, t+1 of a pair of channels,
  * {row 0 t, row 1 t, row 0 t+1, row 1 t+1}, or taps t..t+3 of a last odd channel, {t, t+2, t+1, t+3}.
  *
@@ -18,8 +18,8 @@
  * input zero point). The sums of up to CHUNK_CHANNELS channels wait on the stack, then are requantized
  * and saturated to int8 (SSAT); the activation's clamp follows once per image, four outputs per word
  * (SSUB8/SEL). Bit-exact with TFLM's reference kernel: the input offset is folded into the bias,
- * and the requantization is tg_requant_dsp.h's, whose doubling of the accumulator comes from the doubled
- * taps and the folded bias the generator doubled. */
+ * and the requantization is tg_requant_dsp.h's, whose doubling of the accumulator comes from the weights
+ * doubled as they are widened and the folded bias the generator doubled. */
 #include <string.h>
 
 #include "tg_acle.h"
@@ -55,20 +55,21 @@ int32_t tg_conv_shallow_s8_dsp_scratch_bytes(int32_t depth, int32_t channels)
     return 4 * (2 * words + 2 * words + gathered_words(depth) + 2 * weight_words(depth, channels));
 }
 
-/* The weights from flash into halfword pairs: each word's SXTB16, then its SXTB16 ROR 8. */
+/* The weights from flash into halfword pairs, doubled (each sign-extended value added to itself): each
+ * word's SXTB16, then its SXTB16 ROR 8. */
 static void widen_weights(const int8_t *filter, int32_t words, uint32_t *widened)
 {
     const uint32_t *w = (const uint32_t *)(const void *)filter;
     for (const uint32_t *end = w + words; w != end; ++w, widened += 2) {
-        widened[0] = tg_sxtb16(*w);
-        widened[1] = tg_sxtb16_ror8(*w);
+        widened[0] = tg_sxtab16(tg_sxtb16(*w), *w);
+        widened[1] = tg_sxtab16_ror8(tg_sxtb16_ror8(*w), *w);
     }
 }
 
-/* Two int8 values doubled, as a pair of signed halfwords, first in the low one. */
+/* Two int8 values as a pair of signed halfwords, first in the low one. */
 static inline uint32_t halfword_pair(int32_t first, int32_t second)
 {
-    return tg_pack_halfwords_doubling_hi(2 * first, second);
+    return tg_pack_halfwords(first, second);
 }
 
 /* Each tap's offset from the first byte of its window, in the OHWI order of a filter row; an odd last

@@ -214,8 +214,8 @@ def _constant_values(graph: Graph, arg) -> np.ndarray:
 
 def _use_conv_shallow_dsp(graph: Graph, layer: Layer, shape: dict) -> None:
     """Moves a CONV_2D layer of fewer than 4 input channels to the im2col kernel over halfword pairs, with its
-    folded bias doubled: with the taps the kernel doubles, the accumulator comes out doubled, as the DSP
-    requantization needs it."""
+    folded bias doubled: with the weights the kernel doubles as it widens them, the accumulator comes out
+    doubled, as the DSP requantization needs it."""
     filter_array = tap_pair_weights(layer.name, _constant_values(graph, layer.args[1]))
     if use_product(graph, layer, shape, CONV_SHALLOW_DSP, "tg_conv_dsp_params_t",
                    conv_shallow_scratch_bytes(shape["depth"], shape["channels"]), [filter_array]):
