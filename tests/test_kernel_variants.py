@@ -23,8 +23,8 @@ from tinygen.compiler.requant_dsp import PIN_MULTIPLIER, dsp_requant, pinned_acc
 from tinygen.compiler.sparse import bitmap_conv_scratch_bytes
 from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, CONV_SHALLOW_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP,
                                        board_target, conv_scratch_bytes, conv_shallow_scratch_bytes,
-                                       depthwise_rotations, depthwise_scratch_bytes, halfword_pair_weights,
-                                       matmul_scratch_bytes, product_weights)
+                                       depthwise_rotations, depthwise_scratch_bytes, matmul_scratch_bytes,
+                                       product_weights, tap_pair_weights)
 from tinygen.quiet_tensorflow import import_tensorflow
 from tinygen.resources import kernels_dir
 from tinygen.targets import host
@@ -44,7 +44,7 @@ int main(void)
                (long)tg_depthwise_conv_s8_dsp_scratch_bytes(depths[i], 3, 1 + (int)i %% 5, 1 + (int)i, 1 + (int)i %% 2,
                                                             i %% 2 ? 3 : 1),
                (long)tg_mean_s8_scratch_bytes(depths[i]), (long)tg_convolve_sparse_s8_scratch_bytes(depths[i]),
-               (long)tg_conv_shallow_s8_dsp_scratch_bytes(depths[i]));
+               (long)tg_conv_shallow_s8_dsp_scratch_bytes(depths[i], 1 + (int)i));
     }
     return 0;
 }
@@ -137,7 +137,7 @@ def test_scratch_bytes_in_c_equal_the_planners(tmp_path):
     printed = _run_c(tmp_path, program, *kernels).splitlines()
     assert printed == [f"{matmul_scratch_bytes(size)} {conv_scratch_bytes(size)} "
                        f"{depthwise_scratch_bytes(size, 3, 1 + i % 5, 1 + i, 1 + i % 2, 3 if i % 2 else 1)} "
-                       f"{mean_scratch_bytes(size)} {bitmap_conv_scratch_bytes(size)} {conv_shallow_scratch_bytes(size)}"
+                       f"{mean_scratch_bytes(size)} {bitmap_conv_scratch_bytes(size)} {conv_shallow_scratch_bytes(size, 1 + i)}"
                        for i, size in enumerate(DEPTHS)]
 
 
@@ -151,7 +151,7 @@ def test_the_planned_scratch_is_the_kernels(tmp_path):
     assert layer.kernel == CONV_DSP and layer.scratch_bytes == conv_scratch_bytes(3 * 3 * 4) > 0
     path.write_bytes(tf_models.conv2d((5, 7, 2), 4, 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
-    assert layer.kernel == CONV_SHALLOW_DSP and layer.scratch_bytes == conv_shallow_scratch_bytes(3 * 3 * 2) > 0
+    assert layer.kernel == CONV_SHALLOW_DSP and layer.scratch_bytes == conv_shallow_scratch_bytes(3 * 3 * 2, 4) > 0
     path.write_bytes(tf_models.depthwise_conv2d((5, 7, 6), 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
     assert layer.kernel == DEPTHWISE_DSP and layer.scratch_bytes == depthwise_scratch_bytes(6, 3, 3, 7, 1, layer.params["rotations"]) > 0
@@ -227,14 +227,15 @@ def test_the_product_weights_are_whole_words_with_each_pair_of_rows_interleaved(
     assert product_weights("layer", weights).values.tolist() == expected
 
 
-def test_the_halfword_pair_weights_are_doubled_each_row_padded_to_an_even_count_pairs_of_rows_interleaved():
-    weights = np.arange(1, 10, dtype=np.int8).reshape(3, 3)
+def test_the_tap_pair_weights_stay_int8_two_taps_of_two_rows_to_a_word_a_lone_row_four_taps_to_a_word():
+    """Each word widens by SXTB16 and SXTB16 ROR 8 into the halfword pairs the shallow kernel's SMLADs take:
+    rows padded to an even count of taps, {row 0 t, row 1 t, row 0 t + 1, row 1 t + 1} per pair of rows, a
+    last odd row padded to a multiple of four taps as {t, t + 2, t + 1, t + 3}."""
+    weights = np.arange(1, 16, dtype=np.int8).reshape(3, 5)
     weights[0, 0] = -128
-    row0, row1, row2 = ([*range(2 * first, 2 * first + 6, 2), 0] for first in (1, 4, 7))
-    row0[0] = -256
-    expected = row0[:2] + row1[:2] + row0[2:] + row1[2:] + row2
-    array = halfword_pair_weights("layer", weights)
-    assert array.ctype == "int16_t" and array.values.tolist() == expected
+    expected = [-128, 6, 2, 7, 3, 8, 4, 9, 5, 10, 0, 0] + [11, 13, 12, 14, 15, 0, 0, 0]
+    array = tap_pair_weights("layer", weights)
+    assert array.ctype == "int8_t" and array.values.tolist() == expected
 
 
 def test_dsp_requantization_equals_tflms(tmp_path):

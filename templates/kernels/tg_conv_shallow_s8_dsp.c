@@ -4,20 +4,22 @@
  * DSP extension when input_c < 4 (an image's first layer; a depthwise layer of one input channel goes
  * here as the CONV_2D it equals): a filter row is then a few bytes, whose gather and split would cost
  * more than their products. Here each tap of an output pixel is read once from the image, sign-extended,
- * and stored with the next tap as a halfword pair; the weights were made halfword pairs at generation
- * time, so one SMLAD multiplies two taps with no unpacking, and taps need only be padded to an even
- * count (one zero weight).
+ * and stored with the next tap as a halfword pair, so taps need only be padded to an even count (one
+ * zero weight). The weights stay int8 in flash and are widened and doubled into scratch once per call,
+ * each word by SXTB16 and SXTB16 ROR 8 into two words of halfword pairs, so that one SMLAD multiplies two
+ * taps with no unpacking: the generator arranged a flash word as taps t, t+1 of a pair of channels,
+ * {row 0 t, row 1 t, row 0 t+1, row 1 t+1}, or taps t..t+3 of a last odd channel, {t, t+2, t+1, t+3}.
  *
  * Two output pixels at a time, their fields interleaved word by word (one LDRD loads a pair of taps of
- * both); two output channels per pass over the taps, their weight rows interleaved alike: each weight
+ * both); two output channels per pass over the taps, their widened rows interleaved alike: each weight
  * word serves both pixels. A last odd pixel is paired with itself, a last odd channel passes alone.
  * Pixels whose window lies inside the image read their taps through a table of the taps' offsets
  * (made once per call); the others are first gathered as bytes (tg_im2col.h, the padding reading the
  * input zero point). The sums of up to CHUNK_CHANNELS channels wait on the stack, then are requantized
  * and saturated to int8 (SSAT); the activation's clamp follows once per image, four outputs per word
  * (SSUB8/SEL). Bit-exact with TFLM's reference kernel: the input offset is folded into the bias,
- * and the requantization is tg_requant_dsp.h's, whose doubling of the accumulator the generator did by
- * doubling the weights and the folded bias. */
+ * and the requantization is tg_requant_dsp.h's, whose doubling of the accumulator comes from the weights
+ * doubled as they are widened and the folded bias the generator doubled. */
 #include <string.h>
 
 #include "tg_acle.h"
@@ -32,12 +34,36 @@ static inline int32_t field_words(int32_t depth)
     return (depth + 1) / 2;
 }
 
-/* The fields of two pixels (interleaved), the taps' offsets in the image (an even count), then one
- * field gathered as bytes (an even count, rounded to whole words). */
-int32_t tg_conv_shallow_s8_dsp_scratch_bytes(int32_t depth)
+/* Words of the weights in flash: one per two taps of a pair of channels, per four taps of a last odd one. */
+static inline int32_t weight_words(int32_t depth, int32_t channels)
 {
     const int32_t words = field_words(depth);
-    return 4 * 2 * words + 4 * 2 * words + (2 * words + 3) / 4 * 4;
+    return channels / 2 * words + channels % 2 * ((words + 1) / 2);
+}
+
+/* Words of one field gathered as bytes (an even count). */
+static inline int32_t gathered_words(int32_t depth)
+{
+    return (2 * field_words(depth) + 3) / 4;
+}
+
+/* The fields of two pixels (interleaved), the taps' offsets in the image (an even count), one field
+ * gathered as bytes, then the weights widened (two words for each in flash). */
+int32_t tg_conv_shallow_s8_dsp_scratch_bytes(int32_t depth, int32_t channels)
+{
+    const int32_t words = field_words(depth);
+    return 4 * (2 * words + 2 * words + gathered_words(depth) + 2 * weight_words(depth, channels));
+}
+
+/* The weights from flash into halfword pairs, doubled (each sign-extended value added to itself): each
+ * word's SXTB16, then its SXTB16 ROR 8. */
+static void widen_weights(const int8_t *filter, int32_t words, uint32_t *widened)
+{
+    const uint32_t *w = (const uint32_t *)(const void *)filter;
+    for (const uint32_t *end = w + words; w != end; ++w, widened += 2) {
+        widened[0] = tg_sxtab16(tg_sxtb16(*w), *w);
+        widened[1] = tg_sxtab16_ror8(tg_sxtb16_ror8(*w), *w);
+    }
 }
 
 /* Two int8 values as a pair of signed halfwords, first in the low one. */
@@ -207,12 +233,11 @@ static void clamp_outputs(const tg_requant_t *r, int8_t *out, int32_t n)
 }
 
 /* Two pixels' fields (interleaved) against every channel's weights, into out0 and out1. */
-static void product_pair(const tg_conv_dsp_params_t *p, const uint32_t *fields, const int16_t *filter,
+static void product_pair(const tg_conv_dsp_params_t *p, const uint32_t *fields, const uint32_t *rows,
                          const int32_t *bias, int8_t *out0, int8_t *out1)
 {
     const tg_requant_t requant = p->product.requant;    /* on the stack: the int8 stores leave it unchanged */
     const int32_t channels = p->product.channels, words = field_words(p->product.depth);
-    const uint32_t *rows = (const uint32_t *)(const void *)filter;
     int32_t sums[2 * CHUNK_CHANNELS];
     for (int32_t first = 0; first < channels; first += CHUNK_CHANNELS) {
         const int32_t count = channels - first < CHUNK_CHANNELS ? channels - first : CHUNK_CHANNELS;
@@ -221,7 +246,7 @@ static void product_pair(const tg_conv_dsp_params_t *p, const uint32_t *fields, 
     }
 }
 
-void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *params, const int8_t *input, const int16_t *filter,
+void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *params, const int8_t *input, const int8_t *filter,
                             const int32_t *folded_bias, uint32_t *scratch, int8_t *output)
 {
     const tg_conv_dsp_params_t copy = *params, *p = &copy;    /* on the stack: the int8 stores leave it unchanged */
@@ -229,6 +254,8 @@ void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *params, const int8_t *in
     uint32_t *const fields = scratch;
     int32_t *const offsets = (int32_t *)(void *)(scratch + 2 * words);
     int8_t *const bytes = (int8_t *)(void *)(scratch + 4 * words);
+    uint32_t *const rows = scratch + 4 * words + gathered_words(p->product.depth);
+    widen_weights(filter, weight_words(p->product.depth, channels), rows);
     tap_offsets(p, offsets);
     bytes[2 * words - 1] = 0;     /* an odd last tap's partner, whose weight is zero */
     const inside_t in = inside_of(p);
@@ -249,7 +276,7 @@ void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *params, const int8_t *in
             }
             y = y1;
             x = x1;
-            product_pair(p, fields, filter, folded_bias, output, output + (pixels - 1) * channels);
+            product_pair(p, fields, rows, folded_bias, output, output + (pixels - 1) * channels);
             tg_im2col_next_pixel(p, &y, &x);
             output += pixels * channels;
         }

@@ -258,13 +258,14 @@ int32_t tg_matmul_s8_dsp_scratch_bytes(int32_t depth);
 void tg_conv_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const int8_t *filter,
                     const int32_t *folded_bias, uint32_t *scratch, int8_t *output);
 int32_t tg_conv_s8_dsp_scratch_bytes(int32_t depth);
-/* The same for input_c < 4, over weights made halfword pairs (int16, doubled, as is folded_bias): each channel's row of depth weights
- * padded with a zero to an even count, the rows of channels 2k and 2k + 1 interleaved two weights (one
- * word) at a time, a last odd row plain; word-aligned. scratch: tg_conv_shallow_s8_dsp_scratch_bytes(depth)
- * bytes, 4-byte aligned. */
-void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const int16_t *filter,
+/* The same for input_c < 4 (folded_bias doubled), over int8 weights: each channel's row of depth weights
+ * padded with a zero to an even count; for channels 2k and 2k + 1, a word per two taps t, t + 1:
+ * {row 2k t, row 2k + 1 t, row 2k t + 1, row 2k + 1 t + 1}; a last odd row padded to a multiple of four
+ * taps, a word per four: {t, t + 2, t + 1, t + 3}; word-aligned. scratch:
+ * tg_conv_shallow_s8_dsp_scratch_bytes(depth, channels) bytes, 4-byte aligned. */
+void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const int8_t *filter,
                             const int32_t *folded_bias, uint32_t *scratch, int8_t *output);
-int32_t tg_conv_shallow_s8_dsp_scratch_bytes(int32_t depth);
+int32_t tg_conv_shallow_s8_dsp_scratch_bytes(int32_t depth, int32_t channels);
 /* bias: the model's (zeros for none, never NULL), not folded: padded taps are skipped, as TFLM skips them;
  * scratch: tg_depthwise_conv_s8_dsp_scratch_bytes(channels, filter_h, filter_w, output_w, stride_w,
  * rotations) bytes, 4-byte aligned. */

@@ -56,11 +56,13 @@ def conv_scratch_bytes(depth: int) -> int:
     return matmul_scratch_bytes(depth) + 2 * 4 * _words(depth)
 
 
-def conv_shallow_scratch_bytes(depth: int) -> int:
-    """tg_conv_shallow_s8_dsp_scratch_bytes(depth): two pixels' fields of halfword pairs, the taps' offsets
-    (int32), one field gathered as bytes; depth padded to an even count."""
+def conv_shallow_scratch_bytes(depth: int, channels: int) -> int:
+    """tg_conv_shallow_s8_dsp_scratch_bytes(depth, channels): two pixels' fields of halfword pairs, the taps'
+    offsets (int32), one field gathered as bytes; depth padded to an even count; then the weights widened
+    to int16 (tap_pair_weights' bytes, twice)."""
     even = 2 * -(-depth // 2)
-    return 4 * even + 4 * even + 4 * _words(even)
+    weight_bytes = 2 * (channels // 2) * even + 4 * (channels % 2) * _words(even)
+    return 4 * even + 4 * even + 4 * _words(even) + 2 * weight_bytes
 
 
 def depthwise_scratch_bytes(channels: int, filter_h: int, filter_w: int, output_w: int, stride_w: int,
@@ -212,10 +214,11 @@ def _constant_values(graph: Graph, arg) -> np.ndarray:
 
 def _use_conv_shallow_dsp(graph: Graph, layer: Layer, shape: dict) -> None:
     """Moves a CONV_2D layer of fewer than 4 input channels to the im2col kernel over halfword pairs, with its
-    weights and folded bias doubled: the accumulator comes out doubled, as the DSP requantization needs it."""
-    filter_array = halfword_pair_weights(layer.name, _constant_values(graph, layer.args[1]))
+    folded bias doubled: with the weights the kernel doubles as it widens them, the accumulator comes out
+    doubled, as the DSP requantization needs it."""
+    filter_array = tap_pair_weights(layer.name, _constant_values(graph, layer.args[1]))
     if use_product(graph, layer, shape, CONV_SHALLOW_DSP, "tg_conv_dsp_params_t",
-                   conv_shallow_scratch_bytes(shape["depth"]), [filter_array]):
+                   conv_shallow_scratch_bytes(shape["depth"], shape["channels"]), [filter_array]):
         layer.arrays.append(filter_array)
         bias = layer.args[2]
         bias.values = _wrapped_int32(2 * bias.values.astype(np.int64))
@@ -303,10 +306,23 @@ def product_weights(layer_name: str, weights: np.ndarray) -> ConstArray:
     return ConstArray(f"{layer_name}_weights", "int8_t", _rows_interleaved_by_word(weights, 4))
 
 
-def halfword_pair_weights(layer_name: str, weights: np.ndarray) -> ConstArray:
-    """The weights in tg_conv_shallow_s8_dsp's layout: as product_weights, but doubled, int16, two to a word
-    (each row padded with a zero to an even count)."""
-    return ConstArray(f"{layer_name}_weights", "int16_t", _rows_interleaved_by_word(2 * weights.astype(np.int16), 2))
+def tap_pair_weights(layer_name: str, weights: np.ndarray) -> ConstArray:
+    """The weights in tg_conv_shallow_s8_dsp's layout, int8, each row padded with a zero to an even count of
+    taps: for each pair of rows, a word per two taps t, t + 1, {row 0 t, row 1 t, row 0 t + 1, row 1 t + 1}
+    (SXTB16 widens row 0's pair, SXTB16 ROR 8 row 1's); a last odd row, padded to a multiple of four taps,
+    as the pair of its even-numbered and odd-numbered tap pairs: a word {t, t + 2, t + 1, t + 3}."""
+    rows = weights.reshape(weights.shape[0], -1)
+    rows = np.pad(rows, ((0, 0), (0, rows.shape[1] % 2)))
+    parts = [_tap_pairs_interleaved(rows[k], rows[k + 1]) for k in range(0, len(rows) - 1, 2)]
+    if len(rows) % 2:
+        quads = np.pad(rows[-1], (0, rows.shape[1] % 4)).reshape(-1, 2, 2)
+        parts.append(_tap_pairs_interleaved(quads[:, 0].reshape(-1), quads[:, 1].reshape(-1)))
+    return ConstArray(f"{layer_name}_weights", "int8_t", np.concatenate(parts))
+
+
+def _tap_pairs_interleaved(row0: np.ndarray, row1: np.ndarray) -> np.ndarray:
+    """Two rows of an even count of taps as words {row0 t, row1 t, row0 t + 1, row1 t + 1}."""
+    return np.stack([row0, row1]).reshape(2, -1, 2).transpose(1, 2, 0).reshape(-1)
 
 
 def _rows_interleaved_by_word(weights: np.ndarray, per_word: int) -> np.ndarray:
