@@ -70,7 +70,7 @@ class Board:
 
     @property
     def machine_flags(self) -> list[str]:
-        flags = [f"-mcpu={self.core}", "-mthumb"]
+        flags = [f"-mcpu={self.core}", "-mthumb"] + ([f"-mtune={self.data['tune']}"] if "tune" in self.data else [])
         fpu = self.data.get("fpu")
         return flags + ([f"-mfpu={fpu}", "-mfloat-abi=hard"] if fpu else ["-mfloat-abi=soft"])
 
