@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tinygen.compiler.planner import ALIGNMENT, PlannedBuffer, describe, plan
+from tinygen.compiler.planner import ALIGNMENT, PlannedBuffer, describe, peak, plan
 
 
 def check_plan(buffers, arena):
@@ -39,3 +39,25 @@ def test_chain_reuses_memory():
 
 def test_empty_plan():
     assert plan([]) == 0
+
+
+def test_the_peak_names_the_layer_and_the_buffers_alive_there():
+    buffers = [PlannedBuffer("input", 100, 0, 1), PlannedBuffer("wide", 1000, 1, 2), PlannedBuffer("scratch", 300, 2, 2),
+               PlannedBuffer("out", 50, 2, 3)]
+    arena = plan(buffers)
+    fullest = peak(buffers)
+    assert fullest.position == 2 and fullest.bytes <= arena
+    assert [b.name for b in fullest.live] == ["wide", "scratch", "out"]
+    assert peak([]) is None
+
+
+def test_compile_prints_the_arena_peak(tmp_path, capsys):
+    from tinygen.cli import main
+    from tinygen.default_model import DEFAULT_MODEL_PATH
+
+    assert main(["compile", str(DEFAULT_MODEL_PATH), "-o", str(tmp_path / "out")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    arena = int(next(line for line in lines if line.startswith("arena: ")).split()[1].replace(",", ""))
+    line = next(line for line in lines if line.startswith("arena peak at layer"))
+    sizes = [int(part) for part in line.split(": ", 1)[1].replace(",", "").split() if part.isdigit()]
+    assert sizes and max(sizes) <= arena

@@ -1,6 +1,7 @@
 """Human-readable tables for the compiler's results."""
 
 from .compiler.compile import CompiledModel
+from .compiler.planner import peak
 from .compiler.layer import TensorArg
 
 
@@ -11,6 +12,12 @@ def _shape(shape) -> str:
 def _form(form: str | None, saved_bytes: int) -> str:
     """How the weights are stored: dense, or sparse and the flash bytes that saves."""
     return f"sparse -{saved_bytes:,} B" if saved_bytes else (form or "")
+
+
+def _short(name: str) -> str:
+    """A tensor name as converters make them (several op names joined by ';'): its last part, cut to fit."""
+    last = name.rsplit(";", 1)[-1]
+    return last if len(last) <= 48 else "..." + last[-45:]
 
 
 def layer_table(model: CompiledModel) -> str:
@@ -34,5 +41,10 @@ def layer_table(model: CompiledModel) -> str:
     lines.insert(1, "-" * len(lines[0]))
     lines.insert(len(lines) - 1, "-" * len(lines[0]))
     lines.append(f"arena: {model.arena_bytes:,} bytes (static, alignment 16); weights: {model.weights_bytes:,} bytes (flash)")
+    fullest = peak(model.buffers)
+    if fullest is not None:
+        layer = model.layers[fullest.position]
+        live = ", ".join(f"{_short(buffer.name)} {buffer.size:,}" for buffer in fullest.live)
+        lines.append(f"arena peak at layer {fullest.position} ({layer.op.op_type} {layer.name}): {live}")
     lines.append(f"kernels for: {model.target.description}")
     return "\n".join(line.rstrip() for line in lines)

@@ -66,3 +66,22 @@ def describe(buffers: list[PlannedBuffer], arena: int) -> str:
     for buf in sorted(buffers, key=lambda b: (b.offset, b.first)):
         lines.append(f"  [{buf.offset:>7} .. {buf.offset + buf.size:>7})  layers {buf.first:>3}..{buf.last:<3} {buf.name}")
     return "\n".join(lines)
+
+
+@dataclass
+class Peak:
+    position: int                       # the layer (execution order) at which the arena is fullest
+    live: list[PlannedBuffer]           # the buffers alive there, largest first
+    bytes: int                          # the end of the highest of them: the arena's size
+
+
+def peak(buffers: list[PlannedBuffer]) -> Peak | None:
+    """Where a planned arena reaches its size, and what lives there: what to shrink for a smaller one."""
+    if not buffers:
+        return None
+    positions = range(min(b.first for b in buffers), max(b.last for b in buffers) + 1)
+    def top(position: int) -> int:
+        return max((b.offset + b.size for b in buffers if b.first <= position <= b.last), default=0)
+    position = max(positions, key=lambda p: (top(p), -p))
+    live = sorted((b for b in buffers if b.first <= position <= b.last), key=lambda b: (-b.size, b.name))
+    return Peak(position, live, top(position))
