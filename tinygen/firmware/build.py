@@ -23,7 +23,8 @@ from ..install_hints import missing_python_package
 from ..output_paths import check_output_folder, staged_output_folder
 from ..samples import load_samples, random_samples
 from . import platformio_env
-from .project import project_files
+from .project import linker_script, project_files
+from .stack_bound import Unbounded, stack_bound
 from .size_report import format_report, size_report
 
 # Generation-time estimates for the fit check; the real figures come from the linked ELF.
@@ -111,13 +112,34 @@ def build(board: Board, model: CompiledModel, out_dir: Path, input_path: Path | 
             platformio_env.prepare()
         run_platformio(project)
         build_dir = project / ".pio" / "build" / board.id
+        stack = _size_the_stack(project, build_dir, board)
         for name in ARTIFACTS:
             shutil.copy2(build_dir / name, project / name)
         report = size_report(project / "firmware.elf", board)
+        report["ram"]["stack_sizing"] = stack
         report.update(model=model.name, model_hash=model.model_hash, arena_bytes=model.arena_bytes,
                       weights_bytes=model.weights_bytes, sparse_saved_bytes=model.sparse_saved_bytes)
         (project / "size_report.json").write_text(json.dumps(report, indent=2) + "\n")
     return BuildResult(Path(out_dir), report, time.monotonic() - started)
+
+
+def _size_the_stack(project: Path, build_dir: Path, board: Board) -> dict:
+    """Relinks with the stack the call graph bounds (stack_bound.py), when it bounds one below the
+    board's fixed reserve; says how the reserved stack was chosen."""
+    try:
+        bound = stack_bound(build_dir)
+    except Unbounded as why:
+        return {"reserved": board.stack_bytes, "method": f"the board's fixed stack: no static bound ({why})"}
+    if bound.reserved >= board.stack_bytes:
+        return {"reserved": board.stack_bytes, "bound": bound.bound,
+                "method": "the board's fixed stack, which covers the call graph's bound"}
+    (project / "linker" / "firmware.ld").write_text(linker_script(board, bound.reserved))
+    for name in ARTIFACTS:      # SCons does not track the linker script: the link runs again, nothing recompiles
+        (build_dir / name).unlink(missing_ok=True)
+    run_platformio(project)
+    return {"reserved": bound.reserved, "bound": bound.bound, "margin": bound.reserved - bound.bound,
+            "method": "the call graph's bound (gcc -fcallgraph-info) with the deepest handler on top",
+            "deepest_chain": bound.deepest}
 
 
 def describe(result: BuildResult) -> str:

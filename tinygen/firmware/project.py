@@ -43,10 +43,16 @@ def registry_target(board: Board) -> dict:
     return registry
 
 
+def linker_script(board: Board, stack_bytes: int) -> str:
+    return environment().get_template("firmware/firmware.ld.j2").render(board=board, stack_bytes=stack_bytes,
+                                                                        version=__version__)
+
+
 def project_files(model: CompiledModel, board: Board, sample: list[np.ndarray] | None, use_registry: bool = False,
                   app: str = "oneshot") -> dict[str, str]:
     """Relative path -> contents of the whole PlatformIO project. `app` is the main program: "oneshot"
-    runs the embedded `sample` once and exits; "serial" serves the serial protocol."""
+    runs the embedded `sample` once and exits; "serial" serves the serial protocol. The linker script
+    reserves the board's fixed stack; build.py sizes it from the call graph once compiled."""
     env = environment()
     files = {}
     for name, text in render(model).items():
@@ -74,7 +80,7 @@ def project_files(model: CompiledModel, board: Board, sample: list[np.ndarray] |
         files.update(_serial_app_files(model, board, context))
     else:
         files["src/main.c"] = env.get_template("firmware/main.c.j2").render(context)
-    files["linker/firmware.ld"] = env.get_template("firmware/firmware.ld.j2").render(context)
+    files["linker/firmware.ld"] = linker_script(board, board.stack_bytes)
     files["platformio.ini"] = env.get_template("firmware/platformio.ini.j2").render(context)
     if not use_registry:
         files.update(platform_files(board))

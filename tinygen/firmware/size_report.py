@@ -63,4 +63,8 @@ def format_report(report: dict) -> str:
         lines.append(f"{memory.upper():5} {data['used']:>9,} / {data['capacity']:,} bytes ({share:.1f} %): {parts}")
         sections = ", ".join(f"{name} {size:,}" for name, size in data["sections"].items() if size)
         lines.append(f"      sections: {sections}")
+    sizing = report["ram"].get("stack_sizing")
+    if sizing:
+        bound = f" (bound {sizing['bound']:,} + margin {sizing['margin']})" if "margin" in sizing else ""
+        lines.append(f"      stack {sizing['reserved']:,} bytes{bound}: {sizing['method']}")
     return "\n".join(lines)

@@ -20,7 +20,7 @@ env.Replace(
 env.Append(
     ASFLAGS=machine_flags,
     CCFLAGS=machine_flags + ["-O2", "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections",
-                             "-fno-tree-loop-distribute-patterns"],
+                             "-fno-tree-loop-distribute-patterns", "-fcallgraph-info=su"],
     CFLAGS=["-std=c11"],
     LINKFLAGS=machine_flags + ["-nostartfiles", "-Wl,--gc-sections", "-Wl,-T,$LDSCRIPT_PATH",
                                "-Wl,-Map," + join("$BUILD_DIR", "firmware.map")],
