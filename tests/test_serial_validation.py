@@ -91,7 +91,7 @@ def test_default_model_on_nrf52840_runs_on_the_nearest_core(tmp_path, capsys):
     assert main(["validate", "--board", "nrf52840", "--samples", "5", "--json", str(out)]) == 0
     printed = capsys.readouterr().out
     assert re.search(r"^flash [\d,]+ bytes \(weights [\d,]+, code [\d,]+, other [\d,]+\); "
-                     r"RAM [\d,]+ bytes \(arena [\d,]+, stack [\d,]+, other [\d,]+\)$", printed, re.MULTILINE), printed
+                     r"RAM [\d,]+ bytes \(arena [\d,]+, stack [\d,]+, io [\d,]+, other [\d,]+\)$", printed, re.MULTILINE), printed
     report = json.loads(out.read_text())
     assert report["bit_exact"] and report["emulated_core"] == "mps2-an386" and report["target"] == "qemu"
     assert "nearest emulated core" in report["note"]

@@ -16,6 +16,7 @@ import numpy as np
 from ..boards import Board
 from ..compiler import compile_model
 from ..compiler.compile import CompiledModel
+from ..compiler.planner import peak
 from ..compiler.codegen import kernel_sources, write_files
 from ..compiler.variants import board_target
 from ..errors import TinygenError
@@ -117,10 +118,21 @@ def build(board: Board, model: CompiledModel, out_dir: Path, input_path: Path | 
             shutil.copy2(build_dir / name, project / name)
         report = size_report(project / "firmware.elf", board)
         report["ram"]["stack_sizing"] = stack
+        report["ram"]["arena_peak"] = arena_peak(model)
         report.update(model=model.name, model_hash=model.model_hash, arena_bytes=model.arena_bytes,
                       weights_bytes=model.weights_bytes, sparse_saved_bytes=model.sparse_saved_bytes)
         (project / "size_report.json").write_text(json.dumps(report, indent=2) + "\n")
     return BuildResult(Path(out_dir), report, time.monotonic() - started)
+
+
+def arena_peak(model: CompiledModel) -> dict | None:
+    """Where the arena is fullest and what lives there, split into scratch and activations."""
+    fullest = peak(model.buffers)
+    if fullest is None:
+        return None
+    scratch = sum(b.size for b in fullest.live if b.name.startswith("scratch of "))
+    return {"position": fullest.position, "layer": model.layers[fullest.position].name, "scratch": scratch,
+            "activations": sum(b.size for b in fullest.live) - scratch}
 
 
 def _size_the_stack(project: Path, build_dir: Path, board: Board) -> dict:

@@ -1,5 +1,6 @@
 """Flash and RAM use of a linked firmware, by section and by part, against the board's capacity."""
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -35,6 +36,19 @@ def symbol_size(elf: Path, name: str) -> int:
     return 0
 
 
+IO_SYMBOL = re.compile(r"(input|output)\d+|tg_io_rx_buffer")     # the model's I/O buffers, the receive buffer
+
+
+def io_buffer_bytes(elf: Path) -> int:
+    """RAM held by the main program's input/output buffers (and the serial firmware's receive buffer)."""
+    total = 0
+    for line in _run("arm-none-eabi-nm", elf).splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in "bBdD" and IO_SYMBOL.fullmatch(parts[3]):
+            total += int(parts[1], 16)
+    return total
+
+
 def size_report(elf: Path, board: Board) -> dict:
     found = sections(elf)
     flash_sections = {name: found.get(name, 0) for name in FLASH_PARTS}
@@ -44,13 +58,14 @@ def size_report(elf: Path, board: Board) -> dict:
         flash_parts[FLASH_PARTS[name]] += size
     arena = symbol_size(elf, "tg_arena")
     stack = ram_sections[".stack"]
+    io = io_buffer_bytes(elf)
     ram_total = sum(ram_sections.values())
     flash_total = sum(flash_sections.values())
     return {
         "board": board.id,
         "flash": {"used": flash_total, "capacity": board.flash_size, "sections": flash_sections, "parts": flash_parts},
         "ram": {"used": ram_total, "capacity": board.ram_size, "sections": ram_sections,
-                "parts": {"arena": arena, "stack": stack, "other": ram_total - arena - stack}},
+                "parts": {"arena": arena, "stack": stack, "io": io, "other": ram_total - arena - stack - io}},
     }
 
 
@@ -63,6 +78,10 @@ def format_report(report: dict) -> str:
         lines.append(f"{memory.upper():5} {data['used']:>9,} / {data['capacity']:,} bytes ({share:.1f} %): {parts}")
         sections = ", ".join(f"{name} {size:,}" for name, size in data["sections"].items() if size)
         lines.append(f"      sections: {sections}")
+    fullest = report["ram"].get("arena_peak")
+    if fullest:
+        lines.append(f"      arena peak at layer {fullest['position']} ({fullest['layer']}): activations "
+                     f"{fullest['activations']:,} + scratch {fullest['scratch']:,} bytes")
     sizing = report["ram"].get("stack_sizing")
     if sizing:
         bound = f" (bound {sizing['bound']:,} + margin {sizing['margin']})" if "margin" in sizing else ""
