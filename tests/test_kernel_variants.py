@@ -23,8 +23,8 @@ from tinygen.compiler.requant_dsp import PIN_MULTIPLIER, dsp_requant, pinned_acc
 from tinygen.compiler.sparse import bitmap_conv_scratch_bytes
 from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, CONV_SHALLOW_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP,
                                        board_target, conv_scratch_bytes, conv_shallow_scratch_bytes,
-                                       depthwise_rotations, depthwise_scratch_bytes, matmul_scratch_bytes,
-                                       product_weights, tap_pair_weights)
+                                       depthwise_in_place, depthwise_rotations, depthwise_scratch_bytes,
+                                       matmul_scratch_bytes, product_weights, tap_pair_weights)
 from tinygen.quiet_tensorflow import import_tensorflow
 from tinygen.resources import kernels_dir
 from tinygen.targets import host
@@ -411,3 +411,34 @@ def test_the_same_shape_add_refuses_broadcasts_and_a_scale_without_right_shift()
     assert add_same_shape_params(p) is not None
     assert add_same_shape_params({**p, "shape": {**p["shape"], "input2_strides": [0] * 5 + [1]}}) is None
     assert add_same_shape_params({**p, "output_shift": 0}) is None
+
+
+def test_the_dsp_depthwise_may_write_over_its_input_only_where_every_row_is_copied_first():
+    base = dict(batches=1, input_h=25, input_w=5, channels=64, output_h=25, output_w=5, filter_h=3, stride_h=1,
+                pad_h=1)
+    assert depthwise_in_place({**base, "rotations": 3})                 # a ring: each row copied once, in time
+    assert not depthwise_in_place({**base, "rotations": 1})             # rows copied again after being written
+    assert not depthwise_in_place({**base, "rotations": 3, "batches": 2})
+    assert depthwise_in_place({**base, "rotations": 1, "output_h": 12, "output_w": 3, "stride_h": 2, "pad_h": 0})
+
+
+def test_an_in_place_depthwise_shares_its_inputs_bytes_and_lowers_the_arena(tmp_path):
+    """conv -> depthwise -> conv: the depthwise's input dies there, so its output goes over it, on the DSP
+    variant (bit-exact); the portable variant keeps them apart."""
+    tf = import_tensorflow()
+    rng = np.random.default_rng(4)
+    c1, d, c2 = (rng.normal(0, 0.3, s).astype(np.float32) for s in ((1, 1, 2, 16), (3, 3, 16, 1), (1, 1, 16, 8)))
+    path = tmp_path / "conv_dw_conv.tflite"
+    path.write_bytes(tf_models.convert(
+        lambda x: tf.nn.conv2d(tf.nn.relu(tf.nn.depthwise_conv2d(tf.nn.relu(tf.nn.conv2d(x, c1, 1, "SAME")), d,
+                                                                 [1, 1, 1, 1], "SAME")), c2, 1, "SAME"),
+        [(1, 24, 6, 2)]))
+    dsp, portable = compile_model(path, target=Target(dsp=True)), compile_model(path)
+    dw = next(layer for layer in dsp.layers if layer.kernel == DEPTHWISE_DSP)
+    source, written = dw.op.inputs[0], dw.op.outputs[0]
+    assert dw.in_place and dsp.storage[source] == dsp.storage[written]
+    activation = 24 * 6 * 16                    # the depthwise's input and output, one byte a value
+    assert dsp.arena_bytes < 2 * activation + dw.scratch_bytes      # apart, they would take both at once
+    portable_dw = next(layer for layer in portable.layers if layer.op.op_type == "DEPTHWISE_CONV_2D")
+    assert portable.storage[portable_dw.op.inputs[0]] != portable.storage[portable_dw.op.outputs[0]]
+    assert validate_host(path, None, samples=20, target=Target(dsp=True)).bit_exact

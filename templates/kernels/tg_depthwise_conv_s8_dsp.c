@@ -24,7 +24,10 @@
  * rotations = filter_h), the plane rows are a ring: input row y stays in row y mod filter_h while later
  * windows read it, and is copied once; the weight pairs then come in filter_h rotations, one for each
  * row the ring may start at. Otherwise (rotations = 1) an output row's filter_h input rows are copied for
- * it. A pixel's sums go to the scratch and are requantized in one run, which keeps the requantization's
+ * it. Since the rows are read from the image only into the planes, the output may lie over the input
+ * where every row is copied before an output row over it is written (the generator checks that,
+ * variants.depthwise_in_place, and plans it so only where it lowers the arena's peak). A pixel's sums go
+ * to the scratch and are requantized in one run, which keeps the requantization's
  * values in registers apart from the accumulation's; that run takes 4 channels at a time, their sums,
  * multipliers two per load (LDRD), and stores their outputs as one word. */
 #include <string.h>

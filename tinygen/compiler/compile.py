@@ -169,13 +169,20 @@ def _bind(graph: Graph, model_name: str, model_bytes: bytes, layers: list[Layer]
         else:
             group_storage[group[index]] = Storage("output", position)
 
-    buffers, group_buffer = _lifetimes(graph, layers, group, group_storage)
     scratch_buffers = {}
     for position, layer in enumerate(layers):
         if layer.scratch_bytes:
             scratch_buffers[position] = planner.PlannedBuffer(f"scratch of {layer.name}", layer.scratch_bytes,
                                                               position, position)
-    arena_bytes = planner.plan(buffers + list(scratch_buffers.values()))
+    buffers, group_buffer, arena_bytes = _plan(graph, layers, group, group_storage, list(scratch_buffers.values()))
+    in_place = _in_place_groups(graph, layers, group, group_storage)
+    if in_place != group:
+        planned = _plan(graph, layers, in_place, group_storage, list(scratch_buffers.values()))
+        if planned[2] < arena_bytes:          # in place only where that lowers the peak
+            group = in_place
+            buffers, group_buffer, arena_bytes = planned
+        else:                                 # the scratch's offsets belong to the plan kept
+            _plan(graph, layers, group, group_storage, list(scratch_buffers.values()))
     check_arena_fits(arena_bytes, model_name)
     for root, buf in group_buffer.items():
         group_storage[root] = Storage("arena", buf.offset)
@@ -188,6 +195,29 @@ def _bind(graph: Graph, model_name: str, model_bytes: bytes, layers: list[Layer]
         buffers=buffers + list(scratch_buffers.values()), arena_bytes=arena_bytes,
         scratch_offsets={p: b.offset for p, b in scratch_buffers.items()},
         inputs=io(graph.inputs), outputs=io(graph.outputs), output_copies=output_copies, target=target)
+
+
+def _plan(graph, layers, group, group_storage, scratch: list[planner.PlannedBuffer]):
+    """The arena's buffers for these alias groups, planned with the layers' scratch: (buffers, buffer of
+    each group, arena bytes)."""
+    buffers, group_buffer = _lifetimes(graph, layers, group, group_storage)
+    return buffers, group_buffer, planner.plan(buffers + scratch)
+
+
+def _in_place_groups(graph, layers, group, group_storage) -> dict[int, int]:
+    """The alias groups with each in-place layer's output joined to its input's group, where the input
+    lives in the arena and dies at that layer, and the output fits in its bytes."""
+    group = dict(group)
+    for position, layer in enumerate(layers):
+        if not layer.in_place:
+            continue
+        _, group_buffer = _lifetimes(graph, layers, group, group_storage)
+        source, target = group[layer.args[0].index], group[layer.args[-1].index]
+        output = graph.tensors[layer.args[-1].index]
+        if (source in group_buffer and target in group_buffer and source != target
+                and group_buffer[source].last == position and tensor_bytes(output) <= group_buffer[source].size):
+            group = {tensor: source if root == target else root for tensor, root in group.items()}
+    return group
 
 
 def _lifetimes(graph, layers, group, group_storage):

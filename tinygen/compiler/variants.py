@@ -281,6 +281,26 @@ def _use_depthwise_dsp_if_fit(graph: Graph, layer: Layer) -> None:
     layer.args = [inp, weights, bias, ScratchArg("int32_t"), out]
     layer.scratch_bytes = depthwise_scratch_bytes(p["input_c"], p["filter_h"], p["filter_w"], p["output_w"],
                                                   p["stride_w"], rotations)
+    layer.in_place = depthwise_in_place(layer.params)
+
+
+def depthwise_in_place(p: dict) -> bool:
+    """Whether the DSP depthwise kernel may write its output over its input: it copies each input row to
+    its planes before the output rows that read it are written, so that holds when, for one batch, every
+    row it copies from the image still lies at or beyond the output rows written before (with a ring each
+    row is copied once, as it first comes into a window; without one, an output row's rows again)."""
+    if p["batches"] != 1:
+        return False
+    input_row, output_row = p["input_w"] * p["channels"], p["output_w"] * p["channels"]
+    copied_until = -p["filter_h"]
+    for out_y in range(p["output_h"]):
+        first = out_y * p["stride_h"] - p["pad_h"]
+        end = first + p["filter_h"]
+        fresh = first if p["rotations"] == 1 else max(first, copied_until)
+        if any(y * input_row < out_y * output_row for y in range(max(fresh, 0), min(end, p["input_h"]))):
+            return False
+        copied_until = end
+    return True
 
 
 def _windows_meet_the_image(p: dict) -> bool:
