@@ -2,6 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from pathlib import Path
 
 import numpy as np
@@ -169,20 +170,13 @@ def _bind(graph: Graph, model_name: str, model_bytes: bytes, layers: list[Layer]
         else:
             group_storage[group[index]] = Storage("output", position)
 
-    scratch_buffers = {}
-    for position, layer in enumerate(layers):
-        if layer.scratch_bytes:
-            scratch_buffers[position] = planner.PlannedBuffer(f"scratch of {layer.name}", layer.scratch_bytes,
-                                                              position, position)
-    buffers, group_buffer, arena_bytes = _plan(graph, layers, group, group_storage, list(scratch_buffers.values()))
+    plan = _plan(graph, layers, group, group_storage)
     in_place = _in_place_groups(graph, layers, group, group_storage)
     if in_place != group:
-        planned = _plan(graph, layers, in_place, group_storage, list(scratch_buffers.values()))
-        if planned[2] < arena_bytes:          # in place only where that lowers the peak
-            group = in_place
-            buffers, group_buffer, arena_bytes = planned
-        else:                                 # the scratch's offsets belong to the plan kept
-            _plan(graph, layers, group, group_storage, list(scratch_buffers.values()))
+        in_place_plan = _plan(graph, layers, in_place, group_storage)
+        if in_place_plan.arena_bytes < plan.arena_bytes:      # in place only where that lowers the peak
+            group, plan = in_place, in_place_plan
+    buffers, group_buffer, scratch_buffers, arena_bytes = plan
     check_arena_fits(arena_bytes, model_name)
     for root, buf in group_buffer.items():
         group_storage[root] = Storage("arena", buf.offset)
@@ -197,11 +191,19 @@ def _bind(graph: Graph, model_name: str, model_bytes: bytes, layers: list[Layer]
         inputs=io(graph.inputs), outputs=io(graph.outputs), output_copies=output_copies, target=target)
 
 
-def _plan(graph, layers, group, group_storage, scratch: list[planner.PlannedBuffer]):
-    """The arena's buffers for these alias groups, planned with the layers' scratch: (buffers, buffer of
-    each group, arena bytes)."""
+class _Plan(NamedTuple):
+    buffers: list[planner.PlannedBuffer]                # one per alias group in the arena
+    group_buffer: dict[int, planner.PlannedBuffer]
+    scratch: dict[int, planner.PlannedBuffer]           # layer position -> its scratch
+    arena_bytes: int
+
+
+def _plan(graph, layers, group, group_storage) -> _Plan:
+    """The arena planned for these alias groups, with each layer's scratch."""
     buffers, group_buffer = _lifetimes(graph, layers, group, group_storage)
-    return buffers, group_buffer, planner.plan(buffers + scratch)
+    scratch = {position: planner.PlannedBuffer(f"scratch of {layer.name}", layer.scratch_bytes, position, position)
+               for position, layer in enumerate(layers) if layer.scratch_bytes}
+    return _Plan(buffers, group_buffer, scratch, planner.plan(buffers + list(scratch.values())))
 
 
 def _in_place_groups(graph, layers, group, group_storage) -> dict[int, int]:

@@ -49,7 +49,7 @@ class BuildResult:
 def check_fit(model: CompiledModel, board: Board) -> None:
     """Refuses, before any compilation, a model whose estimated flash or RAM exceeds the board's."""
     flash = model.weights_bytes + CODE_BASE_BYTES + CODE_PER_KERNEL_BYTES * len(kernel_sources(model))
-    io_bytes = sum(io.bytes for io in model.inputs + model.outputs)
+    io_bytes = model.input_bytes + model.output_bytes
     ram = model.arena_bytes + board.stack_bytes + io_bytes + RAM_BASE_BYTES
     problems = []
     if flash > board.flash_size:

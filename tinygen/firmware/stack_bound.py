@@ -42,14 +42,15 @@ def read_call_graph(folder: Path) -> tuple[dict[str, int], dict[str, list[str]]]
     static function file:name, in its node and in the calls to it, so equal static names stay apart."""
     frames, calls = {}, {}
     for path in sorted(folder.rglob("*.ci")):
-        for title, label in NODE.findall(path.read_text()):
+        text = path.read_text()
+        for title, label in NODE.findall(text):
             found = FRAME.search(label)
             if found is None:
                 continue                # a declaration: the function is defined elsewhere
             if found.group(2) not in ("static", "dynamic,bounded"):
                 raise Unbounded(f"{title} has a stack frame of dynamic size")
             frames[title] = int(found.group(1))
-        for source, target in EDGE.findall(path.read_text()):
+        for source, target in EDGE.findall(text):
             calls.setdefault(source, []).append(target)
     return frames, calls
 
