@@ -18,12 +18,13 @@ from tinygen.compiler.codegen import c_value, kernel_sources, product_forms, ren
 from tinygen.compiler.layer import ConstArray
 from tinygen.compiler.ops.elementwise import (ADD_SAME_SHAPE, MUL_SAME_SHAPE, add_rescales, add_same_shape_params,
                                               mul_same_shape_params)
+from tinygen.compiler.in_place import depthwise_lag
 from tinygen.compiler.ops.reduce import mean_scratch_bytes
 from tinygen.compiler.requant_dsp import PIN_MULTIPLIER, dsp_requant, pinned_accumulator, tflm_requantize
 from tinygen.compiler.sparse import bitmap_conv_scratch_bytes
 from tinygen.compiler.variants import (ADD_DSP, CONV_DSP, CONV_SHALLOW_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP,
                                        board_target, conv_scratch_bytes, conv_shallow_scratch_bytes,
-                                       depthwise_in_place, depthwise_rotations, depthwise_scratch_bytes,
+                                       depthwise_rotations, depthwise_scratch_bytes,
                                        matmul_scratch_bytes, product_weights, tap_pair_weights)
 from tinygen.quiet_tensorflow import import_tensorflow
 from tinygen.resources import kernels_dir
@@ -40,7 +41,7 @@ int main(void)
     const int depths[] = {%s};
     for (unsigned i = 0; i < sizeof depths / sizeof depths[0]; ++i) {
         printf("%%ld %%ld %%ld %%ld %%ld %%ld\\n", (long)tg_matmul_s8_dsp_scratch_bytes(depths[i]),
-               (long)tg_conv_s8_dsp_scratch_bytes(depths[i]),
+               (long)tg_conv_s8_dsp_scratch_bytes(depths[i], 1 + (int)i %% 8, (int)i %% 3 == 0),
                (long)tg_depthwise_conv_s8_dsp_scratch_bytes(depths[i], 3, 1 + (int)i %% 5, 1 + (int)i, 1 + (int)i %% 2,
                                                             i %% 2 ? 3 : 1),
                (long)tg_mean_s8_scratch_bytes(depths[i]), (long)tg_convolve_sparse_s8_scratch_bytes(depths[i]),
@@ -135,7 +136,7 @@ def test_scratch_bytes_in_c_equal_the_planners(tmp_path):
     kernels = (f"{MATMUL_DSP}.c", f"{CONV_DSP}.c", "tg_product_dsp.c", f"{DEPTHWISE_DSP}.c", "tg_mean_s8.c",
                "tg_convolve_sparse_s8.c", f"{CONV_SHALLOW_DSP}.c")
     printed = _run_c(tmp_path, program, *kernels).splitlines()
-    assert printed == [f"{matmul_scratch_bytes(size)} {conv_scratch_bytes(size)} "
+    assert printed == [f"{matmul_scratch_bytes(size)} {conv_scratch_bytes(size, 1 + i % 8, i % 3 == 0)} "
                        f"{depthwise_scratch_bytes(size, 3, 1 + i % 5, 1 + i, 1 + i % 2, 3 if i % 2 else 1)} "
                        f"{mean_scratch_bytes(size)} {bitmap_conv_scratch_bytes(size)} {conv_shallow_scratch_bytes(size, 1 + i)}"
                        for i, size in enumerate(DEPTHS)]
@@ -148,7 +149,7 @@ def test_the_planned_scratch_is_the_kernels(tmp_path):
     assert layer.kernel == MATMUL_DSP and layer.scratch_bytes == matmul_scratch_bytes(21) > 0
     path.write_bytes(tf_models.conv2d((5, 7, 4), 4, 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
-    assert layer.kernel == CONV_DSP and layer.scratch_bytes == conv_scratch_bytes(3 * 3 * 4) > 0
+    assert layer.kernel == CONV_DSP and layer.scratch_bytes == conv_scratch_bytes(3 * 3 * 4, 4) > 0
     path.write_bytes(tf_models.conv2d((5, 7, 2), 4, 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
     assert layer.kernel == CONV_SHALLOW_DSP and layer.scratch_bytes == conv_shallow_scratch_bytes(3 * 3 * 2, 4) > 0
@@ -413,13 +414,14 @@ def test_the_same_shape_add_refuses_broadcasts_and_a_scale_without_right_shift()
     assert add_same_shape_params({**p, "output_shift": 0}) is None
 
 
-def test_the_dsp_depthwise_may_write_over_its_input_only_where_every_row_is_copied_first():
+def test_the_dsp_depthwise_output_starts_below_every_row_it_copies_later():
     base = dict(batches=1, input_h=25, input_w=5, channels=64, output_h=25, output_w=5, filter_h=3, stride_h=1,
                 pad_h=1)
-    assert depthwise_in_place({**base, "rotations": 3})                 # a ring: each row copied once, in time
-    assert not depthwise_in_place({**base, "rotations": 1})             # rows copied again after being written
-    assert not depthwise_in_place({**base, "rotations": 3, "batches": 2})
-    assert depthwise_in_place({**base, "rotations": 1, "output_h": 12, "output_w": 3, "stride_h": 2, "pad_h": 0})
+    assert depthwise_lag({**base, "rotations": 3, "slide": 0}) == 0     # a ring: each row copied once, in time
+    assert depthwise_lag({**base, "rotations": 1, "slide": 1}) == 0     # kept rows slide: each copied once too
+    assert depthwise_lag({**base, "rotations": 1, "slide": 0}) == 5 * 64    # rows copied again: one row below
+    assert depthwise_lag({**base, "rotations": 1, "slide": 0, "output_h": 12, "output_w": 3, "stride_h": 2,
+                          "pad_h": 0}) == 0
 
 
 def test_an_in_place_depthwise_shares_its_inputs_bytes_and_lowers_the_arena(tmp_path):
@@ -436,7 +438,7 @@ def test_an_in_place_depthwise_shares_its_inputs_bytes_and_lowers_the_arena(tmp_
     dsp, portable = compile_model(path, target=Target(dsp=True)), compile_model(path)
     dw = next(layer for layer in dsp.layers if layer.kernel == DEPTHWISE_DSP)
     source, written = dw.op.inputs[0], dw.op.outputs[0]
-    assert dw.in_place and dsp.storage[source] == dsp.storage[written]
+    assert dsp.storage[source] == dsp.storage[written]
     activation = 24 * 6 * 16                    # the depthwise's input and output, one byte a value
     assert dsp.arena_bytes < 2 * activation + dw.scratch_bytes      # apart, they would take both at once
     portable_dw = next(layer for layer in portable.layers if layer.op.op_type == "DEPTHWISE_CONV_2D")

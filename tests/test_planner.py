@@ -8,10 +8,12 @@ from tinygen.compiler.planner import ALIGNMENT, PlannedBuffer, describe, peak, p
 
 def check_plan(buffers, arena):
     for i, a in enumerate(buffers):
-        assert a.offset % ALIGNMENT == 0
+        assert a.offset % ALIGNMENT == 0 and a.offset >= 0
         assert a.offset + a.size <= arena
         for b in buffers[i + 1:]:
-            if a.lives_with(b):
+            if a.unit is not None and a.unit == b.unit:
+                assert b.offset - a.offset == b.displacement - a.displacement       # placed together
+            elif a.lives_with(b):
                 assert a.offset + a.size <= b.offset or b.offset + b.size <= a.offset, (a, b)
 
 
@@ -26,6 +28,29 @@ def test_random_lifetimes_never_overlap(seed):
     check_plan(buffers, arena)
     live_peak = max(sum(b.size for b in buffers if b.first <= t <= b.last) for t in range(40))
     assert live_peak <= arena <= sum(-(-b.size // ALIGNMENT) * ALIGNMENT for b in buffers)
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_units_keep_their_displacements_and_meet_no_other_buffer(seed):
+    """Chains as the compiler makes them (each output written over the input that dies at its layer, lag
+    bytes below it) among loose buffers."""
+    rng = np.random.default_rng(100 + seed)
+    buffers = []
+    for unit in range(int(rng.integers(1, 4))):
+        position, displacement = int(rng.integers(0, 10)), 16 * int(rng.integers(0, 200))
+        for k in range(int(rng.integers(2, 6))):
+            last = position + int(rng.integers(1, 4))
+            buffers.append(PlannedBuffer(f"u{unit}.{k}", int(rng.integers(100, 4000)), position, last, unit=unit,
+                                         displacement=displacement))
+            position, displacement = last, displacement + 16 * int(rng.integers(0, 40))
+        top = max(b.displacement for b in buffers if b.unit == unit)
+        for b in buffers:
+            if b.unit == unit:
+                b.displacement = top - b.displacement       # each output below its input, the unit from 0
+    for i in range(int(rng.integers(0, 25))):
+        first = int(rng.integers(0, 30))
+        buffers.append(PlannedBuffer(f"b{i}", int(rng.integers(1, 3000)), first, first + int(rng.integers(0, 4))))
+    check_plan(buffers, plan(buffers))
 
 
 def test_chain_reuses_memory():

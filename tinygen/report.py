@@ -41,10 +41,16 @@ def layer_table(model: CompiledModel) -> str:
     lines.insert(1, "-" * len(lines[0]))
     lines.insert(len(lines) - 1, "-" * len(lines[0]))
     lines.append(f"arena: {model.arena_bytes:,} bytes (static, alignment 16); weights: {model.weights_bytes:,} bytes (flash)")
+    if model.in_place:
+        layers = ", ".join(str(model.layers[position].op.index) for position in sorted(model.in_place))
+        lines.append(f"written in place: {len(model.in_place)} layers write their output over an input that dies "
+                     f"there (#{layers}): arena {model.arena_bytes:,} bytes, {model.arena_apart_bytes:,} with "
+                     f"every output apart")
     fullest = peak(model.buffers)
     if fullest is not None:
         layer = model.layers[fullest.position]
         live = ", ".join(f"{_short(buffer.name)} {buffer.size:,}" for buffer in fullest.live)
-        lines.append(f"arena peak at layer {fullest.position} ({layer.op.op_type} {layer.name}): {live}")
+        lines.append(f"arena peak at layer {fullest.position} ({layer.op.op_type} {layer.name}): {live}; "
+                     f"together {fullest.bytes:,} bytes")
     lines.append(f"kernels for: {model.target.description}")
     return "\n".join(line.rstrip() for line in lines)

@@ -32,9 +32,13 @@ __attribute__((section(".isr_vector"), used)) static void (*const tg_vectors[16]
     SysTick_Handler,
 };
 
-void Reset_Handler(void)
+/* The initialised data copied word by word (the linker script aligns .data to words): a loop that gcc must
+ * not turn back into a call to memcpy, which only this copy would otherwise link in. */
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void Reset_Handler(void)
 {
-    memcpy(&_sdata, &_sidata, (size_t)((uintptr_t)&_edata - (uintptr_t)&_sdata));
+    for (uint32_t *from = &_sidata, *to = &_sdata; to < &_edata;) {
+        *to++ = *from++;
+    }
     memset(&_sbss, 0, (size_t)((uintptr_t)&_ebss - (uintptr_t)&_sbss));
     tg_stack_paint();
 #if TG_HAS_FPU

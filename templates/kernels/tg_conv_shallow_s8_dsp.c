@@ -153,7 +153,7 @@ static void gather_field(const tg_conv_dsp_params_t *p, const int8_t *image, con
 
 /* Output channels whose accumulators wait on the stack, between the product and the requantization:
  * each loop then keeps its values in registers. Even: a chunk starts at a pair of weight rows. */
-enum { CHUNK_CHANNELS = 32 };
+enum { CHUNK_CHANNELS = 16 };
 
 /* A word (two taps) of two pixels' fields at *x against a word of two channels' rows at *w:
  * acc = {pixel 0 . row 0, pixel 1 . row 0, pixel 0 . row 1, pixel 1 . row 1}; both pointers advanced. */
@@ -249,7 +249,7 @@ static void product_pair(const tg_conv_dsp_params_t *p, const uint32_t *fields, 
 void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *params, const int8_t *input, const int8_t *filter,
                             const int32_t *folded_bias, uint32_t *scratch, int8_t *output)
 {
-    const tg_conv_dsp_params_t copy = *params, *p = &copy;    /* on the stack: the int8 stores leave it unchanged */
+    const tg_conv_dsp_params_t *const p = params;
     const int32_t words = field_words(p->product.depth), channels = p->product.channels;
     uint32_t *const fields = scratch;
     int32_t *const offsets = (int32_t *)(void *)(scratch + 2 * words);

@@ -24,9 +24,11 @@
  * rotations = filter_h), the plane rows are a ring: input row y stays in row y mod filter_h while later
  * windows read it, and is copied once; the weight pairs then come in filter_h rotations, one for each
  * row the ring may start at. Otherwise (rotations = 1) an output row's filter_h input rows are copied for
- * it. Since the rows are read from the image only into the planes, the output may lie over the input
- * where every row is copied before an output row over it is written (the generator checks that,
- * variants.depthwise_in_place, and plans it so only where it lowers the arena's peak). A pixel's sums go
+ * it, or (slide = 1) the rows the window keeps from the last output row's slide down their columns and only
+ * the new rows are copied: one weight rotation's scratch, each row read from the image once. Since the rows
+ * are read from the image only into the planes, the output may lie over the input where every row is
+ * copied before an output row over it is written (the generator finds how far below the input the output
+ * must start, in_place.depthwise_lag, and plans it so only where that lowers the arena). A pixel's sums go
  * to the scratch and are requantized in one run, which keeps the requantization's
  * values in registers apart from the accumulation's; that run takes 4 channels at a time, their sums,
  * multipliers two per load (LDRD), and stores their outputs as one word. */
@@ -158,6 +160,33 @@ static void fill_row(int16_t *planes, const planes_t *s, const tg_depthwise_dsp_
         zero_columns(planes, s, p->channels, slot, left, inside);
     } else {
         copy_pixels(planes, s, p, slot, left, inside, image + y * p->input_w * p->channels);
+    }
+}
+
+/* Every column of every channel's plane moved `by` rows towards row 0: the rows the next window keeps. */
+static void slide_rows(int16_t *planes, const planes_t *s, int32_t channels, int32_t by)
+{
+    const int32_t kept = s->rows - by;
+    int16_t *const end = planes + channels * s->plane_halfwords;
+    if (kept == 2 && s->rows == 3) {     /* 3-row windows at stride 1: a column's two kept rows are one word */
+        int16_t *column = planes;
+        for (; end - column >= 12; column += 12) {   /* four columns a round: loads and stores at fixed offsets */
+            const uint32_t a = tg_load_u32((const int8_t *)(column + 1)), b = tg_load_u32((const int8_t *)(column + 4));
+            const uint32_t c = tg_load_u32((const int8_t *)(column + 7)), d = tg_load_u32((const int8_t *)(column + 10));
+            tg_store_u32((int8_t *)column, a);
+            tg_store_u32((int8_t *)(column + 3), b);
+            tg_store_u32((int8_t *)(column + 6), c);
+            tg_store_u32((int8_t *)(column + 9), d);
+        }
+        for (; column != end; column += 3) {
+            tg_store_u32((int8_t *)column, tg_load_u32((const int8_t *)(column + 1)));
+        }
+        return;
+    }
+    for (int16_t *column = planes; column != end; column += s->rows) {
+        for (int32_t row = 0; row < kept; ++row) {
+            column[row] = column[row + by];
+        }
     }
 }
 
@@ -323,7 +352,12 @@ void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *
         int32_t copied_until = -p->filter_h;    /* with a ring: the rows before this one are in the planes */
         for (int32_t out_y = 0; out_y < p->output_h; ++out_y, output += p->output_w * channels) {
             const int32_t first = out_y * p->stride_h - p->pad_h, end = first + p->filter_h;
-            for (int32_t y = p->rotations == 1 ? first : tg_max_i32(first, copied_until); y < end; ++y) {
+            int32_t y = p->rotations == 1 ? first : tg_max_i32(first, copied_until);
+            if (p->slide && first < copied_until) {
+                slide_rows(planes, &s, channels, p->stride_h);
+                y = copied_until;
+            }
+            for (; y < end; ++y) {
                 fill_row(planes, &s, p, image, y, slot_of(p, y, first));
             }
             copied_until = end;

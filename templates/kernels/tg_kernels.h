@@ -88,6 +88,7 @@ typedef struct {
     int32_t stride_h, stride_w;
     int32_t pad_h, pad_w;
     int32_t pad_value;
+    int32_t pairs;      /* tg_conv_s8_dsp: 1: output pixels by twos where threes would go, for a smaller scratch */
     tg_product_t product;
 } tg_conv_dsp_params_t;
 
@@ -104,6 +105,7 @@ typedef struct {
     int32_t pad_h, pad_w;
     int32_t input_offset;
     int32_t rotations;  /* filter_h: the input rows kept as a ring across output rows; 1: copied for each */
+    int32_t slide;      /* with rotations 1: the rows kept from the last output row slide down, new ones copied */
     tg_requant_t requant;
 } tg_depthwise_dsp_params_t;
 
@@ -254,10 +256,10 @@ int32_t tg_conv_sparse_bitmap_s8_dsp_scratch_bytes(int32_t depth);
 void tg_matmul_s8_dsp(const tg_matmul_params_t *p, const int8_t *input, const int8_t *filter,
                       const int32_t *folded_bias, uint32_t *scratch, int8_t *output);
 int32_t tg_matmul_s8_dsp_scratch_bytes(int32_t depth);
-/* scratch: tg_conv_s8_dsp_scratch_bytes(depth) bytes, 4-byte aligned. */
+/* scratch: tg_conv_s8_dsp_scratch_bytes(depth, input_c, pairs) bytes, 4-byte aligned. */
 void tg_conv_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const int8_t *filter,
                     const int32_t *folded_bias, uint32_t *scratch, int8_t *output);
-int32_t tg_conv_s8_dsp_scratch_bytes(int32_t depth);
+int32_t tg_conv_s8_dsp_scratch_bytes(int32_t depth, int32_t input_c, int32_t pairs);
 /* The same for input_c < 4 (folded_bias doubled), over int8 weights: each channel's row of depth weights
  * padded with a zero to an even count; for channels 2k and 2k + 1, a word per two taps t, t + 1:
  * {row 2k t, row 2k + 1 t, row 2k t + 1, row 2k + 1 t + 1}; a last odd row padded to a multiple of four

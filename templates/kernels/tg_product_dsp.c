@@ -50,8 +50,10 @@ __attribute__((noinline)) uint32_t *tg_product_split(const int8_t *input, int32_
         split_word(tg_load_u32(input), split);
     }
     if (depth % 4) {    /* the last values, zero after them: their weights are zero there too */
-        uint32_t x = 0;
-        memcpy(&x, input, (size_t)(depth % 4));
+        uint32_t x = 0;     /* little-endian, as the word loads above: byte k is bits 8k to 8k + 7 */
+        for (int32_t k = 0; k < depth % 4; ++k) {
+            x |= (uint32_t)(uint8_t)input[k] << (8 * k);
+        }
         split_word(x, split);
         split += stride;
     }
@@ -110,7 +112,7 @@ static inline run_t run_of(const tg_product_t *p)
 
 /* Output channels whose accumulators wait on the stack, between the product and the requantization:
  * that keeps each loop's values in registers. */
-enum { CHUNK_CHANNELS = 32 };
+enum { CHUNK_CHANNELS = 16 };
 
 /* How many channels the chunk from channel `first` holds. */
 static inline int32_t chunk_channels(const tg_product_t *p, int32_t first)
@@ -425,8 +427,14 @@ void tg_product_pixel_pair(const tg_product_t *p, const int8_t *in0, const int8_
 void tg_product_single_pixel(const tg_product_t *p, const int8_t *in, const int8_t *filter,
                              const int32_t *folded_bias, uint32_t *split, int8_t *out)
 {
-    const run_t run = run_of(p);
     tg_product_split(in, p->depth, split, 2);
+    tg_product_of_split_single(p, split, filter, folded_bias, out);
+}
+
+void tg_product_of_split_single(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
+                                const int32_t *folded_bias, int8_t *out)
+{
+    const run_t run = run_of(p);
     int32_t acc[CHUNK_CHANNELS];
     for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
         const int32_t count = chunk_channels(p, first);

@@ -54,4 +54,8 @@ void tg_product_pixel_triple(const tg_product_t *p, const int8_t *in, int32_t in
 void tg_product_single_pixel(const tg_product_t *p, const int8_t *in, const int8_t *filter,
                              const int32_t *folded_bias, uint32_t *split, int8_t *out);
 
+/* One output pixel into out from its split input (stride 2); filter as for tg_product_of_split_pair. */
+void tg_product_of_split_single(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
+                                const int32_t *folded_bias, int8_t *out);
+
 #endif /* TG_PRODUCT_DSP_H */

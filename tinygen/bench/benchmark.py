@@ -1,6 +1,8 @@
 """One model's firmware on an emulated board, fed the reference measurement's inputs: exact
 instructions per inference and per layer (with each layer's kernel), flash, RAM, and the ratio to the
-reference figure when the model and board are the reference's."""
+reference figure when the model and board are the reference's. RAM twice: the serial firmware's (which
+validation measures) and the application's, the plain `tinygen build` firmware's .data + .bss + the
+stack high-water mark it reports when run once, as the reference's RAM was measured."""
 
 import tempfile
 from dataclasses import asdict, dataclass
@@ -11,6 +13,8 @@ import numpy as np
 from ..boards import get_board
 from ..compiler import compile_model
 from ..compiler.compile import CompiledModel
+from ..firmware.build import build, compile_for
+from ..targets.qemu import run_elf
 from ..validation.firmware import validate_firmware
 from .reference import ReferenceFigure, reference_data, reference_for
 
@@ -43,6 +47,8 @@ class BenchResult:
     ram_bytes: int                   # .data + .bss + the measured stack high-water mark
     stack_bytes: int
     arena_bytes: int
+    application_ram_bytes: int       # the plain firmware's .data + .bss + its measured stack high-water mark
+    application_stack_bytes: int
     reference: ReferenceFigure | None
 
     @property
@@ -56,9 +62,15 @@ class BenchResult:
             return None
         return self.instructions["median"] / self.reference.instructions
 
+    @property
+    def ram_ratio(self) -> float | None:
+        """Application RAM over the reference's (RAM does not depend on the emulated core)."""
+        return None if self.reference is None else self.application_ram_bytes / self.reference.ram_bytes
+
     def to_json(self) -> dict:
         data = asdict(self)
-        data.update(instructions_per_mac=self.instructions_per_mac, ratio_to_reference=self.ratio)
+        data.update(instructions_per_mac=self.instructions_per_mac, ratio_to_reference=self.ratio,
+                    ram_ratio_to_reference=self.ram_ratio)
         return data
 
 
@@ -69,6 +81,7 @@ def bench(model_path: Path, board_id: str, samples: int = REFERENCE_SAMPLES) -> 
         report = validate_firmware(board_id, model_path, inputs=inputs, samples=samples)
     timing, memory = report.timing, report.memory
     ram = memory.ram_bytes
+    application_ram, application_stack = application_ram_bytes(model_path, report.emulated_core or board_id)
     return BenchResult(
         model=Path(model_path).name, board=board_id, ran_on=report.emulated_core or board_id,
         bit_exact=report.bit_exact, samples=report.samples,
@@ -77,7 +90,20 @@ def bench(model_path: Path, board_id: str, samples: int = REFERENCE_SAMPLES) -> 
         per_layer=[{"position": row.position, "op": row.op, "kernel": row.kernel, "instructions": row.count}
                    for row in timing.per_layer],
         flash_bytes=memory.flash_bytes["used"], ram_bytes=ram["used"] - ram["stack"] + memory.stack_bytes,
-        stack_bytes=memory.stack_bytes, arena_bytes=memory.arena_bytes, reference=reference_for(model_path))
+        stack_bytes=memory.stack_bytes, arena_bytes=memory.arena_bytes, application_ram_bytes=application_ram,
+        application_stack_bytes=application_stack, reference=reference_for(model_path))
+
+
+def application_ram_bytes(model_path: Path, board_id: str) -> tuple[int, int]:
+    """The plain `tinygen build` firmware's .data + .bss + the stack high-water mark it prints when run once
+    in QEMU, and that mark."""
+    board = get_board(board_id)
+    with tempfile.TemporaryDirectory(prefix="tinygen-bench-") as work:
+        result = build(board, compile_for(board, model_path), Path(work) / "firmware")
+        (line,) = run_elf(board, result.elf).lines("tg-stack ")
+    stack = int(line.split()[0])
+    sections = result.report["ram"]["sections"]
+    return sections[".data"] + sections[".bss"] + stack, stack
 
 
 def describe(result: BenchResult, layers: int = 8) -> str:
@@ -90,7 +116,9 @@ def describe(result: BenchResult, layers: int = 8) -> str:
              f"  instructions per inference: min {counts['min']:,} / median {counts['median']:,} / max {counts['max']:,}"
              f" (exact, QEMU -icount); {result.instructions_per_mac:.2f} per MAC over {result.macs:,} MACs",
              f"  flash {result.flash_bytes:,} bytes; RAM {result.ram_bytes:,} bytes (.data + .bss + stack high-water "
-             f"{result.stack_bytes:,}; arena {result.arena_bytes:,}; the serial firmware's buffers included)"]
+             f"{result.stack_bytes:,}; arena {result.arena_bytes:,}; the serial firmware's buffers included)",
+             f"  application RAM {result.application_ram_bytes:,} bytes (the plain firmware's .data + .bss + stack "
+             f"high-water {result.application_stack_bytes:,})"]
     if result.reference is not None:
         reference = result.reference
         if result.ratio is None:
@@ -100,6 +128,8 @@ def describe(result: BenchResult, layers: int = 8) -> str:
             data = reference_data()
             lines.append(f"  reference {reference.name}: {reference.instructions:,} instructions -> ratio "
                          f"{result.ratio:.2f}x (target <= {data['target_ratio']}x, goal {data['goal_ratio']}x)")
+        lines.append(f"  reference RAM {reference.ram_bytes:,} bytes (arena {reference.arena_bytes:,}) -> application "
+                     f"RAM ratio {result.ram_ratio:.2f}x")
     total = sum(row["instructions"] for row in result.per_layer) or 1
     costliest = sorted(result.per_layer, key=lambda row: -row["instructions"])[:layers]
     lines.append("  costliest layers:")
@@ -111,10 +141,12 @@ def describe(result: BenchResult, layers: int = 8) -> str:
 
 def table(results: list[BenchResult]) -> str:
     """All models in one table, with the ratio to the reference where there is one."""
-    header = ("model", "board", "MACs", "instructions (median)", "per MAC", "flash", "RAM", "vs reference")
+    header = ("model", "board", "MACs", "instructions (median)", "per MAC", "flash", "RAM", "app RAM", "vs reference",
+              "app RAM vs reference")
+    ratio = lambda value: f"{value:.2f}x" if value is not None else "-"
     rows = [header] + [(r.model, r.ran_on, f"{r.macs:,}", f"{r.instructions['median']:,}", f"{r.instructions_per_mac:.2f}",
-                        f"{r.flash_bytes:,}", f"{r.ram_bytes:,}", f"{r.ratio:.2f}x" if r.ratio is not None else "-")
-                       for r in results]
+                        f"{r.flash_bytes:,}", f"{r.ram_bytes:,}", f"{r.application_ram_bytes:,}", ratio(r.ratio),
+                        ratio(r.ram_ratio)) for r in results]
     widths = [max(len(row[c]) for row in rows) for c in range(len(header))]
     return "\n".join("  ".join(cell.rjust(w) if c else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths)))
                      for row in rows)

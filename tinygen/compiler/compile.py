@@ -11,6 +11,7 @@ from ..errors import TinygenError, UnsupportedModelError
 from ..model.graph import Graph, Tensor
 from . import planner
 from .checks import check_arena_fits, check_supported, tensor_bytes
+from .in_place import WriteOver, write_overs
 from .layer import ConstArray, Layer, TensorArg, TensorListArg
 from .names import IdentifierPool
 from .ops import LOWERINGS
@@ -54,6 +55,8 @@ class CompiledModel:
     inputs: list[ModelIO]
     outputs: list[ModelIO]
     output_copies: list[tuple[int, int]] = field(default_factory=list)   # (output position, tensor)
+    in_place: dict[int, int] = field(default_factory=dict)   # layer position -> bytes its output starts below its input
+    arena_apart_bytes: int = 0                  # the arena were every output apart from the layer's inputs
     target: Target = Target()
     source: Path | None = None                  # the model file, when compiled from one
 
@@ -170,13 +173,8 @@ def _bind(graph: Graph, model_name: str, model_bytes: bytes, layers: list[Layer]
         else:
             group_storage[group[index]] = Storage("output", position)
 
-    plan = _plan(graph, layers, group, group_storage)
-    in_place = _in_place_groups(graph, layers, group, group_storage)
-    if in_place != group:
-        in_place_plan = _plan(graph, layers, in_place, group_storage)
-        if in_place_plan.arena_bytes < plan.arena_bytes:      # in place only where that lowers the peak
-            group, plan = in_place, in_place_plan
-    buffers, group_buffer, scratch_buffers, arena_bytes = plan
+    placement, in_place, arena_apart = _written_in_place(graph, layers, Placement(group), group_storage)
+    buffers, group_buffer, scratch_buffers, arena_bytes = _plan(graph, layers, placement, group_storage)
     check_arena_fits(arena_bytes, model_name)
     for root, buf in group_buffer.items():
         group_storage[root] = Storage("arena", buf.offset)
@@ -188,42 +186,131 @@ def _bind(graph: Graph, model_name: str, model_bytes: bytes, layers: list[Layer]
         storage=storage, weights=weights, arrays=[a for layer in layers for a in layer.arrays],
         buffers=buffers + list(scratch_buffers.values()), arena_bytes=arena_bytes,
         scratch_offsets={p: b.offset for p, b in scratch_buffers.items()},
-        inputs=io(graph.inputs), outputs=io(graph.outputs), output_copies=output_copies, target=target)
+        inputs=io(graph.inputs), outputs=io(graph.outputs), output_copies=output_copies, target=target,
+        in_place=in_place, arena_apart_bytes=arena_apart)
+
+
+@dataclass
+class Placement:
+    """Which tensors share bytes (alias groups, by a representative tensor), and which groups the planner
+    places together, at fixed displacements from each other: an output written over its input (in_place.py)
+    joins that input's unit, its own lifetime kept."""
+    group: dict[int, int]                                       # tensor -> its group's representative
+    unit: dict[int, int] = field(default_factory=dict)          # group -> its unit (a group's own if absent)
+    displacement: dict[int, int] = field(default_factory=dict)  # group -> bytes from its unit's first byte
+
+    def joined(self, source_tensor: int, written_tensor: int, lag: int) -> "Placement":
+        """This placement with the written tensor's group in the source tensor's unit, starting `lag` bytes
+        below the source tensor (the unit's other groups moved up if that would start before its first byte)."""
+        source, written = self.group[source_tensor], self.group[written_tensor]
+        unit = self.unit.get(source, source)
+        start = self.displacement.get(source, 0) - lag
+        raise_by = max(0, -start)
+        units, displacement = {**self.unit, source: unit}, dict(self.displacement)
+        for root, its_unit in units.items():
+            if its_unit == unit:
+                displacement[root] = displacement.get(root, 0) + raise_by
+        units[written] = unit
+        displacement[written] = start + raise_by
+        return Placement(self.group, units, displacement)
 
 
 class _Plan(NamedTuple):
-    buffers: list[planner.PlannedBuffer]                # one per alias group in the arena
+    buffers: list[planner.PlannedBuffer]                # one per group in the arena
     group_buffer: dict[int, planner.PlannedBuffer]
     scratch: dict[int, planner.PlannedBuffer]           # layer position -> its scratch
     arena_bytes: int
 
 
-def _plan(graph, layers, group, group_storage) -> _Plan:
-    """The arena planned for these alias groups, with each layer's scratch."""
-    buffers, group_buffer = _lifetimes(graph, layers, group, group_storage)
-    scratch = {position: planner.PlannedBuffer(f"scratch of {layer.name}", layer.scratch_bytes, position, position)
-               for position, layer in enumerate(layers) if layer.scratch_bytes}
+def _plan(graph, layers, placement: Placement, group_storage, scratch_bytes: dict[int, int] | None = None) -> _Plan:
+    """The arena planned for these groups, with each layer's scratch (scratch_bytes: where it differs from the
+    layer's own)."""
+    buffers, group_buffer = _lifetimes(graph, layers, placement, group_storage)
+    sizes = {position: layer.scratch_bytes for position, layer in enumerate(layers)} | (scratch_bytes or {})
+    scratch = {position: planner.PlannedBuffer(f"scratch of {layers[position].name}", size, position, position)
+               for position, size in sizes.items() if size}
     return _Plan(buffers, group_buffer, scratch, planner.plan(buffers + list(scratch.values())))
 
 
-def _in_place_groups(graph, layers, group, group_storage) -> dict[int, int]:
-    """The alias groups with each in-place layer's output joined to its input's group, where the input
-    lives in the arena and dies at that layer, and the output fits in its bytes."""
-    group = dict(group)
+class _InPlace(NamedTuple):
+    placement: Placement
+    lags: dict[int, int]        # layer position -> bytes its output starts below the input it writes over
+    arena_apart: int            # the arena with every output apart from its layer's inputs
+
+
+def _written_in_place(graph, layers, placement: Placement, group_storage) -> _InPlace:
+    """The placement with outputs written over inputs where the kernel allows it (in_place.py) and the arena
+    is smaller for it; the layers that do so take the parameters and scratch that way needs."""
+    options = _in_place_options(graph, layers, placement, group_storage)
+
+    def arena(chosen: dict[int, WriteOver | None]) -> int:
+        scratch = {position: way.scratch_bytes for position, way in chosen.items()
+                   if way is not None and way.scratch_bytes is not None}
+        return _plan(graph, layers, _joined(placement, layers, chosen), group_storage, scratch).arena_bytes
+
+    apart = arena({})
+    chosen = _smallest_choice(options, arena)
+    for position, way in chosen.items():
+        if way is not None and way.params is not None:
+            layers[position].params, layers[position].scratch_bytes = way.params, way.scratch_bytes
+    lags = {position: planner.align(way.lag) for position, way in chosen.items() if way is not None}
+    return _InPlace(_joined(placement, layers, chosen), lags, apart)
+
+
+def _smallest_choice(options: dict[int, list[WriteOver]], arena) -> dict[int, WriteOver | None]:
+    """Each layer's way to write over its input (or None), for the smallest arena(choice) found. Joining one
+    layer may pay only with the next ones' (a chain of layers that each write over their input) and may cost
+    through a chain that drifts down the arena, so: a local search from every layer joined its first way (its
+    own parameters), its last (the least scratch) and none, each step taking the one change of one layer's
+    choice that shrinks the arena most; then each layer back to its own way where the arena stays as small."""
+    results = []
+    starts = ({position: ways[0] for position, ways in options.items()},
+              {position: ways[-1] for position, ways in options.items()}, {})
+    for start in starts:
+        chosen, smallest = start, arena(start)
+        while True:
+            trials = [{**chosen, position: way} for position, ways in options.items()
+                      for way in [*ways, None] if way != chosen.get(position)]
+            best = min(((arena(trial), i) for i, trial in enumerate(trials)), default=None)
+            if best is None or best[0] >= smallest:
+                break
+            smallest, chosen = best[0], trials[best[1]]
+        results.append((smallest, len(results), chosen))
+    smallest, _, chosen = min(results, key=lambda result: result[:2])
+    for position, ways in options.items():      # a layer's own way (the fastest) wherever the arena allows
+        if chosen.get(position) not in (None, ways[0]) and arena({**chosen, position: ways[0]}) <= smallest:
+            chosen = {**chosen, position: ways[0]}
+    return chosen
+
+
+def _in_place_options(graph, layers, placement: Placement, group_storage) -> dict[int, list[WriteOver]]:
+    """Per layer, the ways to write over an input in the arena that dies at that layer (joining groups in
+    layer order never moves a group's last reader, so this holds for any set of them)."""
+    _, group_buffer = _lifetimes(graph, layers, placement, group_storage)
+    options = {}
     for position, layer in enumerate(layers):
-        if not layer.in_place:
-            continue
-        _, group_buffer = _lifetimes(graph, layers, group, group_storage)
-        source, target = group[layer.args[0].index], group[layer.args[-1].index]
-        output = graph.tensors[layer.args[-1].index]
-        if (source in group_buffer and target in group_buffer and source != target
-                and group_buffer[source].last == position and tensor_bytes(output) <= group_buffer[source].size):
-            group = {tensor: source if root == target else root for tensor, root in group.items()}
-    return group
+        written = group_buffer.get(placement.group[layer.args[-1].index]) if layer.args else None
+        ways = []
+        for way in write_overs(layer):
+            source = group_buffer.get(placement.group[layer.args[way.argument].index])
+            if written is not None and source is not None and source is not written and source.last == position:
+                ways.append(way)
+        if ways:
+            options[position] = ways
+    return options
 
 
-def _lifetimes(graph, layers, group, group_storage):
-    """One planned buffer per alias group that lives in the arena."""
+def _joined(placement: Placement, layers, chosen: dict[int, WriteOver | None]) -> Placement:
+    for position, way in sorted(chosen.items()):
+        if way is not None:      # outputs start aligned, as buffers do
+            layer = layers[position]
+            placement = placement.joined(layer.args[way.argument].index, layer.args[-1].index, planner.align(way.lag))
+    return placement
+
+
+def _lifetimes(graph, layers, placement: Placement, group_storage):
+    """One planned buffer per group that lives in the arena."""
+    group = placement.group
     first: dict[int, int] = {}
     last: dict[int, int] = {}
     for position, layer in enumerate(layers):
@@ -247,7 +334,8 @@ def _lifetimes(graph, layers, group, group_storage):
             last[root] = max(last.get(root, position), position)
     group_buffer = {}
     for root in sorted(first):
-        size = tensor_bytes(graph.tensors[root])
-        group_buffer[root] = planner.PlannedBuffer(graph.tensors[root].name, size, first[root], last[root])
+        group_buffer[root] = planner.PlannedBuffer(graph.tensors[root].name, tensor_bytes(graph.tensors[root]),
+                                                   first[root], last[root], unit=placement.unit.get(root),
+                                                   displacement=placement.displacement.get(root, 0))
     return list(group_buffer.values()), group_buffer
 

@@ -55,7 +55,6 @@ class Layer:
     weight_form: str | None = None     # "dense" or "sparse" for layers with an int8 weight tensor
     sparse_saved_bytes: int = 0        # flash the sparse form saves over the dense array
     variant: str = "portable"          # "portable" C or "dsp" (compiler/variants.py)
-    in_place: bool = False             # the kernel may write its output over its first input, if that dies here
 
 
 def fail(op: Operator, problem: str):

@@ -51,9 +51,13 @@ def matmul_scratch_bytes(depth: int) -> int:
     return 24 * _words(depth)
 
 
-def conv_scratch_bytes(depth: int) -> int:
-    """tg_conv_s8_dsp_scratch_bytes(depth): the matrix product's, then two gathered receptive fields."""
-    return matmul_scratch_bytes(depth) + 2 * 4 * _words(depth)
+def conv_scratch_bytes(depth: int, input_c: int, pairs: int = 0) -> int:
+    """tg_conv_s8_dsp_scratch_bytes(depth, input_c, pairs): for fields split straight from the image (input_c a
+    multiple of 4), the split words of three pixels, or of two with pairs; else the matrix product's, then
+    two gathered receptive fields."""
+    if input_c % 4:
+        return matmul_scratch_bytes(depth) + 2 * 4 * _words(depth)
+    return 16 * _words(depth) if pairs else matmul_scratch_bytes(depth)
 
 
 def conv_shallow_scratch_bytes(depth: int, channels: int) -> int:
@@ -103,7 +107,7 @@ def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
         _use_conv_dsp_for_one_channel_depthwise(graph, layer)
         shape = _matmul_shape(graph, layer)
         if shape is not None:
-            _use_product_dsp(graph, layer, shape, MATMUL_DSP, "tg_matmul_params_t", matmul_scratch_bytes)
+            _use_product_dsp(graph, layer, shape, MATMUL_DSP, "tg_matmul_params_t", matmul_scratch_bytes(shape["depth"]))
         _use_conv_dsp_if_fit(graph, layer)
         _use_depthwise_dsp_if_fit(graph, layer)
         _use_elementwise_dsp(layer)
@@ -165,7 +169,8 @@ def _use_conv_dsp_if_fit(graph: Graph, layer: Layer) -> None:
     if shape["input_c"] < 4:
         _use_conv_shallow_dsp(graph, layer, shape)
     else:
-        _use_product_dsp(graph, layer, shape, CONV_DSP, "tg_conv_dsp_params_t", conv_scratch_bytes)
+        _use_product_dsp(graph, layer, shape, CONV_DSP, "tg_conv_dsp_params_t",
+                         conv_scratch_bytes(shape["depth"], shape["input_c"]))
 
 
 def im2col_shape(layer: Layer) -> dict | None:
@@ -179,7 +184,8 @@ def im2col_shape(layer: Layer) -> dict | None:
     shape = {name: p[name] for name in ("batches", "input_h", "input_w", "input_c", "filter_h", "filter_w",
                                         "output_h", "output_w", "stride_h", "stride_w", "pad_h", "pad_w")}
     depth = p["filter_h"] * p["filter_w"] * p["input_c"]
-    return {**shape, "pad_value": -p["input_offset"], "depth": depth, "channels": p["output_c"], "per_channel": 1}
+    return {**shape, "pad_value": -p["input_offset"], "pairs": 0, "depth": depth, "channels": p["output_c"],
+            "per_channel": 1}
 
 
 def fully_connected_as_im2col_shape(layer: Layer) -> dict:
@@ -188,7 +194,7 @@ def fully_connected_as_im2col_shape(layer: Layer) -> dict:
     p = layer.params
     image = {"batches": 1, "input_h": 1, "input_w": p["batches"], "input_c": p["accum_depth"], "filter_h": 1,
              "filter_w": 1, "output_h": 1, "output_w": p["batches"], "stride_h": 1, "stride_w": 1, "pad_h": 0,
-             "pad_w": 0, "pad_value": 0}
+             "pad_w": 0, "pad_value": 0, "pairs": 0}
     return {**image, "depth": p["accum_depth"], "channels": p["output_depth"], "per_channel": p["per_channel"]}
 
 
@@ -224,9 +230,10 @@ def _use_conv_shallow_dsp(graph: Graph, layer: Layer, shape: dict) -> None:
         bias.values = _wrapped_int32(2 * bias.values.astype(np.int64))
 
 
-def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, params_type: str, scratch_bytes) -> None:
+def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, params_type: str,
+                     scratch_bytes: int) -> None:
     filter_array = product_weights(layer.name, _constant_values(graph, layer.args[1]))
-    if use_product(graph, layer, shape, kernel, params_type, scratch_bytes(shape["depth"]), [filter_array]):
+    if use_product(graph, layer, shape, kernel, params_type, scratch_bytes, [filter_array]):
         layer.arrays.append(filter_array)
 
 
@@ -276,31 +283,11 @@ def _use_depthwise_dsp_if_fit(graph: Graph, layer: Layer) -> None:
                                          "pad_h", "pad_w")}
     rotations = depthwise_rotations(p)
     layer.params = {"batches": p["batches"], "input_h": p["input_h"], "input_w": p["input_w"], "channels": p["input_c"],
-                    **window, "input_offset": p["input_offset"], "rotations": rotations, "requant": requant}
+                    **window, "input_offset": p["input_offset"], "rotations": rotations, "slide": 0, "requant": requant}
     layer.kernel, layer.params_type, layer.variant = DEPTHWISE_DSP, "tg_depthwise_dsp_params_t", DSP
     layer.args = [inp, weights, bias, ScratchArg("int32_t"), out]
     layer.scratch_bytes = depthwise_scratch_bytes(p["input_c"], p["filter_h"], p["filter_w"], p["output_w"],
                                                   p["stride_w"], rotations)
-    layer.in_place = depthwise_in_place(layer.params)
-
-
-def depthwise_in_place(p: dict) -> bool:
-    """Whether the DSP depthwise kernel may write its output over its input: it copies each input row to
-    its planes before the output rows that read it are written, so that holds when, for one batch, every
-    row it copies from the image still lies at or beyond the output rows written before (with a ring each
-    row is copied once, as it first comes into a window; without one, an output row's rows again)."""
-    if p["batches"] != 1:
-        return False
-    input_row, output_row = p["input_w"] * p["channels"], p["output_w"] * p["channels"]
-    copied_until = -p["filter_h"]
-    for out_y in range(p["output_h"]):
-        first = out_y * p["stride_h"] - p["pad_h"]
-        end = first + p["filter_h"]
-        fresh = first if p["rotations"] == 1 else max(first, copied_until)
-        if any(y * input_row < out_y * output_row for y in range(max(fresh, 0), min(end, p["input_h"]))):
-            return False
-        copied_until = end
-    return True
 
 
 def _windows_meet_the_image(p: dict) -> bool:

@@ -16,7 +16,7 @@ import numpy as np
 from ..boards import Board
 from ..compiler import compile_model
 from ..compiler.compile import CompiledModel
-from ..compiler.planner import peak
+from ..compiler.planner import covered_bytes, peak
 from ..compiler.codegen import kernel_sources, write_files
 from ..compiler.variants import board_target
 from ..errors import TinygenError
@@ -119,6 +119,8 @@ def build(board: Board, model: CompiledModel, out_dir: Path, input_path: Path | 
         report = size_report(project / "firmware.elf", board)
         report["ram"]["stack_sizing"] = stack
         report["ram"]["arena_peak"] = arena_peak(model)
+        if model.in_place:
+            report["ram"]["in_place"] = {"layers": len(model.in_place), "arena_apart": model.arena_apart_bytes}
         report.update(model=model.name, model_hash=model.model_hash, arena_bytes=model.arena_bytes,
                       weights_bytes=model.weights_bytes, sparse_saved_bytes=model.sparse_saved_bytes)
         (project / "size_report.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -126,13 +128,15 @@ def build(board: Board, model: CompiledModel, out_dir: Path, input_path: Path | 
 
 
 def arena_peak(model: CompiledModel) -> dict | None:
-    """Where the arena is fullest and what lives there, split into scratch and activations."""
+    """Where the arena is fullest and what lives there, split into scratch and activations (the bytes they
+    cover: an output written over its input shares bytes with it)."""
     fullest = peak(model.buffers)
     if fullest is None:
         return None
-    scratch = sum(b.size for b in fullest.live if b.name.startswith("scratch of "))
-    return {"position": fullest.position, "layer": model.layers[fullest.position].name, "scratch": scratch,
-            "activations": sum(b.size for b in fullest.live) - scratch}
+    scratch = [b for b in fullest.live if b.name.startswith("scratch of ")]
+    activations = [b for b in fullest.live if b not in scratch]
+    return {"position": fullest.position, "layer": model.layers[fullest.position].name,
+            "scratch": covered_bytes(scratch), "activations": covered_bytes(activations)}
 
 
 def _size_the_stack(project: Path, build_dir: Path, board: Board) -> dict:
@@ -150,6 +154,7 @@ def _size_the_stack(project: Path, build_dir: Path, board: Board) -> dict:
         (build_dir / name).unlink(missing_ok=True)
     run_platformio(project)
     return {"reserved": bound.reserved, "bound": bound.bound, "margin": bound.reserved - bound.bound,
+            "board_fixed": board.stack_bytes,
             "method": "the call graph's bound (gcc -fcallgraph-info) with the deepest handler on top",
             "deepest_chain": bound.deepest}
 

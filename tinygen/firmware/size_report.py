@@ -82,8 +82,13 @@ def format_report(report: dict) -> str:
     if fullest:
         lines.append(f"      arena peak at layer {fullest['position']} ({fullest['layer']}): activations "
                      f"{fullest['activations']:,} + scratch {fullest['scratch']:,} bytes")
+    in_place = report["ram"].get("in_place")
+    if in_place:
+        lines.append(f"      {in_place['layers']} layers write their output over an input: arena "
+                     f"{report['arena_bytes']:,} bytes, {in_place['arena_apart']:,} with every output apart")
     sizing = report["ram"].get("stack_sizing")
     if sizing:
-        bound = f" (bound {sizing['bound']:,} + margin {sizing['margin']})" if "margin" in sizing else ""
+        bound = (f" (bound {sizing['bound']:,} + margin {sizing['margin']}, not the board's fixed "
+                 f"{sizing['board_fixed']:,})") if "margin" in sizing else ""
         lines.append(f"      stack {sizing['reserved']:,} bytes{bound}: {sizing['method']}")
     return "\n".join(lines)
