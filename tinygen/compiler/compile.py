@@ -11,6 +11,7 @@ from ..errors import TinygenError, UnsupportedModelError
 from ..model.graph import Graph, Tensor
 from . import planner
 from .checks import check_arena_fits, check_supported, tensor_bytes
+from .fusion import fuse_pads
 from .in_place import WriteOver, write_overs
 from .layer import ConstArray, Layer, TensorArg, TensorListArg
 from .names import IdentifierPool
@@ -124,6 +125,7 @@ def compile_graph(graph: Graph, model_name: str, model_bytes: bytes, sparse: boo
             raise UnsupportedModelError(
                 f"cannot compile {model_name}: model input/output '{graph.tensors[io].name}' is "
                 f"{graph.tensors[io].dtype}; tinygen supports int8 or float32 interfaces")
+    layers = fuse_pads(graph, layers)
     if sparse:
         sparsify(graph, layers, target)
     choose_variants(graph, layers, target)
@@ -173,13 +175,15 @@ def _bind(graph: Graph, model_name: str, model_bytes: bytes, layers: list[Layer]
         else:
             group_storage[group[index]] = Storage("output", position)
 
-    placement, in_place, arena_apart = _written_in_place(graph, layers, Placement(group), group_storage)
+    group, within = _concatenations_as_slices(graph, layers, group, group_storage)
+    placement, in_place, arena_apart = _written_in_place(graph, layers, Placement(group, within), group_storage)
     buffers, group_buffer, scratch_buffers, arena_bytes = _plan(graph, layers, placement, group_storage)
     check_arena_fits(arena_bytes, model_name)
     for root, buf in group_buffer.items():
         group_storage[root] = Storage("arena", buf.offset)
 
-    storage = {t.index: group_storage[group[t.index]] for t in graph.tensors if group[t.index] in group_storage}
+    storage = {t.index: _shifted(group_storage[group[t.index]], within.get(t.index, 0))
+               for t in graph.tensors if group[t.index] in group_storage}
     io = lambda indices: [ModelIO(p, graph.tensors[i], C_TYPES[graph.tensors[i].dtype]) for p, i in enumerate(indices)]
     return CompiledModel(
         name=model_name, model_hash=hashlib.sha256(model_bytes).hexdigest(), graph=graph, layers=layers,
@@ -190,21 +194,53 @@ def _bind(graph: Graph, model_name: str, model_bytes: bytes, layers: list[Layer]
         in_place=in_place, arena_apart_bytes=arena_apart)
 
 
+def _shifted(storage: Storage, within: int) -> Storage:
+    return Storage("arena", storage.ref + within) if storage.kind == "arena" else storage
+
+
+def _concatenations_as_slices(graph, layers, group, group_storage) -> tuple[dict[int, int], dict[int, int]]:
+    """The groups with each concatenation's inputs moved into their slices of its output, where the slices are
+    whole runs of bytes (nothing before the axis but ones) and every input is an arena tensor of its own that
+    no other concatenation takes: the layers that write the inputs then write the output, and the
+    concatenation has no work left (its layer becomes an alias). Also each tensor's offset in its group."""
+    group, within, taken = dict(group), {}, set()
+    for layer in layers:
+        if layer.kernel != "tg_concatenation_s8" or layer.params["outer_size"] != 1:
+            continue
+        inputs, output = layer.args[0].indices, group[layer.args[-1].index]
+        roots = [group[index] for index in inputs]
+        if (output in group_storage or len(set(roots)) != len(roots) or output in roots
+                or any(root in group_storage or root in taken for root in roots)):
+            continue
+        offset = 0
+        for index, root in zip(inputs, roots):
+            for tensor, its_root in list(group.items()):
+                if its_root == root:
+                    group[tensor], within[tensor] = output, offset
+            offset += tensor_bytes(graph.tensors[index])
+        taken.update(roots)
+        layer.kernel, layer.params_type, layer.params, layer.arrays = None, None, {}, []
+    return group, within
+
+
 @dataclass
 class Placement:
-    """Which tensors share bytes (alias groups, by a representative tensor), and which groups the planner
-    places together, at fixed displacements from each other: an output written over its input (in_place.py)
-    joins that input's unit, its own lifetime kept."""
+    """Which tensors share bytes (groups, by a representative tensor; a tensor may lie `within` bytes into
+    its group's), and which groups the planner places together, at fixed displacements from each other: an
+    output written over its input (in_place.py) joins that input's unit, its own lifetime kept."""
     group: dict[int, int]                                       # tensor -> its group's representative
+    within: dict[int, int] = field(default_factory=dict)        # tensor -> bytes into its group's buffer
     unit: dict[int, int] = field(default_factory=dict)          # group -> its unit (a group's own if absent)
     displacement: dict[int, int] = field(default_factory=dict)  # group -> bytes from its unit's first byte
 
     def joined(self, source_tensor: int, written_tensor: int, lag: int) -> "Placement":
-        """This placement with the written tensor's group in the source tensor's unit, starting `lag` bytes
-        below the source tensor (the unit's other groups moved up if that would start before its first byte)."""
+        """This placement with the written tensor's group in the source tensor's unit, the written tensor
+        starting `lag` bytes below the source tensor (the unit's other groups moved up if that would start
+        before its first byte)."""
         source, written = self.group[source_tensor], self.group[written_tensor]
         unit = self.unit.get(source, source)
-        start = self.displacement.get(source, 0) - lag
+        start = (self.displacement.get(source, 0) + self.within.get(source_tensor, 0) - lag
+                 - self.within.get(written_tensor, 0))
         raise_by = max(0, -start)
         units, displacement = {**self.unit, source: unit}, dict(self.displacement)
         for root, its_unit in units.items():
@@ -212,7 +248,7 @@ class Placement:
                 displacement[root] = displacement.get(root, 0) + raise_by
         units[written] = unit
         displacement[written] = start + raise_by
-        return Placement(self.group, units, displacement)
+        return Placement(self.group, self.within, units, displacement)
 
 
 class _Plan(NamedTuple):
