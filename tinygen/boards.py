@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .errors import TinygenError
 from .resources import boards_dir, hal_dir
+from .text_table import table_lines
 
 # Cores with the Armv7E-M/Armv8-M DSP extension (SMLAD, SXTB16: gcc defines __ARM_FEATURE_DSP for them);
 # Cortex-M0/M0+/M3 lack it. The compiler gives their layers the DSP kernel variants (compiler/variants.py).
@@ -116,5 +117,4 @@ def boards_table() -> str:
         rows.append((board.id, board.core, "yes" if board.dsp else "-", board.data.get("fpu") or "-",
                      f"{board.flash_size // 1024} KB",
                      f"{board.ram_size // 1024} KB", f"{board.data['clock_hz'] / 1e6:g} MHz", emulation))
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join(table_lines(rows))

@@ -3,6 +3,7 @@
 from .compiler.compile import CompiledModel
 from .compiler.planner import peak
 from .compiler.layer import TensorArg
+from .text_table import table_lines
 
 
 def _shape(shape) -> str:
@@ -34,10 +35,7 @@ def layer_table(model: CompiledModel) -> str:
                      _form(layer.weight_form, layer.sparse_saved_bytes)))
     rows.append(("", "total", "", "", "", f"{model.total_macs:,}", f"{model.weights_bytes:,}",
                  _form(None, model.sparse_saved_bytes)))
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    right = {0, 5, 6}
-    lines = ["  ".join(cell.rjust(w) if c in right else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths)))
-             for row in rows]
+    lines = table_lines(rows, right_aligned={0, 5, 6})
     lines.insert(1, "-" * len(lines[0]))
     lines.insert(len(lines) - 1, "-" * len(lines[0]))
     lines.append(f"arena: {model.arena_bytes:,} bytes (static, alignment 16); weights: {model.weights_bytes:,} bytes (flash)")

@@ -15,6 +15,7 @@ from ..compiler import compile_model
 from ..compiler.compile import CompiledModel
 from ..firmware.build import build, compile_for
 from ..targets.qemu import run_elf
+from ..text_table import table_lines
 from ..validation.firmware import validate_firmware
 from .reference import ReferenceFigure, reference_data, reference_for
 
@@ -147,6 +148,4 @@ def table(results: list[BenchResult]) -> str:
     rows = [header] + [(r.model, r.ran_on, f"{r.macs:,}", f"{r.instructions['median']:,}", f"{r.instructions_per_mac:.2f}",
                         f"{r.flash_bytes:,}", f"{r.ram_bytes:,}", f"{r.application_ram_bytes:,}", ratio(r.ratio),
                         ratio(r.ram_ratio)) for r in results]
-    widths = [max(len(row[c]) for row in rows) for c in range(len(header))]
-    return "\n".join("  ".join(cell.rjust(w) if c else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths)))
-                     for row in rows)
+    return "\n".join(table_lines(rows, right_aligned=set(range(1, len(header)))))

@@ -5,6 +5,8 @@ stored (4 per float32 parameter; the int8 model's constant tensors: int8 weights
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..text_table import table_lines
+
 
 @dataclass
 class Step:
@@ -34,8 +36,7 @@ def table(steps: list[Step], metric: str) -> str:
     for s in steps:
         rows.append((s.name, f"{s.parameters:,}", f"{s.weight_bytes:,}", f"{s.score:.4f}", f"{s.size_reduction_pct:.1f}",
                      f"{s.retention_pct:.1f}", s.note))
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join(table_lines(rows))
 
 
 def as_json(steps: list[Step]) -> list[dict]:

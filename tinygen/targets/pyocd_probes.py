@@ -5,6 +5,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from ..errors import TinygenError
+from ..text_table import table_lines
 
 # pyOCD's probe plugins by what a user would call the probe; a plugin not named here is called by its
 # name. "remote" (a pyOCD probe server) is only found when named, so it is left out.
@@ -36,9 +37,7 @@ def attached_probes(unique_id: str | None = None) -> list:
 
 def probe_table(probes: list) -> str:
     rows = [("unique id", "vendor", "product")] + [(p.unique_id, p.vendor_name, p.product_name) for p in probes]
-    widths = [max(len(row[column]) for row in rows) for column in range(3)]
-    return "\n".join("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
-                     for row in rows)
+    return "\n".join("  " + line for line in table_lines(rows))
 
 
 def what_was_searched() -> str:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..text_table import table_lines
 from .report import REPORT_VERSION
 
 RUN_TIMEOUT = 3600
@@ -61,7 +62,6 @@ def summary(combined: dict) -> str:
                      f"{timing['median']:,.0f} {timing['unit']}" if timing else "",
                      f"{flash:,}" if flash else "",
                      f"{sum(g['passed'] for g in gates)}/{len(gates)} passed" if gates else ""))
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines = table_lines(rows)
     lines.append(f"{len(combined['matrix'])} runs: {'all passed' if combined['passed'] else 'NOT all passed'}")
     return "\n".join(lines)
