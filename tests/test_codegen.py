@@ -95,7 +95,7 @@ def test_compile_prints_layer_table_and_arena(tmp_path, capsys):
     assert "2,656,768" in table            # total MACs of the DS-CNN
     assert "arena: 16,000 bytes" in table
     model_c = (tmp_path / "out" / "model.c").read_text()
-    plain_run = model_c.split("#ifdef TG_PROFILE")[0]      # the profiled copy follows it
+    plain_run = model_c.split("#else")[-1]         # the run without TG_PROFILE (with it, the profiled one's)
     assert plain_run.count("tg_convolve_s8(&") == 5 and plain_run.count("tg_depthwise_conv_s8(&") == 4
     assert model_c.count("    after_layer(") == 13
     assert "functional_1/activation/Relu" in model_c     # the layer's name from the model, in a comment

@@ -10,7 +10,7 @@ import tf_models
 from tinygen.boards import get_board
 from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
-from tinygen.compiler.in_place import product_lag, write_overs
+from tinygen.compiler.in_place import product_lag, ways
 from tinygen.compiler.planner import PlannedBuffer, align, plan
 from tinygen.compiler.variants import ADD_DSP, CONV_DSP, DEPTHWISE_DSP, MATMUL_DSP
 from tinygen.firmware.build import build, compile_for, describe
@@ -66,7 +66,7 @@ def test_a_residual_block_writes_its_second_conv_and_its_add_over_their_inputs(t
     dsp = compile_model(path, target=Target(dsp=True))
     convs = [layer for layer in dsp.layers if layer.kernel == CONV_DSP]
     second = convs[1]
-    lag = write_overs(second)[0].lag
+    lag = ways(second)[0].lag
     assert lag == (10 + 1) * 8
     assert dsp.storage[second.op.inputs[0]].ref - dsp.storage[second.op.outputs[0]].ref == align(lag)   # outputs start aligned
     add = next(layer for layer in dsp.layers if layer.kernel == ADD_DSP)
@@ -108,7 +108,7 @@ def test_pointwise_layers_that_widen_their_input_write_over_it_from_below(tmp_pa
     dsp = compile_model(path, target=Target(dsp=True))
     widen = next(layer for layer in dsp.layers if layer.kernel == MATMUL_DSP and layer.params["product"]["channels"] == 24)
     source, written = dsp.storage[widen.op.inputs[0]].ref, dsp.storage[widen.op.outputs[0]].ref
-    lag = write_overs(widen)[0].lag
+    lag = ways(widen)[0].lag
     assert source - written == align(lag)
     assert dsp.arena_bytes < 16 * 16 * (8 + 24)
     assert validate_host(path, None, samples=10, target=Target(dsp=True)).bit_exact
@@ -125,7 +125,7 @@ def test_the_dsp_depthwise_with_sliding_rows_equals_tflm(tmp_path, image, kernel
     model = compile_model(path, target=Target(dsp=True))
     (layer,) = model.layers
     assert layer.kernel == DEPTHWISE_DSP
-    (ring, slide) = write_overs(layer) if layer.params["rotations"] != 1 else pytest.skip("no ring for this shape")
+    (ring, slide) = ways(layer) if layer.params["rotations"] != 1 else pytest.skip("no ring for this shape")
     assert slide.params["slide"] == 1 and slide.lag == 0 and slide.scratch_bytes < layer.scratch_bytes
     layer.params, layer.scratch_bytes = slide.params, slide.scratch_bytes
     assert_equals_tflm(path, model, image, tmp_path)
@@ -156,7 +156,7 @@ def test_the_dsp_conv_by_pairs_and_a_last_lone_pixel_split_from_the_image_equals
     (layer,) = model.layers
     assert layer.kernel == CONV_DSP
     assert_equals_tflm(path, model, image, tmp_path / "triples")
-    (_, pairs) = write_overs(layer)
+    (_, pairs) = ways(layer)
     assert pairs.params["pairs"] == 1 and pairs.scratch_bytes < layer.scratch_bytes
     layer.params, layer.scratch_bytes = pairs.params, pairs.scratch_bytes
     assert_equals_tflm(path, model, image, tmp_path / "pairs")

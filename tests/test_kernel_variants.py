@@ -40,7 +40,7 @@ int main(void)
 {
     const int depths[] = {%s};
     for (unsigned i = 0; i < sizeof depths / sizeof depths[0]; ++i) {
-        printf("%%ld %%ld %%ld %%ld %%ld %%ld\\n", (long)tg_matmul_s8_dsp_scratch_bytes(depths[i]),
+        printf("%%ld %%ld %%ld %%ld %%ld %%ld\\n", (long)tg_matmul_s8_dsp_scratch_bytes(depths[i], 1 + (int)i %% 3, (int)i %% 2 * 4),
                (long)tg_conv_s8_dsp_scratch_bytes(depths[i], 1 + (int)i %% 8, (int)i %% 3 == 0),
                (long)tg_depthwise_conv_s8_dsp_scratch_bytes(depths[i], 3, 1 + (int)i %% 5, 1 + (int)i, 1 + (int)i %% 2,
                                                             i %% 2 ? 3 : 1),
@@ -136,7 +136,7 @@ def test_scratch_bytes_in_c_equal_the_planners(tmp_path):
     kernels = (f"{MATMUL_DSP}.c", f"{CONV_DSP}.c", "tg_product_dsp.c", f"{DEPTHWISE_DSP}.c", "tg_mean_s8.c",
                "tg_convolve_sparse_s8.c", f"{CONV_SHALLOW_DSP}.c")
     printed = _run_c(tmp_path, program, *kernels).splitlines()
-    assert printed == [f"{matmul_scratch_bytes(size)} {conv_scratch_bytes(size, 1 + i % 8, i % 3 == 0)} "
+    assert printed == [f"{matmul_scratch_bytes(size, 1 + i % 3, i % 2 * 4)} {conv_scratch_bytes(size, 1 + i % 8, i % 3 == 0)} "
                        f"{depthwise_scratch_bytes(size, 3, 1 + i % 5, 1 + i, 1 + i % 2, 3 if i % 2 else 1)} "
                        f"{mean_scratch_bytes(size)} {bitmap_conv_scratch_bytes(size)} {conv_shallow_scratch_bytes(size, 1 + i)}"
                        for i, size in enumerate(DEPTHS)]
@@ -146,7 +146,7 @@ def test_the_planned_scratch_is_the_kernels(tmp_path):
     path = tmp_path / "fc.tflite"
     path.write_bytes(tf_models.fully_connected((3, 21), 5))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
-    assert layer.kernel == MATMUL_DSP and layer.scratch_bytes == matmul_scratch_bytes(21) > 0
+    assert layer.kernel == MATMUL_DSP and layer.scratch_bytes == matmul_scratch_bytes(21, 3) > 0   # 3 batches
     path.write_bytes(tf_models.conv2d((5, 7, 4), 4, 3))
     layer = compile_model(path, target=Target(dsp=True)).layers[0]
     assert layer.kernel == CONV_DSP and layer.scratch_bytes == conv_scratch_bytes(3 * 3 * 4, 4) > 0
@@ -203,7 +203,8 @@ def test_the_product_compiles_only_the_requantization_forms_the_model_uses(tmp_p
     clamped = tmp_path / "clamped.tflite"
     clamped.write_bytes(tf_models.fully_connected((1, 24), 10, act="RELU_N1_TO_1", seed=1))
     model = compile_model(clamped, target=Target(dsp=True))
-    assert product_forms(model) == {"whole_range": False, "clamped": True, "per_channel": True, "per_tensor": False}
+    assert product_forms(model) == {"whole_range": False, "clamped": True, "per_channel": True, "per_tensor": False,
+                                    "single_runs": False}
     header = render(model)["tg_product_forms.h"]
     assert "#define TG_PRODUCT_WHOLE_RANGE 0" in header and "#define TG_PRODUCT_CLAMPED 1" in header
     per_tensor = tmp_path / "per_tensor.tflite"

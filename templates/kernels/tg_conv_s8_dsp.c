@@ -92,11 +92,11 @@ void tg_conv_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const in
         }
         if (left == 1 && split_from_image) {
             split_field(p, image, y, x, pad_split, scratch, 2);
-            tg_product_of_split_single(&p->product, scratch, filter, folded_bias, output);
+            tg_product_single_pixel(&p->product, NULL, 0, filter, folded_bias, scratch, output);
             output += channels;
         } else if (left == 1) {
             tg_im2col_gather(p, image, y, x, field0);
-            tg_product_single_pixel(&p->product, field0, filter, folded_bias, scratch, output);
+            tg_product_single_pixel(&p->product, field0, 0, filter, folded_bias, scratch, output);
             output += channels;
         }
     }

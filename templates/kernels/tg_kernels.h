@@ -74,6 +74,7 @@ typedef struct {
 typedef struct {
     int32_t batches, rows, row_pixels;
     int32_t input_batch_step, input_row_step, input_pixel_step; /* bytes */
+    int32_t single_run_groups;  /* a lone pixel's input split this many words of depth at a time; 0: whole */
     tg_product_t product;
 } tg_matmul_params_t;
 
@@ -252,10 +253,10 @@ void tg_conv_sparse_bitmap_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *i
                                   int8_t *output);
 int32_t tg_conv_sparse_bitmap_s8_dsp_scratch_bytes(int32_t depth);
 /* Cores with the DSP extension (tg_acle.h); folded_bias: bias + input_offset * sum of the channel's weights;
- * scratch: tg_matmul_s8_dsp_scratch_bytes(depth) bytes, 4-byte aligned. */
+ * scratch: tg_matmul_s8_dsp_scratch_bytes(depth, pixels_per_step, single_run_groups) bytes, 4-byte aligned. */
 void tg_matmul_s8_dsp(const tg_matmul_params_t *p, const int8_t *input, const int8_t *filter,
                       const int32_t *folded_bias, uint32_t *scratch, int8_t *output);
-int32_t tg_matmul_s8_dsp_scratch_bytes(int32_t depth);
+int32_t tg_matmul_s8_dsp_scratch_bytes(int32_t depth, int32_t pixels_per_step, int32_t single_run_groups);
 /* scratch: tg_conv_s8_dsp_scratch_bytes(depth, input_c, pairs) bytes, 4-byte aligned. */
 void tg_conv_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, const int8_t *filter,
                     const int32_t *folded_bias, uint32_t *scratch, int8_t *output);

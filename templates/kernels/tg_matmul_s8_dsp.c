@@ -15,9 +15,16 @@
 
 #include <stdbool.h>
 
-int32_t tg_matmul_s8_dsp_scratch_bytes(int32_t depth)
+/* The inputs of the most pixels one step takes (pixels_per_step: 3 where triples go, else 2, or the pixels
+ * of a row if fewer), each split into two words of halfword pairs per word of depth; with lone pixels only,
+ * single_run_groups words of depth at a time if that is fewer. */
+int32_t tg_matmul_s8_dsp_scratch_bytes(int32_t depth, int32_t pixels_per_step, int32_t single_run_groups)
 {
-    return tg_product_split_triple_bytes(depth);
+    const int32_t groups = (depth + 3) / 4;
+    if (pixels_per_step == 1 && single_run_groups && single_run_groups < groups) {
+        return 8 * single_run_groups;
+    }
+    return 8 * pixels_per_step * groups;
 }
 
 void tg_matmul_s8_dsp(const tg_matmul_params_t *p, const int8_t *input, const int8_t *filter,
@@ -41,7 +48,7 @@ void tg_matmul_s8_dsp(const tg_matmul_params_t *p, const int8_t *input, const in
                 output += 2 * out_step;
             }
             if (px < p->row_pixels) {
-                tg_product_single_pixel(&p->product, in, filter, folded_bias, scratch, output);
+                tg_product_single_pixel(&p->product, in, p->single_run_groups, filter, folded_bias, scratch, output);
                 output += out_step;
             }
         }

@@ -174,32 +174,71 @@ static void dot_2x1(const uint32_t *split, const uint32_t *split_end, const int8
     acc[1] = acc1;
 }
 
+typedef struct {
+    int32_t first, second;
+} sum_pair_t;
+
+/* A pixel's groups (split, 2 words each) against a pair of weight rows interleaved word by word from w, added
+ * to the pair of sums; returns the weights after them. */
+static inline const int8_t *dot_row_pair(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
+                                         sum_pair_t *sums)
+{
+    sum_pair_t s = *sums;
+    for (const uint32_t *x = split; x != split_end;) {
+        uint32_t y0, y1;
+        w = tg_load_2u32_advance(w, &y0, &y1);
+        const split_pair_t pair = next_pair(&x);
+        s.first = smlad_group(pair, tg_sxtb16(y0), tg_sxtb16_ror8(y0), s.first);
+        s.second = smlad_group(pair, tg_sxtb16(y1), tg_sxtb16_ror8(y1), s.second);
+    }
+    *sums = s;
+    return w;
+}
+
+/* The same against one plain weight row: the sum added to `sum`. */
+static inline int32_t dot_row(const uint32_t *split, const uint32_t *split_end, const int8_t *w, int32_t sum)
+{
+    for (const uint32_t *x = split; x != split_end; w += 4) {
+        const uint32_t y = tg_load_u32(w);
+        sum = smlad_group(next_pair(&x), tg_sxtb16(y), tg_sxtb16_ror8(y), sum);
+    }
+    return sum;
+}
+
 /* One pixel (split, 2 words per group) against `rows` weight rows from w (pairs interleaved word by
  * word, a last odd row plain), from their biases: acc gets one per channel. */
 static __attribute__((noinline)) void dot_1xn(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
                                               const int32_t *bias, int32_t rows, int32_t *acc)
 {
     for (; rows >= 2; rows -= 2, bias += 2, acc += 2) {
-        int32_t acc0 = bias[0], acc1 = bias[1];
-        for (const uint32_t *x = split; x != split_end;) {
-            uint32_t y0, y1;
-            w = tg_load_2u32_advance(w, &y0, &y1);
-            const split_pair_t pair = next_pair(&x);
-            acc0 = smlad_group(pair, tg_sxtb16(y0), tg_sxtb16_ror8(y0), acc0);
-            acc1 = smlad_group(pair, tg_sxtb16(y1), tg_sxtb16_ror8(y1), acc1);
-        }
-        acc[0] = acc0;
-        acc[1] = acc1;
+        sum_pair_t sums = {bias[0], bias[1]};
+        w = dot_row_pair(split, split_end, w, &sums);
+        acc[0] = sums.first;
+        acc[1] = sums.second;
     }
     if (rows == 1) {
-        int32_t sum = bias[0];
-        for (const uint32_t *x = split; x != split_end; w += 4) {
-            const uint32_t y = tg_load_u32(w);
-            sum = smlad_group(next_pair(&x), tg_sxtb16(y), tg_sxtb16_ror8(y), sum);
-        }
-        acc[0] = sum;
+        acc[0] = dot_row(split, split_end, w, bias[0]);
     }
 }
+
+#if TG_PRODUCT_SINGLE_RUNS
+/* dot_1xn for a run of the pixel's groups from `group` on, the weight rows row_bytes apart, added to `from`
+ * (the biases, or acc itself) into acc. */
+static __attribute__((noinline)) void dot_1xn_run(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
+                                                  int32_t row_bytes, int32_t group, int32_t rows,
+                                                  const int32_t *from, int32_t *acc)
+{
+    for (; rows >= 2; rows -= 2, from += 2, acc += 2, w += 2 * row_bytes) {
+        sum_pair_t sums = {from[0], from[1]};
+        dot_row_pair(split, split_end, w + 8 * group, &sums);
+        acc[0] = sums.first;
+        acc[1] = sums.second;
+    }
+    if (rows == 1) {
+        acc[0] = dot_row(split, split_end, w + 4 * group, from[0]);
+    }
+}
+#endif
 
 /* How a run of outputs is requantized, each a constant at its call so that each loop is compiled for it:
  * whole_range, the activation keeps the whole int8 range (the clamp is one SSAT); per_channel, each
@@ -424,17 +463,40 @@ void tg_product_pixel_pair(const tg_product_t *p, const int8_t *in0, const int8_
     tg_product_of_split_pair(p, split, filter, folded_bias, out0, out1);
 }
 
-void tg_product_single_pixel(const tg_product_t *p, const int8_t *in, const int8_t *filter,
+#if TG_PRODUCT_SINGLE_RUNS
+/* A lone pixel's input split run_groups groups at a time, each run against every chunk of channels. */
+static void single_pixel_by_runs(const tg_product_t *p, const run_t *run, const int8_t *in, int32_t run_groups,
+                                 const int8_t *filter, const int32_t *folded_bias, uint32_t *split, int8_t *out)
+{
+    int32_t acc[CHUNK_CHANNELS];
+    for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
+        const int32_t count = chunk_channels(p, first);
+        const int32_t *from = folded_bias + first;
+        for (int32_t group = 0; group < run->groups; group += run_groups, from = acc) {
+            const int32_t groups = tg_min_i32(run_groups, run->groups - group);
+            tg_product_split(in + 4 * group, tg_min_i32(4 * groups, p->depth - 4 * group), split, 2);
+            dot_1xn_run(split, split + 2 * groups, filter + first * run->row, run->row, group, count, from, acc);
+        }
+        requantize_single(run, acc, first, count, out);
+    }
+}
+#endif
+
+void tg_product_single_pixel(const tg_product_t *p, const int8_t *in, int32_t run_groups, const int8_t *filter,
                              const int32_t *folded_bias, uint32_t *split, int8_t *out)
 {
-    tg_product_split(in, p->depth, split, 2);
-    tg_product_of_split_single(p, split, filter, folded_bias, out);
-}
-
-void tg_product_of_split_single(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
-                                const int32_t *folded_bias, int8_t *out)
-{
     const run_t run = run_of(p);
+#if TG_PRODUCT_SINGLE_RUNS
+    if (in != NULL && run_groups && run_groups < run.groups) {
+        single_pixel_by_runs(p, &run, in, run_groups, filter, folded_bias, split, out);
+        return;
+    }
+#else
+    (void)run_groups;   /* no layer of this model splits a lone pixel a run at a time */
+#endif
+    if (in != NULL) {
+        tg_product_split(in, p->depth, split, 2);
+    }
     int32_t acc[CHUNK_CHANNELS];
     for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
         const int32_t count = chunk_channels(p, first);

@@ -50,12 +50,10 @@ void tg_product_of_split_triple(const tg_product_t *p, const uint32_t *split, co
 void tg_product_pixel_triple(const tg_product_t *p, const int8_t *in, int32_t in_step, const int8_t *filter,
                              const int32_t *folded_bias, uint32_t *split, int8_t *out);
 
-/* A last odd output pixel, alike. */
-void tg_product_single_pixel(const tg_product_t *p, const int8_t *in, const int8_t *filter,
+/* A lone output pixel, alike; its input split whole (run_groups 0: split holds 8 bytes per word of depth;
+ * in NULL: split there already, stride 2), or run_groups words of depth at a time against each chunk of
+ * channels in turn (8 bytes per word of a run: less scratch, the input read again for each chunk). */
+void tg_product_single_pixel(const tg_product_t *p, const int8_t *in, int32_t run_groups, const int8_t *filter,
                              const int32_t *folded_bias, uint32_t *split, int8_t *out);
-
-/* One output pixel into out from its split input (stride 2); filter as for tg_product_of_split_pair. */
-void tg_product_of_split_single(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
-                                const int32_t *folded_bias, int8_t *out);
 
 #endif /* TG_PRODUCT_DSP_H */

@@ -12,7 +12,7 @@ from ..model.graph import Graph, Tensor
 from . import planner
 from .checks import check_arena_fits, check_supported, tensor_bytes
 from .fusion import fuse_pads
-from .in_place import WriteOver, write_overs
+from .in_place import Way, ways
 from .layer import ConstArray, Layer, TensorArg, TensorListArg
 from .names import IdentifierPool
 from .ops import LOWERINGS
@@ -275,11 +275,12 @@ class _InPlace(NamedTuple):
 
 
 def _written_in_place(graph, layers, placement: Placement, group_storage) -> _InPlace:
-    """The placement with outputs written over inputs where the kernel allows it (in_place.py) and the arena
-    is smaller for it; the layers that do so take the parameters and scratch that way needs."""
-    options = _in_place_options(graph, layers, placement, group_storage)
+    """The placement with outputs written over inputs where the kernel allows it (in_place.py), and leaner
+    parameters, where the arena is smaller for it; the layers that do so take the parameters and scratch
+    that way needs."""
+    options = _layer_options(graph, layers, placement, group_storage)
 
-    def arena(chosen: dict[int, WriteOver | None]) -> int:
+    def arena(chosen: dict[int, Way | None]) -> int:
         scratch = {position: way.scratch_bytes for position, way in chosen.items()
                    if way is not None and way.scratch_bytes is not None}
         return _plan(graph, layers, _joined(placement, layers, chosen), group_storage, scratch).arena_bytes
@@ -289,58 +290,66 @@ def _written_in_place(graph, layers, placement: Placement, group_storage) -> _In
     for position, way in chosen.items():
         if way is not None and way.params is not None:
             layers[position].params, layers[position].scratch_bytes = way.params, way.scratch_bytes
-    lags = {position: planner.align(way.lag) for position, way in chosen.items() if way is not None}
+    lags = {position: planner.align(way.lag) for position, way in chosen.items()
+            if way is not None and way.over is not None}
     return _InPlace(_joined(placement, layers, chosen), lags, apart)
 
 
-def _smallest_choice(options: dict[int, list[WriteOver]], arena) -> dict[int, WriteOver | None]:
-    """Each layer's way to write over its input (or None), for the smallest arena(choice) found. Joining one
-    layer may pay only with the next ones' (a chain of layers that each write over their input) and may cost
-    through a chain that drifts down the arena, so: a local search from every layer joined its first way (its
-    own parameters), its last (the least scratch) and none, each step taking the one change of one layer's
-    choice that shrinks the arena most; then each layer back to its own way where the arena stays as small."""
+def _smallest_choice(options: dict[int, list[Way]], arena) -> dict[int, Way | None]:
+    """Each layer's way (None: its own), for the smallest arena(choice) found. Joining one layer may pay only
+    with the next ones' (a chain of layers that each write over their input) and may cost through a chain that
+    drifts down the arena, so: a local search from every layer on its first way (its own parameters where it
+    can), its last (the least scratch) and its own, each step taking the one change of one layer's way that
+    shrinks the arena most; then each layer back to its own parameters (the fastest) where the arena stays
+    as small."""
     results = []
-    starts = ({position: ways[0] for position, ways in options.items()},
-              {position: ways[-1] for position, ways in options.items()}, {})
+    starts = ({position: found[0] for position, found in options.items()},
+              {position: found[-1] for position, found in options.items()}, {})
     for start in starts:
         chosen, smallest = start, arena(start)
         while True:
-            trials = [{**chosen, position: way} for position, ways in options.items()
-                      for way in [*ways, None] if way != chosen.get(position)]
+            trials = [{**chosen, position: way} for position, found in options.items()
+                      for way in [*found, None] if way != chosen.get(position)]
             best = min(((arena(trial), i) for i, trial in enumerate(trials)), default=None)
             if best is None or best[0] >= smallest:
                 break
             smallest, chosen = best[0], trials[best[1]]
         results.append((smallest, len(results), chosen))
     smallest, _, chosen = min(results, key=lambda result: result[:2])
-    for position, ways in options.items():      # a layer's own way (the fastest) wherever the arena allows
-        if chosen.get(position) not in (None, ways[0]) and arena({**chosen, position: ways[0]}) <= smallest:
-            chosen = {**chosen, position: ways[0]}
+    for position, found in options.items():
+        if chosen.get(position) is None or chosen[position].params is None:
+            continue
+        own_params = [way for way in found if way.params is None] + [None]
+        own = next((way for way in own_params if arena({**chosen, position: way}) <= smallest), chosen[position])
+        chosen = {**chosen, position: own}
     return chosen
 
 
-def _in_place_options(graph, layers, placement: Placement, group_storage) -> dict[int, list[WriteOver]]:
-    """Per layer, the ways to write over an input in the arena that dies at that layer (joining groups in
-    layer order never moves a group's last reader, so this holds for any set of them)."""
+def _layer_options(graph, layers, placement: Placement, group_storage) -> dict[int, list[Way]]:
+    """Per layer, its other ways to run: the leaner ones, and those over an input in the arena that dies at
+    that layer (joining groups in layer order never moves a group's last reader, so this holds for any set
+    of them)."""
     _, group_buffer = _lifetimes(graph, layers, placement, group_storage)
     options = {}
     for position, layer in enumerate(layers):
         written = group_buffer.get(placement.group[layer.args[-1].index]) if layer.args else None
-        ways = []
-        for way in write_overs(layer):
-            source = group_buffer.get(placement.group[layer.args[way.argument].index])
-            if written is not None and source is not None and source is not written and source.last == position:
-                ways.append(way)
-        if ways:
-            options[position] = ways
+        allowed = []
+        for way in ways(layer):
+            if way.over is not None:
+                source = group_buffer.get(placement.group[layer.args[way.over].index])
+                if written is None or source is None or source is written or source.last != position:
+                    continue
+            allowed.append(way)
+        if allowed:
+            options[position] = allowed
     return options
 
 
-def _joined(placement: Placement, layers, chosen: dict[int, WriteOver | None]) -> Placement:
+def _joined(placement: Placement, layers, chosen: dict[int, Way | None]) -> Placement:
     for position, way in sorted(chosen.items()):
-        if way is not None:      # outputs start aligned, as buffers do
+        if way is not None and way.over is not None:      # outputs start aligned, as buffers do
             layer = layers[position]
-            placement = placement.joined(layer.args[way.argument].index, layer.args[-1].index, planner.align(way.lag))
+            placement = placement.joined(layer.args[way.over].index, layer.args[-1].index, planner.align(way.lag))
     return placement
 
 

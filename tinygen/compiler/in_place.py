@@ -1,5 +1,5 @@
-"""Writing a layer's output over an input that dies at that layer: which kernels may, and where their
-output must then start.
+"""Ways for a layer to take less of the arena than its own: its output written over an input that dies at
+that layer (where the kernel allows it), or leaner parameters (less scratch, a few more instructions).
 
 A kernel may write over its input when every byte it writes lies below every input byte it has yet to
 read. The output then starts `lag` bytes below that input's first byte (0: on the same byte); the
@@ -18,6 +18,9 @@ here is tied to a kernel's loops:
   more instructions: both are offered, the ring first.
 The portable CONV_2D and DEPTHWISE_CONV_2D kernels go channel by channel over the whole image, so they
 read every input byte until their last channel: never in place.
+A lone pixel of the DSP matrix product (a fully connected layer of one batch) may split its input a run
+of depth at a time, against each chunk of channels in turn, for a scratch of one run: apart only, since it
+reads the input again for each chunk.
 """
 
 from dataclasses import dataclass
@@ -26,44 +29,51 @@ import numpy as np
 
 from .layer import Layer
 from .ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
-from .variants import conv_scratch_bytes, depthwise_scratch_bytes
+from .variants import conv_scratch_bytes, depthwise_scratch_bytes, matmul_scratch_bytes
 
 ELEMENTWISE_ONE_INPUT = {"tg_relu_s8", "tg_relu6_s8", "tg_requantize_s8"}
 ELEMENTWISE_TWO_INPUTS = {ADD_SAME_SHAPE, MUL_SAME_SHAPE, "tg_add_s8_dsp", "tg_mul_s8_dsp"}
 
+# Words of depth a lone pixel's input is split at a time when a layer takes the lean way (SINGLE_RUN below).
+SINGLE_RUN_WORDS = 32
+
 
 @dataclass(frozen=True)
-class WriteOver:
-    """One way for a layer to write its output over an input."""
-    argument: int                   # the input written over, by argument position
-    lag: int                        # bytes the output starts below that input
+class Way:
+    """A way for a layer to run other than its own (apart from its inputs, with its own parameters)."""
+    over: int | None = None         # the input its output is written over, by argument position; None: apart
+    lag: int = 0                    # bytes the output starts below that input
     params: dict | None = None      # the layer's parameters for it, where they differ from its own
     scratch_bytes: int | None = None
 
 
-def write_overs(layer: Layer) -> list[WriteOver]:
-    """The ways the layer's kernel may write its output over an input, its own parameters' first; empty when
-    it cannot."""
+def ways(layer: Layer) -> list[Way]:
+    """The layer's other ways to run, those with its own parameters first; empty when it has none."""
     kernel, p = layer.kernel, layer.params
     if kernel in ELEMENTWISE_ONE_INPUT:
-        return [WriteOver(0, 0)]
+        return [Way(0, 0)]
     if kernel in ELEMENTWISE_TWO_INPUTS:
-        return [WriteOver(0, 0), WriteOver(1, 0)]
+        return [Way(0, 0), Way(1, 0)]
     if kernel == "tg_matmul_s8_dsp":
-        return [WriteOver(0, product_lag(_matmul_first_reads(p), p["product"]["channels"]))]
+        found = [Way(0, product_lag(_matmul_first_reads(p), p["product"]["channels"]))]
+        depth = p["product"]["depth"]
+        if p["batches"] * p["rows"] * p["row_pixels"] == 1 and -(-depth // 4) > SINGLE_RUN_WORDS:
+            found.append(Way(None, 0, {**p, "single_run_groups": SINGLE_RUN_WORDS},
+                             matmul_scratch_bytes(depth, 1, SINGLE_RUN_WORDS)))
+        return found
     if kernel == "tg_conv_s8_dsp":
         lag = product_lag(_im2col_first_reads(p), p["product"]["channels"])
-        ways = [WriteOver(0, lag)]
+        found = [Way(0, lag)]
         if p["input_c"] % 4 == 0 and not p["pairs"]:
-            ways.append(WriteOver(0, lag, {**p, "pairs": 1}, conv_scratch_bytes(p["product"]["depth"], p["input_c"], 1)))
-        return ways
+            found.append(Way(0, lag, {**p, "pairs": 1}, conv_scratch_bytes(p["product"]["depth"], p["input_c"], 1)))
+        return found
     if kernel == "tg_depthwise_conv_s8_dsp" and p["batches"] == 1:
-        ways = [WriteOver(0, depthwise_lag(p))]
+        found = [Way(0, depthwise_lag(p))]
         if p["rotations"] != 1:
             slide = {**p, "rotations": 1, "slide": 1}
-            ways.append(WriteOver(0, depthwise_lag(slide), slide, depthwise_scratch_bytes(
+            found.append(Way(0, depthwise_lag(slide), slide, depthwise_scratch_bytes(
                 p["channels"], p["filter_h"], p["filter_w"], p["output_w"], p["stride_w"], 1)))
-        return ways
+        return found
     return []
 
 

@@ -46,9 +46,19 @@ def _words(depth: int) -> int:
     return -(-depth // 4)
 
 
-def matmul_scratch_bytes(depth: int) -> int:
-    """tg_matmul_s8_dsp_scratch_bytes(depth): three pixels' inputs split into halfword pairs."""
-    return 24 * _words(depth)
+def matmul_scratch_bytes(depth: int, pixels_per_step: int = 3, single_run_groups: int = 0) -> int:
+    """tg_matmul_s8_dsp_scratch_bytes(depth, pixels_per_step, single_run_groups): the inputs of the most pixels
+    one step takes, split into halfword pairs; with lone pixels only, a run of single_run_groups words of depth
+    if that is fewer."""
+    if pixels_per_step == 1 and 0 < single_run_groups < _words(depth):
+        return 8 * single_run_groups
+    return 8 * pixels_per_step * _words(depth)
+
+
+def matmul_pixels_per_step(shape: dict) -> int:
+    """The most output pixels tg_matmul_s8_dsp takes in one step: three with per-channel requantization, else
+    two, never more than a row holds (a fully connected layer of one batch: one)."""
+    return min(shape["row_pixels"], 3 if shape["per_channel"] else 2)
 
 
 def conv_scratch_bytes(depth: int, input_c: int, pairs: int = 0) -> int:
@@ -107,7 +117,8 @@ def choose_variants(graph: Graph, layers: list[Layer], target: Target) -> None:
         _use_conv_dsp_for_one_channel_depthwise(graph, layer)
         shape = _matmul_shape(graph, layer)
         if shape is not None:
-            _use_product_dsp(graph, layer, shape, MATMUL_DSP, "tg_matmul_params_t", matmul_scratch_bytes(shape["depth"]))
+            _use_product_dsp(graph, layer, shape, MATMUL_DSP, "tg_matmul_params_t",
+                             matmul_scratch_bytes(shape["depth"], matmul_pixels_per_step(shape)))
         _use_conv_dsp_if_fit(graph, layer)
         _use_depthwise_dsp_if_fit(graph, layer)
         _use_elementwise_dsp(layer)
@@ -120,8 +131,8 @@ def _matmul_shape(graph: Graph, layer: Layer) -> dict | None:
     p = layer.params
     if layer.kernel == "tg_fully_connected_s8" and p["filter_offset"] == 0 and p["accum_depth"] >= 4:
         return {"batches": 1, "rows": 1, "row_pixels": p["batches"], "input_batch_step": 0, "input_row_step": 0,
-                "input_pixel_step": p["accum_depth"], "depth": p["accum_depth"], "channels": p["output_depth"],
-                "per_channel": p["per_channel"]}
+                "input_pixel_step": p["accum_depth"], "single_run_groups": 0, "depth": p["accum_depth"],
+                "channels": p["output_depth"], "per_channel": p["per_channel"]}
     if (layer.kernel == "tg_convolve_s8" and p["filter_h"] == p["filter_w"] == 1 and p["filter_c"] == p["input_c"]
             and p["pad_h"] == p["pad_w"] == 0 and p["input_c"] >= 4):
         in_c = p["input_c"]
@@ -132,7 +143,7 @@ def _matmul_shape(graph: Graph, layer: Layer) -> dict | None:
                     "input_batch_step": 0, "input_row_step": 0, "input_pixel_step": in_c}
         else:
             runs = {"batches": p["batches"], "rows": p["output_h"], "row_pixels": p["output_w"], **pixel_steps}
-        return {**runs, "depth": in_c, "channels": p["output_c"], "per_channel": 1}
+        return {**runs, "single_run_groups": 0, "depth": in_c, "channels": p["output_c"], "per_channel": 1}
     return None
 
 
