@@ -6,6 +6,7 @@
 void tg_fully_connected_s8(const tg_fully_connected_params_t *p, const int8_t *input, const int8_t *filter,
                            const int32_t *bias, int8_t *output)
 {
+    const tg_channel_requant_t *r = &p->requant;
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *in = input + b * p->accum_depth;
         for (int32_t oc = 0; oc < p->output_depth; ++oc) {
@@ -18,8 +19,8 @@ void tg_fully_connected_s8(const tg_fully_connected_params_t *p, const int8_t *i
                 acc += bias[oc];
             }
             const int32_t q = p->per_channel ? oc : 0;
-            output[b * p->output_depth + oc] = tg_requantize_clamp_s8(acc, p->multipliers[q], p->shifts[q],
-                                                                      p->output_offset, p->act_min, p->act_max);
+            output[b * p->output_depth + oc] =
+                tg_requantize_clamp_s8(acc, r->multipliers[q], r->shifts[q], r->output_offset, r->clamp);
         }
     }
 }
