@@ -15,7 +15,7 @@ from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
 from tinygen.compiler import quantization as q
 from tinygen.compiler.codegen import c_value, kernel_sources, product_forms, render
-from tinygen.compiler.layer import ConstArray, window_params
+from tinygen.compiler.layer import ConstArray, clamp_params, tensor_requant_params, window_params
 from tinygen.compiler.ops.elementwise import (ADD_SAME_SHAPE, MUL_SAME_SHAPE, add_rescales, add_same_shape_params,
                                               mul_same_shape_params)
 from tinygen.compiler.in_place import depthwise_lag
@@ -328,7 +328,8 @@ int main(void)
         tg_add_s8_dsp(&same_shape[c], in1, in2, dsp_out);
         for (long i = 0; i < N; ++i) {
             differ += (broadcast_out[i] != portable_out[i]) + (broadcast_out[i] != dsp_out[i]);
-            inside += broadcast_out[i] > broadcast[c].act_min && broadcast_out[i] < broadcast[c].act_max;
+            inside += broadcast_out[i] > broadcast[c].output.clamp.act_min
+                      && broadcast_out[i] < broadcast[c].output.clamp.act_max;
         }
         printf("%%ld %%ld\\n", differ, inside);
     }
@@ -351,9 +352,10 @@ def _add_configurations(count: int) -> list[dict]:
         act_min, act_max = q.activation_range(["NONE", "RELU", "RELU6"][i % 3], out_scale, out_zp)
         shape = {"output_shape": [1, 1, 1, 1, 1, 65539], "input1_strides": [65539] * 5 + [1],
                  "input2_strides": [65539] * 5 + [1]}
-        configurations.append({"shape": shape, "input1_offset": -a_zp, "input2_offset": -b_zp,
-                               "output_offset": out_zp, **add_rescales(a_scale, b_scale, out_scale),
-                               "act_min": act_min, "act_max": act_max})
+        inputs, (multiplier, shift) = add_rescales(a_scale, b_scale, out_scale)
+        configurations.append({"shape": shape, "input1_offset": -a_zp, "input2_offset": -b_zp, **inputs,
+                               "output": tensor_requant_params(multiplier, shift, out_zp,
+                                                               clamp_params(act_min, act_max))})
     return configurations
 
 
@@ -376,8 +378,8 @@ def _mul_configurations(count: int) -> list[dict]:
         shape = {"output_shape": [1, 1, 1, 1, 1, 65539], "input1_strides": [65539] * 5 + [1],
                  "input2_strides": [65539] * 5 + [1]}
         configurations.append({"shape": shape, "input1_offset": -a_zp, "input2_offset": -b_zp,
-                               "output_offset": out_zp, "output_multiplier": multiplier, "output_shift": shift,
-                               "act_min": act_min, "act_max": act_max})
+                               "output": tensor_requant_params(multiplier, shift, out_zp,
+                                                               clamp_params(act_min, act_max))})
     return configurations
 
 
@@ -411,7 +413,7 @@ def test_the_same_shape_add_refuses_broadcasts_and_a_scale_without_right_shift()
     p = _add_configurations(1)[0]
     assert add_same_shape_params(p) is not None
     assert add_same_shape_params({**p, "shape": {**p["shape"], "input2_strides": [0] * 5 + [1]}}) is None
-    assert add_same_shape_params({**p, "output_shift": 0}) is None
+    assert add_same_shape_params({**p, "output": {**p["output"], "shift": 0}}) is None
 
 
 def test_the_dsp_depthwise_output_starts_below_every_row_it_copies_later():

@@ -13,8 +13,8 @@ void tg_add_s8(const tg_add_params_t *p, const int8_t *input1, const int8_t *inp
         const int32_t shifted2 = tg_shift_left_i32(p->input2_offset + input2[cursor.offset2], p->left_shift);
         const int32_t scaled1 = tg_multiply_by_quantized_multiplier(shifted1, p->input1_multiplier, p->input1_shift);
         const int32_t scaled2 = tg_multiply_by_quantized_multiplier(shifted2, p->input2_multiplier, p->input2_shift);
-        const int32_t sum = tg_multiply_by_quantized_multiplier(scaled1 + scaled2, p->output_multiplier, p->output_shift);
-        output[i] = (int8_t)tg_clamp_i32(sum + p->output_offset, p->act_min, p->act_max);
+        output[i] = tg_requantize_clamp_s8(scaled1 + scaled2, p->output.multiplier, p->output.shift,
+                                           p->output.output_offset, p->output.clamp);
         tg_broadcast_next(&p->shape, &cursor);
     }
 }

@@ -36,6 +36,14 @@ typedef struct {
     tg_clamp_t clamp;
 } tg_channel_requant_t;
 
+/* Requantization of int32 values to int8 outputs with one multiplier and shift for the whole tensor (TFLM's),
+ * the output zero point and the clamp: the output side of the element-wise kernels. */
+typedef struct {
+    int32_t multiplier, shift;
+    int32_t output_offset;
+    tg_clamp_t clamp;
+} tg_tensor_requant_t;
+
 typedef struct {
     int32_t batches;
     int32_t input_h, input_w, input_c;
@@ -138,12 +146,11 @@ typedef struct {
 
 typedef struct {
     tg_broadcast_t shape;
-    int32_t input1_offset, input2_offset, output_offset;
+    int32_t input1_offset, input2_offset;
     int32_t left_shift;
     int32_t input1_multiplier, input1_shift;
     int32_t input2_multiplier, input2_shift;
-    int32_t output_multiplier, output_shift;
-    int32_t act_min, act_max;
+    tg_tensor_requant_t output;
 } tg_add_params_t;
 
 /* One int32 value's requantization in the form tg_rescale_dsp computes it (tg_requant_dsp.h): TFLM's
@@ -157,7 +164,7 @@ typedef struct {
 typedef struct {
     int32_t size;
     int32_t input1_offset, input2_offset;
-    int32_t act_min, act_max;
+    tg_clamp_t clamp;
 } tg_same_shape_t;
 
 /* ADD of two inputs of one shape, rearranged by the generator (tg_same_shape.h says how): input 1 has
@@ -170,9 +177,8 @@ typedef struct {
 
 typedef struct {
     tg_broadcast_t shape;
-    int32_t input1_offset, input2_offset, output_offset;
-    int32_t output_multiplier, output_shift;
-    int32_t act_min, act_max;
+    int32_t input1_offset, input2_offset;
+    tg_tensor_requant_t output;
 } tg_mul_params_t;
 
 /* MUL of two inputs of one shape: output applied to the product of the inputs, offsets added. */
@@ -196,14 +202,13 @@ typedef struct {
 
 typedef struct {
     int32_t size;
-    int32_t input_zero_point, output_zero_point;
-    int32_t output_multiplier, output_shift;
-    int32_t act_min, act_max;
+    int32_t input_zero_point;
+    tg_tensor_requant_t output;
 } tg_requantize_params_t;
 
 typedef struct {
     int32_t size;
-    int32_t lower, upper;
+    tg_clamp_t clamp;
 } tg_clamp_params_t;
 
 typedef struct {

@@ -159,6 +159,11 @@ def channel_requant_params(layer_key: str, output_offset: int, clamp: dict) -> d
             "clamp": clamp}
 
 
+def tensor_requant_params(multiplier: int, shift: int, output_offset: int, clamp: dict) -> dict:
+    """tg_tensor_requant_t: one multiplier and shift for the tensor, the output offset, the clamp."""
+    return {"multiplier": multiplier, "shift": shift, "output_offset": output_offset, "clamp": clamp}
+
+
 def fused_activation(op: Operator, output_scale: float, output_zp: int) -> dict:
     """The clamp of the op's fused activation (tg_clamp_t)."""
     activation = op.options.get("activation", "NONE")
