@@ -1,5 +1,7 @@
 /* ADD, int8, with broadcasting: both inputs are rescaled to a common scale with 20 bits of
- * headroom, summed, then requantized to the output (TFLM reference arithmetic). */
+ * headroom, summed, then requantized to the output (TFLM reference arithmetic).
+ * Portable C, any core: chosen by compiler/ops/elementwise.py for ADD layers that broadcast an input or
+ * whose rescalings the same-shape kernels (tg_add_same_shape_s8.c, tg_add_s8_dsp.c) cannot compute. */
 #include "tg_broadcast.h"
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"

@@ -1,6 +1,9 @@
 /* CONV_2D, int8 activations and weights, int32 bias, per-channel requantization (TFLM reference
  * arithmetic). Filter layout OHWI; grouped convolution when input_c is a multiple of filter_c.
- * Portable C variant, for every core.
+ * Portable C variant: lowering's choice for every CONV_2D, kept on cores without the DSP extension and
+ * where no other variant fits; on cores with it, compiler/variants.py moves ungrouped, undilated layers
+ * to the DSP product kernels where their requantization is exact; on any core, compiler/sparse.py moves
+ * layers whose weights take less flash sparse to the sparse kernels.
  *
  * Two output channels at a time, so the input offset is folded into their biases once:
  * sum(w * (x + offset)) = sum(w * x) + offset * sum(w), equal in int32 wrap-around arithmetic.

@@ -1,6 +1,8 @@
 /* DEPTHWISE_CONV_2D, int8, per-channel requantization, any depth multiplier (TFLM reference
- * arithmetic). Filter layout 1HWC with C = input_c * depth_multiplier. Portable C variant, for
- * every core.
+ * arithmetic). Filter layout 1HWC with C = input_c * depth_multiplier. Portable C variant: lowering's
+ * choice for every DEPTHWISE_CONV_2D, kept on cores without the DSP extension; on cores with it,
+ * compiler/variants.py moves layers with depth multiplier 1, no dilation and at least 4 channels to
+ * tg_depthwise_conv_s8_dsp.c, and those of one input channel to the CONV_2D kernel they equal.
  *
  * The output pixels whose windows lie inside the image form a rectangle, found once. There, one
  * output channel at a time, so the input offset is folded into the bias once per channel:

@@ -1,5 +1,9 @@
 /* FULLY_CONNECTED, int8, per-tensor or per-channel requantization (TFLM reference arithmetic).
- * Filter layout [output_depth][accum_depth]. */
+ * Filter layout [output_depth][accum_depth]. Portable C variant: lowering's choice for every
+ * FULLY_CONNECTED, kept on cores without the DSP extension and for weights with a zero point; on cores
+ * with it, compiler/variants.py moves the others with a depth of at least 4 to tg_matmul_s8_dsp.c where
+ * its requantization is exact; on any core, compiler/sparse.py moves layers whose weights take less flash
+ * sparse to the sparse kernels. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 

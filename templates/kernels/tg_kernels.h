@@ -108,8 +108,8 @@ typedef struct {
 typedef struct {
     int32_t batches;
     int32_t input_h, input_w, input_c;
-    int32_t output_h, output_w;
     tg_window_t window;
+    int32_t output_h, output_w;
     int32_t pad_value;
     int32_t pairs;      /* tg_conv_s8_dsp: 1: output pixels by twos where threes would go, for a smaller scratch */
     tg_product_t product;

@@ -1,5 +1,7 @@
 /* MUL, int8, with broadcasting: the product of the offset inputs, requantized to the output (TFLM
- * reference arithmetic). */
+ * reference arithmetic). Portable C, any core: chosen by compiler/ops/elementwise.py for MUL layers that
+ * broadcast an input or whose requantization the same-shape kernels (tg_mul_same_shape_s8.c,
+ * tg_mul_s8_dsp.c) cannot compute. */
 #include "tg_broadcast.h"
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"

@@ -213,8 +213,8 @@ static inline int8_t output_value(const run_t *run, int32_t channel, int32_t acc
 {
     const int32_t q = form.per_channel ? channel : channel & run->channel_mask;
     const int32_t twice = tg_requantize_dsp_twice(acc, &run->requant, q);
-    const tg_clamp_t clamp = run->requant.clamp;
-    return (int8_t)(form.whole_range ? tg_ssat8_halved(twice) : tg_clamp_i32(twice >> 1, clamp.act_min, clamp.act_max));
+    return (int8_t)(form.whole_range ? tg_ssat8_halved(twice)
+                                     : tg_clamp_i32(twice >> 1, run->requant.clamp.act_min, run->requant.clamp.act_max));
 }
 
 /* Whether the run's activation keeps the whole int8 range, and whether its constants are per channel:
