@@ -15,7 +15,7 @@ from tinygen.cli import main
 from tinygen.compiler import Target, compile_model
 from tinygen.compiler import quantization as q
 from tinygen.compiler.codegen import c_value, kernel_sources, product_forms, render
-from tinygen.compiler.layer import ConstArray
+from tinygen.compiler.layer import ConstArray, clamp_params, tensor_requant_params, window_params
 from tinygen.compiler.ops.elementwise import (ADD_SAME_SHAPE, MUL_SAME_SHAPE, add_rescales, add_same_shape_params,
                                               mul_same_shape_params)
 from tinygen.compiler.in_place import depthwise_lag
@@ -97,11 +97,11 @@ int main(void)
             continue;       /* refused at generation time (tinygen/compiler/requant_dsp.py) */
         }
         const int32_t act_min = -128 + (int32_t)(i % 3) * 50, act_max = 127 - (int32_t)(i % 5) * 20;
+        const tg_clamp_t clamp = {act_min, act_max};
         const int8_t rounding_shift = (int8_t)(right_shift - 1);
         const tg_requant_t r = {.multipliers = &multiplier, .rounding_shifts = &rounding_shift,
-                                .offset_rounding = 2 * output_offset + 1, .per_channel = 0, .act_min = act_min,
-                                .act_max = act_max};
-        const int8_t expected = tg_requantize_clamp_s8(acc, multiplier, -right_shift, output_offset, act_min, act_max);
+                                .offset_rounding = 2 * output_offset + 1, .per_channel = 0, .clamp = clamp};
+        const int8_t expected = tg_requantize_clamp_s8(acc, multiplier, -right_shift, output_offset, clamp);
         differ += tg_requantize_dsp(acc, &r, 0) != expected;
         /* the kernels' other form: the last halving in SSAT, the clamp after it */
         differ += tg_clamp_i32(tg_ssat8_halved(tg_requantize_dsp_twice(acc, &r, 0)), act_min, act_max) != expected;
@@ -160,8 +160,8 @@ def test_the_planned_scratch_is_the_kernels(tmp_path):
 
 def test_the_dsp_depthwise_keeps_a_ring_of_rows_for_tall_images_only():
     def shape(input_h, input_w, filter_h, stride_h, output_h):
-        return {"input_h": input_h, "input_w": input_w, "filter_h": filter_h, "filter_w": 3, "stride_h": stride_h,
-                "output_h": output_h}
+        return {"input_h": input_h, "input_w": input_w, "output_h": output_h,
+                "window": window_params((filter_h, 3), (stride_h, 1), (0, 0))}
     assert depthwise_rotations(shape(25, 5, 3, 1, 25)) == 3          # KWS
     assert depthwise_rotations(shape(48, 48, 3, 2, 24)) == 3         # person detection, stride 2
     assert depthwise_rotations(shape(3, 3, 3, 1, 3)) == 1            # too few rows to pay for the rotations
@@ -286,7 +286,7 @@ def test_the_dsp_requantization_refuses_what_it_cannot_compute_exactly(tmp_path)
     path = tmp_path / "fc.tflite"
     path.write_bytes(tf_models.fully_connected((3, 21), 5))
     layer = compile_model(path).layers[0]
-    shifts = next(array for array in layer.arrays if array.name == layer.params["shifts"])
+    shifts = next(array for array in layer.arrays if array.name == layer.params["requant"]["shifts"])
     arrays_before = list(layer.arrays)
     small = np.full(5, 1000)
     assert dsp_requant(copy.deepcopy(layer), small, True) is not None
@@ -329,7 +329,8 @@ int main(void)
         tg_add_s8_dsp(&same_shape[c], in1, in2, dsp_out);
         for (long i = 0; i < N; ++i) {
             differ += (broadcast_out[i] != portable_out[i]) + (broadcast_out[i] != dsp_out[i]);
-            inside += broadcast_out[i] > broadcast[c].act_min && broadcast_out[i] < broadcast[c].act_max;
+            inside += broadcast_out[i] > broadcast[c].output.clamp.act_min
+                      && broadcast_out[i] < broadcast[c].output.clamp.act_max;
         }
         printf("%%ld %%ld\\n", differ, inside);
     }
@@ -352,9 +353,10 @@ def _add_configurations(count: int) -> list[dict]:
         act_min, act_max = q.activation_range(["NONE", "RELU", "RELU6"][i % 3], out_scale, out_zp)
         shape = {"output_shape": [1, 1, 1, 1, 1, 65539], "input1_strides": [65539] * 5 + [1],
                  "input2_strides": [65539] * 5 + [1]}
-        configurations.append({"shape": shape, "input1_offset": -a_zp, "input2_offset": -b_zp,
-                               "output_offset": out_zp, **add_rescales(a_scale, b_scale, out_scale),
-                               "act_min": act_min, "act_max": act_max})
+        inputs, (multiplier, shift) = add_rescales(a_scale, b_scale, out_scale)
+        configurations.append({"shape": shape, "input1_offset": -a_zp, "input2_offset": -b_zp, **inputs,
+                               "output": tensor_requant_params(multiplier, shift, out_zp,
+                                                               clamp_params(act_min, act_max))})
     return configurations
 
 
@@ -377,8 +379,8 @@ def _mul_configurations(count: int) -> list[dict]:
         shape = {"output_shape": [1, 1, 1, 1, 1, 65539], "input1_strides": [65539] * 5 + [1],
                  "input2_strides": [65539] * 5 + [1]}
         configurations.append({"shape": shape, "input1_offset": -a_zp, "input2_offset": -b_zp,
-                               "output_offset": out_zp, "output_multiplier": multiplier, "output_shift": shift,
-                               "act_min": act_min, "act_max": act_max})
+                               "output": tensor_requant_params(multiplier, shift, out_zp,
+                                                               clamp_params(act_min, act_max))})
     return configurations
 
 
@@ -412,17 +414,17 @@ def test_the_same_shape_add_refuses_broadcasts_and_a_scale_without_right_shift()
     p = _add_configurations(1)[0]
     assert add_same_shape_params(p) is not None
     assert add_same_shape_params({**p, "shape": {**p["shape"], "input2_strides": [0] * 5 + [1]}}) is None
-    assert add_same_shape_params({**p, "output_shift": 0}) is None
+    assert add_same_shape_params({**p, "output": {**p["output"], "shift": 0}}) is None
 
 
 def test_the_dsp_depthwise_output_starts_below_every_row_it_copies_later():
-    base = dict(batches=1, input_h=25, input_w=5, channels=64, output_h=25, output_w=5, filter_h=3, stride_h=1,
-                pad_h=1)
+    base = dict(batches=1, input_h=25, input_w=5, channels=64, output_h=25, output_w=5,
+                window=window_params((3, 3), (1, 1), (1, 1)))
     assert depthwise_lag({**base, "rotations": 3, "slide": 0}) == 0     # a ring: each row copied once, in time
     assert depthwise_lag({**base, "rotations": 1, "slide": 1}) == 0     # kept rows slide: each copied once too
     assert depthwise_lag({**base, "rotations": 1, "slide": 0}) == 5 * 64    # rows copied again: one row below
-    assert depthwise_lag({**base, "rotations": 1, "slide": 0, "output_h": 12, "output_w": 3, "stride_h": 2,
-                          "pad_h": 0}) == 0
+    assert depthwise_lag({**base, "rotations": 1, "slide": 0, "output_h": 12, "output_w": 3,
+                          "window": window_params((3, 3), (2, 2), (0, 0))}) == 0
 
 
 def test_an_in_place_depthwise_shares_its_inputs_bytes_and_lowers_the_arena(tmp_path):

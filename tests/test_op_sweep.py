@@ -19,6 +19,7 @@ import pytest
 
 import tf_models
 from tinygen.compiler import Target, compile_model
+from tinygen.compiler.layer import window_params
 from tinygen.compiler.ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
 from tinygen.compiler.sparse import BITMAP_DSP, LIST_KERNEL
 from tinygen.compiler.variants import ADD_DSP, CONV_DSP, CONV_SHALLOW_DSP, DEPTHWISE_DSP, MATMUL_DSP, MUL_DSP
@@ -70,9 +71,9 @@ def conv(hwc, out_c, kernel, stride=1, padding="SAME", dilation=1, act="NONE", p
     (k_h, k_w), (s_h, s_w), (d_h, d_w) = _pair(kernel), _pair(stride), _pair(dilation)
     out_h, pad_h = _window(hwc[0], k_h, s_h, d_h, padding)
     out_w, pad_w = _window(hwc[1], k_w, s_w, d_w, padding)
-    params = dict(input_h=hwc[0], input_w=hwc[1], input_c=hwc[2], filter_h=k_h, filter_w=k_w,
-                  filter_c=hwc[2] // groups, output_h=out_h, output_w=out_w, output_c=out_c, stride_h=s_h,
-                  stride_w=s_w, dilation_h=d_h, dilation_w=d_w, pad_h=pad_h, pad_w=pad_w)
+    params = dict(input_h=hwc[0], input_w=hwc[1], input_c=hwc[2], filter_c=hwc[2] // groups, output_h=out_h,
+                  output_w=out_w, output_c=out_c, window=window_params((k_h, k_w), (s_h, s_w), (pad_h, pad_w)),
+                  dilation_h=d_h, dilation_w=d_w)
     CASES.append(Case(
         f"conv-{_tag(hwc[:2])}x{hwc[2]}-o{out_c}-k{_tag(kernel)}-s{_tag(stride)}-d{_tag(dilation)}-{padding}-{act}-"
         f"{'pc' if per_channel else 'pt'}{f'-g{groups}' if groups > 1 else ''}",
@@ -87,9 +88,9 @@ def depthwise(hwc, kernel, stride=1, padding="SAME", dilation=1, multiplier=1, a
     out_h, pad_h = _window(hwc[0], k_h, s_h, d_h, padding)
     out_w, pad_w = _window(hwc[1], k_w, s_w, d_w, padding)
     out_c = hwc[2] * multiplier
-    params = dict(input_h=hwc[0], input_w=hwc[1], input_c=hwc[2], filter_h=k_h, filter_w=k_w,
-                  output_h=out_h, output_w=out_w, output_c=out_c, depth_multiplier=multiplier,
-                  stride_h=s_h, stride_w=s_w, dilation_h=d_h, dilation_w=d_w, pad_h=pad_h, pad_w=pad_w)
+    params = dict(input_h=hwc[0], input_w=hwc[1], input_c=hwc[2], output_h=out_h, output_w=out_w, output_c=out_c,
+                  depth_multiplier=multiplier, window=window_params((k_h, k_w), (s_h, s_w), (pad_h, pad_w)),
+                  dilation_h=d_h, dilation_w=d_w)
     CASES.append(Case(
         f"dwconv-{_tag(hwc[:2])}x{hwc[2]}-m{multiplier}-k{_tag(kernel)}-s{_tag(stride)}-d{_tag(dilation)}-{padding}-"
         f"{act}-{'pc' if per_channel else 'pt'}",
@@ -117,7 +118,7 @@ def pool(kind, hwc, size, stride, padding):
     out_w, pad_w = _window(hwc[1], f_w, s_w, 1, padding)
     op_type = {"AVG": "AVERAGE_POOL_2D", "MAX": "MAX_POOL_2D"}[kind]
     params = dict(input_h=hwc[0], input_w=hwc[1], channels=hwc[2], output_h=out_h, output_w=out_w,
-                  filter_h=f_h, filter_w=f_w, stride_h=s_h, stride_w=s_w, pad_h=pad_h, pad_w=pad_w)
+                  window=window_params((f_h, f_w), (s_h, s_w), (pad_h, pad_w)))
     CASES.append(Case(
         f"{kind.lower()}pool-{_tag(hwc[:2])}x{hwc[2]}-f{_tag(size)}-s{_tag(stride)}-{padding}",
         functools.partial(tf_models.pool2d, kind, tuple(hwc), size, stride, padding),
@@ -426,19 +427,20 @@ def _dsp_kernel(layer) -> str:
     without dilation, over at least 4 channels, two taps per SMLAD, and those of one input channel as the
     CONV_2D they equal."""
     p = layer.params
+    window = p.get("window")
     if layer.op.op_type in ("ADD", "MUL"):
         return {ADD_SAME_SHAPE: ADD_DSP, MUL_SAME_SHAPE: MUL_DSP}.get(layer.kernel, layer.kernel)
     undilated = p.get("dilation_h") == p.get("dilation_w") == 1
     if layer.op.op_type == "DEPTHWISE_CONV_2D" and p["input_c"] == 1:     # the CONV_2D it equals
-        return CONV_SHALLOW_DSP if undilated and p["filter_h"] * p["filter_w"] >= 4 else layer.kernel
+        return CONV_SHALLOW_DSP if undilated and window["filter_h"] * window["filter_w"] >= 4 else layer.kernel
     if layer.op.op_type == "DEPTHWISE_CONV_2D":
         return DEPTHWISE_DSP if undilated and p["depth_multiplier"] == 1 and p["input_c"] >= 4 else layer.kernel
     if layer.op.op_type == "FULLY_CONNECTED":
         return MATMUL_DSP if p["accum_depth"] >= 4 else layer.kernel
-    if p["filter_h"] == p["filter_w"] == 1 and p["pad_h"] == p["pad_w"] == 0 and p["input_c"] >= 4:
+    if window["filter_h"] == window["filter_w"] == 1 and window["pad_h"] == window["pad_w"] == 0 and p["input_c"] >= 4:
         return MATMUL_DSP
     plain = undilated and p["filter_c"] == p["input_c"]
-    if not plain or p["filter_h"] * p["filter_w"] * p["input_c"] < 4:
+    if not plain or window["filter_h"] * window["filter_w"] * p["input_c"] < 4:
         return layer.kernel
     return CONV_SHALLOW_DSP if p["input_c"] < 4 else CONV_DSP
 

@@ -4,13 +4,14 @@
  * each window position's address is computed once for four sums. */
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
+#include "tg_window.h"
 
 static inline int8_t average(int32_t sum, int32_t count, const tg_pool_params_t *p)
 {
     if (count > 0) {
         sum = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
     }
-    return (int8_t)tg_clamp_i32(sum, p->act_min, p->act_max);
+    return (int8_t)tg_clamp_i32(sum, p->clamp.act_min, p->clamp.act_max);
 }
 
 /* The sums of `lanes` (1 or 4) adjacent channels over rows x cols window positions inside the image;
@@ -42,13 +43,13 @@ void tg_avgpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *outpu
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * p->channels;
         for (int32_t out_y = 0; out_y < p->output_h; ++out_y) {
-            const int32_t in_y_origin = out_y * p->stride_h - p->pad_h;
+            const int32_t in_y_origin = tg_window_origin_y(&p->window, out_y);
             const int32_t y_start = tg_max_i32(0, -in_y_origin);
-            const int32_t rows = tg_min_i32(p->filter_h, p->input_h - in_y_origin) - y_start;
+            const int32_t rows = tg_min_i32(p->window.filter_h, p->input_h - in_y_origin) - y_start;
             for (int32_t out_x = 0; out_x < p->output_w; ++out_x, output += p->channels) {
-                const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
+                const int32_t in_x_origin = tg_window_origin_x(&p->window, out_x);
                 const int32_t x_start = tg_max_i32(0, -in_x_origin);
-                const int32_t cols = tg_min_i32(p->filter_w, p->input_w - in_x_origin) - x_start;
+                const int32_t cols = tg_min_i32(p->window.filter_w, p->input_w - in_x_origin) - x_start;
                 const int32_t count = rows * cols;
                 const int8_t *first =
                     image + ((in_y_origin + y_start) * p->input_w + in_x_origin + x_start) * p->channels;

@@ -49,7 +49,7 @@ __attribute__((always_inline)) static inline int32_t tg_same_shape_words(const t
                                                                         tg_pair_value_t *value, const int8_t *input1,
                                                                         const int8_t *input2, int8_t *output)
 {
-    const uint32_t lowest = tg_replicated_byte(e->act_min), highest = tg_replicated_byte(e->act_max);
+    const uint32_t lowest = tg_replicated_byte(e->clamp.act_min), highest = tg_replicated_byte(e->clamp.act_max);
     for (int32_t words = e->size / 4; words > 0; --words) {
         const uint32_t input1_4 = tg_load_u32(input1), input2_4 = tg_load_u32(input2);
         const uint32_t output4 = tg_saturated_bytes(tg_word_value(e, params, value, input1_4, input2_4, 0),

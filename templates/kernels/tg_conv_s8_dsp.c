@@ -41,16 +41,16 @@ static void split_field(const tg_conv_dsp_params_t *p, const int8_t *image, int3
 {
     const tg_im2col_window_t w = tg_im2col_window(p, out_y, out_x);
     const int32_t tap_words = p->input_c / 4;
-    for (int32_t fy = 0; fy < p->filter_h; ++fy) {
+    for (int32_t fy = 0; fy < p->window.filter_h; ++fy) {
         const int32_t in_y = w.in_y0 + fy;
         if (!tg_im2col_row_inside(p, in_y)) {
-            split = split_padding(pad_split, p->filter_w * tap_words, split, stride);
+            split = split_padding(pad_split, p->window.filter_w * tap_words, split, stride);
             continue;
         }
         split = split_padding(pad_split, w.first * tap_words, split, stride);
         split = tg_product_split(image + (in_y * p->input_w + w.in_x0 + w.first) * p->input_c,
                                  (w.last - w.first) * p->input_c, split, stride);
-        split = split_padding(pad_split, (p->filter_w - w.last) * tap_words, split, stride);
+        split = split_padding(pad_split, (p->window.filter_w - w.last) * tap_words, split, stride);
     }
 }
 

@@ -76,8 +76,8 @@ static inline uint32_t halfword_pair(int32_t first, int32_t second)
  * tap is followed by one at offset 0, whose weight is zero. */
 static void tap_offsets(const tg_conv_dsp_params_t *p, int32_t *offsets)
 {
-    for (int32_t fy = 0; fy < p->filter_h; ++fy) {
-        for (int32_t i = 0; i < p->filter_w * p->input_c; ++i) {
+    for (int32_t fy = 0; fy < p->window.filter_h; ++fy) {
+        for (int32_t i = 0; i < p->window.filter_w * p->input_c; ++i) {
             *offsets++ = fy * p->input_w * p->input_c + i;
         }
     }
@@ -121,9 +121,10 @@ typedef struct {
 
 static inside_t inside_of(const tg_conv_dsp_params_t *p)
 {
+    const tg_window_t *w = &p->window;
     inside_t in;
-    tg_indices_inside(-p->pad_h, p->stride_h, p->output_h, p->input_h - p->filter_h + 1, &in.y_first, &in.y_end);
-    tg_indices_inside(-p->pad_w, p->stride_w, p->output_w, p->input_w - p->filter_w + 1, &in.x_first, &in.x_end);
+    tg_indices_inside(-w->pad_h, w->stride_h, p->output_h, p->input_h - w->filter_h + 1, &in.y_first, &in.y_end);
+    tg_indices_inside(-w->pad_w, w->stride_w, p->output_w, p->input_w - w->filter_w + 1, &in.x_first, &in.x_end);
     return in;
 }
 
@@ -135,7 +136,7 @@ static inline int is_inside(const inside_t *in, int32_t y, int32_t x)
 /* The first byte of the window of output pixel (y, x) (inside the image). */
 static inline const int8_t *window_of(const tg_conv_dsp_params_t *p, const int8_t *image, int32_t y, int32_t x)
 {
-    return image + ((y * p->stride_h - p->pad_h) * p->input_w + x * p->stride_w - p->pad_w) * p->input_c;
+    return image + ((tg_window_origin_y(&p->window, y)) * p->input_w + tg_window_origin_x(&p->window, x)) * p->input_c;
 }
 
 /* The field of output pixel (y, x) into one pixel's place of a pair's fields. */
@@ -223,12 +224,12 @@ static void requantize_pair(const tg_requant_t *r, const int32_t *sums, int32_t 
 /* n int8 outputs clamped to the activation's range, a word at a time, then the last ones alone. */
 static void clamp_outputs(const tg_requant_t *r, int8_t *out, int32_t n)
 {
-    const uint32_t lowest = tg_replicated_byte(r->act_min), highest = tg_replicated_byte(r->act_max);
+    const uint32_t lowest = tg_replicated_byte(r->clamp.act_min), highest = tg_replicated_byte(r->clamp.act_max);
     for (int8_t *end = out + n / 4 * 4; out != end; out += 4) {
         tg_store_u32(out, tg_clamp_bytes(tg_load_u32(out), lowest, highest));
     }
     for (int32_t k = 0; k < n % 4; ++k) {
-        out[k] = (int8_t)tg_clamp_i32(out[k], r->act_min, r->act_max);
+        out[k] = (int8_t)tg_clamp_i32(out[k], r->clamp.act_min, r->clamp.act_max);
     }
 }
 
@@ -280,7 +281,7 @@ void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *params, const int8_t *in
             tg_im2col_next_pixel(p, &y, &x);
             output += pixels * channels;
         }
-        if (p->product.requant.act_min != -128 || p->product.requant.act_max != 127) {
+        if (p->product.requant.clamp.act_min != -128 || p->product.requant.clamp.act_max != 127) {
             const int32_t image_outputs = p->output_h * p->output_w * channels;
             clamp_outputs(&p->product.requant, output - image_outputs, image_outputs);
         }

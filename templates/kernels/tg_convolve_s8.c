@@ -1,6 +1,9 @@
 /* CONV_2D, int8 activations and weights, int32 bias, per-channel requantization (TFLM reference
  * arithmetic). Filter layout OHWI; grouped convolution when input_c is a multiple of filter_c.
- * Portable C variant, for every core.
+ * Portable C variant: lowering's choice for every CONV_2D, kept on cores without the DSP extension and
+ * where no other variant fits; on cores with it, compiler/variants.py moves ungrouped, undilated layers
+ * to the DSP product kernels where their requantization is exact; on any core, compiler/sparse.py moves
+ * layers whose weights take less flash sparse to the sparse kernels.
  *
  * Two output channels at a time, so the input offset is folded into their biases once:
  * sum(w * (x + offset)) = sum(w * x) + offset * sum(w), equal in int32 wrap-around arithmetic.
@@ -63,7 +66,8 @@ typedef struct {
 static channel_t channel(const tg_conv_params_t *p, const int8_t *filter, const int32_t *bias, int32_t c,
                          int32_t filter_size)
 {
-    channel_t ch = {filter + c * filter_size, bias ? bias[c] : 0, 0, p->multipliers[c], p->shifts[c]};
+    channel_t ch = {filter + c * filter_size, bias ? bias[c] : 0, 0, p->requant.multipliers[c],
+                      p->requant.shifts[c]};
     ch.inside_base = ch.bias + p->input_offset * weights_sum(ch.filter, filter_size);
     return ch;
 }
@@ -71,9 +75,9 @@ static channel_t channel(const tg_conv_params_t *p, const int8_t *filter, const 
 /* The first input of the window of output pixel (y, x) if it lies inside the image, else NULL. */
 static inline const int8_t *window_inside(const tg_conv_params_t *p, const int8_t *group, int32_t y, int32_t x)
 {
-    const int32_t in_y = y * p->stride_h - p->pad_h, in_x = x * p->stride_w - p->pad_w;
-    if (in_y < 0 || in_y + p->dilation_h * (p->filter_h - 1) >= p->input_h || in_x < 0
-        || in_x + p->dilation_w * (p->filter_w - 1) >= p->input_w) {
+    const int32_t in_y = tg_window_origin_y(&p->window, y), in_x = tg_window_origin_x(&p->window, x);
+    if (in_y < 0 || in_y + p->dilation_h * (p->window.filter_h - 1) >= p->input_h || in_x < 0
+        || in_x + p->dilation_w * (p->window.filter_w - 1) >= p->input_w) {
         return 0;
     }
     return group + (in_y * p->input_w + in_x) * p->input_c;
@@ -89,7 +93,7 @@ static inline void next_pixel(const tg_conv_params_t *p, int32_t *y, int32_t *x)
 
 static inline int8_t requantize(const tg_conv_params_t *p, const channel_t *ch, int32_t acc)
 {
-    return tg_requantize_clamp_s8(acc, ch->multiplier, ch->shift, p->output_offset, p->act_min, p->act_max);
+    return tg_requantize_clamp_s8(acc, ch->multiplier, ch->shift, p->requant.output_offset, p->requant.clamp);
 }
 
 /* How a window's taps lie in the input: per filter row, runs_per_row runs of run_len bytes (with their
@@ -102,8 +106,8 @@ static window_runs_t window_runs(const tg_conv_params_t *p)
 {
     /* A filter row is one contiguous input run when its taps are adjacent, else one run per tap. */
     const int32_t row_is_one_run = p->dilation_w == 1 && p->filter_c == p->input_c;
-    const window_runs_t runs = {row_is_one_run ? p->filter_w * p->filter_c : p->filter_c,
-                                row_is_one_run ? 1 : p->filter_w, p->dilation_w * p->input_c,
+    const window_runs_t runs = {row_is_one_run ? p->window.filter_w * p->filter_c : p->filter_c,
+                                row_is_one_run ? 1 : p->window.filter_w, p->dilation_w * p->input_c,
                                 p->dilation_h * p->input_w * p->input_c};
     return runs;
 }
@@ -128,13 +132,13 @@ static void border_acc(const tg_conv_params_t *p, const window_runs_t *runs, con
                        int32_t in_y_origin, int32_t in_x_origin, int32_t acc[4])
 {
     int32_t fy, fy_end, fx_first, fx_end;
-    tg_indices_inside(in_y_origin, p->dilation_h, p->filter_h, p->input_h, &fy, &fy_end);
-    tg_indices_inside(in_x_origin, p->dilation_w, p->filter_w, p->input_w, &fx_first, &fx_end);
+    tg_indices_inside(in_y_origin, p->dilation_h, p->window.filter_h, p->input_h, &fy, &fy_end);
+    tg_indices_inside(in_x_origin, p->dilation_w, p->window.filter_w, p->input_w, &fx_first, &fx_end);
     acc[0] = ch[0].bias;
     acc[2] = ch[1].bias;
     for (; fy < fy_end; ++fy) {
         const int32_t in_y = in_y_origin + p->dilation_h * fy;
-        const int32_t w_offset = (fy * p->filter_w + fx_first) * p->filter_c;
+        const int32_t w_offset = (fy * p->window.filter_w + fx_first) * p->filter_c;
         const int8_t *x = group + (in_y * p->input_w + in_x_origin + p->dilation_w * fx_first) * p->input_c;
         if (runs->runs_per_row == 1) { /* the row's taps inside the image are one run */
             dot2x1_offset(ch[0].filter + w_offset, ch[1].filter + w_offset, x, (fx_end - fx_first) * p->filter_c,
@@ -156,7 +160,7 @@ static inline void inside_acc(const tg_conv_params_t *p, const window_runs_t *ru
     acc[0] = acc[1] = ch[0].inside_base;
     acc[2] = acc[3] = ch[1].inside_base;
     const int8_t *w0 = ch[0].filter, *w1 = ch[1].filter;
-    for (int32_t fy = 0; fy < p->filter_h; ++fy, in0 += runs->row_step, in1 += runs->row_step) {
+    for (int32_t fy = 0; fy < p->window.filter_h; ++fy, in0 += runs->row_step, in1 += runs->row_step) {
         for (int32_t r = 0; r < runs->runs_per_row; ++r, w0 += runs->run_len, w1 += runs->run_len) {
             dot2x2(w0, w1, in0 + r * runs->run_step, in1 + r * runs->run_step, runs->run_len, acc);
         }
@@ -175,7 +179,7 @@ static void channel_outputs(const tg_conv_params_t *p, const window_runs_t *runs
         int32_t acc[4];
         count = 1;
         if (!in0) {
-            border_acc(p, runs, group, ch, y * p->stride_h - p->pad_h, x * p->stride_w - p->pad_w, acc);
+            border_acc(p, runs, group, ch, tg_window_origin_y(&p->window, y), tg_window_origin_x(&p->window, x), acc);
         } else {
             int32_t y1 = y, x1 = x;
             next_pixel(p, &y1, &x1);
@@ -198,7 +202,7 @@ void tg_convolve_s8(const tg_conv_params_t *p, const int8_t *input, const int8_t
                     int8_t *output)
 {
     const int32_t filters_per_group = p->output_c / (p->input_c / p->filter_c);
-    const int32_t filter_size = p->filter_h * p->filter_w * p->filter_c;
+    const int32_t filter_size = p->window.filter_h * p->window.filter_w * p->filter_c;
     const window_runs_t runs = window_runs(p);
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;

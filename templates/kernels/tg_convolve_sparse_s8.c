@@ -9,6 +9,7 @@
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
 #include "tg_sparse.h"
+#include "tg_window.h"
 
 /* Two windows of window_bytes (filter_h * filter_w * filter_c) each, interleaved. */
 int32_t tg_convolve_sparse_s8_scratch_bytes(int32_t window_bytes)
@@ -22,11 +23,11 @@ static void gather_window(const tg_conv_params_t *p, const int8_t *group_input, 
 {
     const int8_t zero_point = (int8_t)-p->input_offset;
     /* Locals: the byte stores below could alias *p. */
-    const int32_t filter_w = p->filter_w, filter_c = p->filter_c, input_w = p->input_w, input_c = p->input_c;
+    const int32_t filter_w = p->window.filter_w, filter_c = p->filter_c, input_w = p->input_w, input_c = p->input_c;
     const int32_t dilation_w = p->dilation_w;
-    const int32_t in_y_origin = out_y * p->stride_h - p->pad_h;
-    const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
-    for (int32_t fy = 0; fy < p->filter_h; ++fy) {
+    const int32_t in_y_origin = tg_window_origin_y(&p->window, out_y);
+    const int32_t in_x_origin = tg_window_origin_x(&p->window, out_x);
+    for (int32_t fy = 0; fy < p->window.filter_h; ++fy) {
         const int32_t in_y = in_y_origin + p->dilation_h * fy;
         const int row_inside = in_y >= 0 && in_y < p->input_h;
         for (int32_t fx = 0, in_x = in_x_origin; fx < filter_w; ++fx, in_x += dilation_w) {
@@ -59,11 +60,11 @@ void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const
 {
     const int32_t groups = p->input_c / p->filter_c;
     const int32_t filters_per_group = p->output_c / groups;
-    const int32_t weights = p->filter_h * p->filter_w * p->filter_c;
+    const int32_t weights = p->window.filter_h * p->window.filter_w * p->filter_c;
     const int32_t bitmap_bytes = (weights + 7) / 8;
-    const int32_t output_c = p->output_c, output_offset = p->output_offset;
-    const int32_t act_min = p->act_min, act_max = p->act_max;
-    const int32_t *const multipliers = p->multipliers, *const shifts = p->shifts;
+    const int32_t output_c = p->output_c, output_offset = p->requant.output_offset;
+    const tg_clamp_t clamp = p->requant.clamp;
+    const int32_t *const multipliers = p->requant.multipliers, *const shifts = p->requant.shifts;
     int8_t *out = output;
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
@@ -84,10 +85,10 @@ void tg_convolve_sparse_s8(const tg_conv_params_t *p, const int8_t *input, const
                     int32_t acc[2] = {folded_bias[c], folded_bias[c]};
                     tg_sparse_dot2_s8(bitmap, weights, &values, patch, acc);
                     const int32_t multiplier = multipliers[c], shift = shifts[c];
-                    out[c] = tg_requantize_clamp_s8(acc[0], multiplier, shift, output_offset, act_min, act_max);
+                    out[c] = tg_requantize_clamp_s8(acc[0], multiplier, shift, output_offset, clamp);
                     if (pair) {
                         out[output_c + c] =
-                            tg_requantize_clamp_s8(acc[1], multiplier, shift, output_offset, act_min, act_max);
+                            tg_requantize_clamp_s8(acc[1], multiplier, shift, output_offset, clamp);
                     }
                 }
             }

@@ -1,6 +1,8 @@
 /* DEPTHWISE_CONV_2D, int8, per-channel requantization, any depth multiplier (TFLM reference
- * arithmetic). Filter layout 1HWC with C = input_c * depth_multiplier. Portable C variant, for
- * every core.
+ * arithmetic). Filter layout 1HWC with C = input_c * depth_multiplier. Portable C variant: lowering's
+ * choice for every DEPTHWISE_CONV_2D, kept on cores without the DSP extension; on cores with it,
+ * compiler/variants.py moves layers with depth multiplier 1, no dilation and at least 4 channels to
+ * tg_depthwise_conv_s8_dsp.c, and those of one input channel to the CONV_2D kernel they equal.
  *
  * The output pixels whose windows lie inside the image form a rectangle, found once. There, one
  * output channel at a time, so the input offset is folded into the bias once per channel:
@@ -15,7 +17,7 @@
 static inline int32_t taps_acc(const tg_depthwise_conv_params_t *p, const int8_t *x, const int8_t *w, int32_t rows,
                                int32_t cols)
 {
-    const int32_t input_offset = p->input_offset, w_step = p->output_c, w_row_step = p->filter_w * p->output_c;
+    const int32_t input_offset = p->input_offset, w_step = p->output_c, w_row_step = p->window.filter_w * p->output_c;
     const int32_t tap_step = p->dilation_w * p->input_c, row_step = p->dilation_h * p->input_w * p->input_c;
     int32_t acc = 0;
     for (int32_t r = 0; r < rows; ++r, x += row_step, w += w_row_step) {
@@ -28,7 +30,8 @@ static inline int32_t taps_acc(const tg_depthwise_conv_params_t *p, const int8_t
 
 static inline int8_t requantize(const tg_depthwise_conv_params_t *p, int32_t c, int32_t acc)
 {
-    return tg_requantize_clamp_s8(acc, p->multipliers[c], p->shifts[c], p->output_offset, p->act_min, p->act_max);
+    const tg_channel_requant_t *r = &p->requant;
+    return tg_requantize_clamp_s8(acc, r->multipliers[c], r->shifts[c], r->output_offset, r->clamp);
 }
 
 /* The outputs of rows [y_first, y_end), columns [x_first, x_end), whose windows lie inside the image. */
@@ -36,15 +39,16 @@ static void inside_outputs(const tg_depthwise_conv_params_t *p, const int8_t *im
                            const int32_t *bias, int8_t *out_image, int32_t y_first, int32_t y_end, int32_t x_first,
                            int32_t x_end)
 {
-    const int32_t output_c = p->output_c, output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
-    const int32_t is_3x3 = p->filter_h == 3 && p->filter_w == 3;
+    const int32_t output_c = p->output_c, output_offset = p->requant.output_offset;
+    const tg_clamp_t clamp = p->requant.clamp;
+    const int32_t is_3x3 = p->window.filter_h == 3 && p->window.filter_w == 3;
     const int32_t row_step = p->dilation_h * p->input_w * p->input_c;
     const int32_t tap_step = p->dilation_w * p->input_c;
     for (int32_t oc = 0; oc < output_c; ++oc) {
         const int8_t *channel_in = image + oc / p->depth_multiplier;
         const int8_t *channel_w = filter + oc;
         const int32_t bias_c = bias ? bias[oc] : 0;
-        const int32_t multiplier = p->multipliers[oc], shift = p->shifts[oc];
+        const int32_t multiplier = p->requant.multipliers[oc], shift = p->requant.shifts[oc];
         /* Read only by the 3x3 path: the weights in filter order, and the bias with the offset folded in. */
         const int32_t w0 = channel_w[0], w1 = channel_w[is_3x3 ? output_c : 0];
         const int32_t w2 = channel_w[is_3x3 ? 2 * output_c : 0], w3 = channel_w[is_3x3 ? 3 * output_c : 0];
@@ -53,10 +57,10 @@ static void inside_outputs(const tg_depthwise_conv_params_t *p, const int8_t *im
         const int32_t w8 = channel_w[is_3x3 ? 8 * output_c : 0];
         const int32_t inside_base = bias_c + p->input_offset * (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8);
         for (int32_t out_y = y_first; out_y < y_end; ++out_y) {
-            const int32_t in_y_origin = out_y * p->stride_h - p->pad_h;
+            const int32_t in_y_origin = tg_window_origin_y(&p->window, out_y);
             int8_t *out = out_image + (out_y * p->output_w + x_first) * output_c + oc;
             for (int32_t out_x = x_first; out_x < x_end; ++out_x, out += output_c) {
-                const int32_t in_x_origin = out_x * p->stride_w - p->pad_w;
+                const int32_t in_x_origin = tg_window_origin_x(&p->window, out_x);
                 const int8_t *x0 = channel_in + (in_y_origin * p->input_w + in_x_origin) * p->input_c;
                 int32_t acc;
                 if (is_3x3) {
@@ -65,9 +69,9 @@ static void inside_outputs(const tg_depthwise_conv_params_t *p, const int8_t *im
                           + w3 * x1[0] + w4 * x1[tap_step] + w5 * x1[2 * tap_step]
                           + w6 * x2[0] + w7 * x2[tap_step] + w8 * x2[2 * tap_step];
                 } else {
-                    acc = bias_c + taps_acc(p, x0, channel_w, p->filter_h, p->filter_w);
+                    acc = bias_c + taps_acc(p, x0, channel_w, p->window.filter_h, p->window.filter_w);
                 }
-                *out = tg_requantize_clamp_s8(acc, multiplier, shift, output_offset, act_min, act_max);
+                *out = tg_requantize_clamp_s8(acc, multiplier, shift, output_offset, clamp);
             }
         }
     }
@@ -78,13 +82,15 @@ static void inside_outputs(const tg_depthwise_conv_params_t *p, const int8_t *im
 static void border_output(const tg_depthwise_conv_params_t *p, const int8_t *image, const int8_t *filter,
                           const int32_t *bias, int8_t *out_image, int32_t out_y, int32_t out_x)
 {
-    const int32_t in_y_origin = out_y * p->stride_h - p->pad_h, in_x_origin = out_x * p->stride_w - p->pad_w;
+    const int32_t in_y_origin = tg_window_origin_y(&p->window, out_y);
+    const int32_t in_x_origin = tg_window_origin_x(&p->window, out_x);
     int32_t fy, fy_end, fx, fx_end;
-    tg_indices_inside(in_y_origin, p->dilation_h, p->filter_h, p->input_h, &fy, &fy_end);
-    tg_indices_inside(in_x_origin, p->dilation_w, p->filter_w, p->input_w, &fx, &fx_end);
+    tg_indices_inside(in_y_origin, p->dilation_h, p->window.filter_h, p->input_h, &fy, &fy_end);
+    tg_indices_inside(in_x_origin, p->dilation_w, p->window.filter_w, p->input_w, &fx, &fx_end);
     const int32_t in_y = in_y_origin + p->dilation_h * fy, in_x = in_x_origin + p->dilation_w * fx;
     /* Offsets of the first tap inside the image, channel 0 (used only when there is one). */
-    const int32_t x_first = (in_y * p->input_w + in_x) * p->input_c, w_first = (fy * p->filter_w + fx) * p->output_c;
+    const int32_t x_first = (in_y * p->input_w + in_x) * p->input_c;
+    const int32_t w_first = (fy * p->window.filter_w + fx) * p->output_c;
     const int32_t rows = fy < fy_end && fx < fx_end ? fy_end - fy : 0;
     int8_t *out = out_image + (out_y * p->output_w + out_x) * p->output_c;
     for (int32_t oc = 0, ic = 0, m = 0; oc < p->output_c; ++oc) {
@@ -103,10 +109,11 @@ void tg_depthwise_conv_s8(const tg_depthwise_conv_params_t *p, const int8_t *inp
     /* Output rows and columns whose windows lie inside the image: those whose first tap is at
      * -pad + stride * out in [0, size - span). */
     int32_t y_first, y_end, x_first, x_end;
-    tg_indices_inside(-p->pad_h, p->stride_h, p->output_h, p->input_h - p->dilation_h * (p->filter_h - 1), &y_first,
-                   &y_end);
-    tg_indices_inside(-p->pad_w, p->stride_w, p->output_w, p->input_w - p->dilation_w * (p->filter_w - 1), &x_first,
-                   &x_end);
+    const tg_window_t *w = &p->window;
+    tg_indices_inside(-w->pad_h, w->stride_h, p->output_h, p->input_h - p->dilation_h * (w->filter_h - 1), &y_first,
+                      &y_end);
+    tg_indices_inside(-w->pad_w, w->stride_w, p->output_w, p->input_w - p->dilation_w * (w->filter_w - 1), &x_first,
+                      &x_end);
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
         int8_t *out_image = output + b * p->output_h * p->output_w * p->output_c;

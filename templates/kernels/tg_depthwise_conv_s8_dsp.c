@@ -38,6 +38,7 @@
 #include "tg_bytes_dsp.h"
 #include "tg_kernels.h"
 #include "tg_requant_dsp.h"
+#include "tg_window.h"
 
 /* The planes' shape. The scratch holds the planes (channels * plane_halfwords int16, and one more that the
  * last window's padding pair may read), then `rotations` sets of channel constants (for each channel its
@@ -110,11 +111,11 @@ static void make_channel_constants(const tg_depthwise_dsp_params_t *p, const pla
             halfwords[c * 2 * words + s->taps] = 0;
         }
     }
-    for (int32_t column = 0; column < p->filter_w; ++column) {
-        for (int32_t slot = 0; slot < p->filter_h; ++slot) {
-            const int32_t row = slot >= rotation ? slot - rotation : slot - rotation + p->filter_h;
-            widen_channels(filter + (row * p->filter_w + column) * c_count, c_count, 0,
-                           halfwords + column * p->filter_h + slot, 2 * words);
+    for (int32_t column = 0; column < p->window.filter_w; ++column) {
+        for (int32_t slot = 0; slot < p->window.filter_h; ++slot) {
+            const int32_t row = slot >= rotation ? slot - rotation : slot - rotation + p->window.filter_h;
+            widen_channels(filter + (row * p->window.filter_w + column) * c_count, c_count, 0,
+                           halfwords + column * p->window.filter_h + slot, 2 * words);
         }
     }
 }
@@ -154,8 +155,8 @@ static void copy_pixels(int16_t *planes, const planes_t *s, const tg_depthwise_d
 static void fill_row(int16_t *planes, const planes_t *s, const tg_depthwise_dsp_params_t *p, const int8_t *image,
                      int32_t y, int32_t slot)
 {
-    const int32_t left = tg_min_i32(p->pad_w, s->columns);
-    const int32_t inside = tg_max_i32(0, tg_min_i32(p->input_w, s->columns - p->pad_w));
+    const int32_t left = tg_min_i32(p->window.pad_w, s->columns);
+    const int32_t inside = tg_max_i32(0, tg_min_i32(p->input_w, s->columns - p->window.pad_w));
     if (y < 0 || y >= p->input_h) {
         zero_columns(planes, s, p->channels, slot, left, inside);
     } else {
@@ -195,7 +196,7 @@ static void slide_rows(int16_t *planes, const planes_t *s, int32_t channels, int
  * padding is less than the filter); without, y - first. */
 static inline int32_t slot_of(const tg_depthwise_dsp_params_t *p, int32_t y, int32_t first)
 {
-    return p->rotations == 1 ? y - first : (y + p->filter_h) % p->filter_h;
+    return p->rotations == 1 ? y - first : (y + p->window.filter_h) % p->window.filter_h;
 }
 
 /* Where the requantization of a pixel's channels has got to: the next channel's sum and multiplier,
@@ -224,7 +225,7 @@ static inline void requantize_next_2(requant_cursor_t *at, const int8_t *shifts,
 static void requantize_pixel(const tg_requant_t *r, const int32_t *sums, int32_t channels, int8_t *out)
 {
     const tg_requant_t q = *r;  /* on the stack: the int8 stores cannot change it, so it stays in registers */
-    const uint32_t lowest = tg_replicated_byte(q.act_min), highest = tg_replicated_byte(q.act_max);
+    const uint32_t lowest = tg_replicated_byte(q.clamp.act_min), highest = tg_replicated_byte(q.clamp.act_max);
     requant_cursor_t at = {sums, q.multipliers};
     int32_t c = 0;
     for (; c + 4 <= channels; c += 4) {
@@ -313,10 +314,11 @@ LOADS_IN_SOURCE_ORDER static void sum_2_pixels_3x3(const planes_t *s, const int8
 static void convolve_row(const tg_depthwise_dsp_params_t *p, const planes_t *s, const int16_t *planes,
                          const uint32_t *constants, int32_t *sums, int8_t *output)
 {
-    const int32_t channels = p->channels, window_step = 2 * p->stride_w * p->filter_h;   /* bytes, in a plane */
+    const int32_t channels = p->channels;
+    const int32_t window_step = 2 * p->window.stride_w * p->window.filter_h; /* bytes, in a plane */
     const int8_t *taps = (const int8_t *)planes;
     int32_t x = 0;
-    if (p->filter_h == 3 && p->filter_w == 3) {
+    if (p->window.filter_h == 3 && p->window.filter_w == 3) {
         for (; x + 2 <= p->output_w; x += 2, taps += 2 * window_step, output += 2 * channels) {
             sum_2_pixels_3x3(s, taps, window_step, constants, channels, sums);
             requantize_pixel(&p->requant, sums, channels, output);
@@ -324,7 +326,7 @@ static void convolve_row(const tg_depthwise_dsp_params_t *p, const planes_t *s, 
         }
     }
     for (; x < p->output_w; ++x, taps += window_step, output += channels) {
-        if (p->filter_h == 3 && p->filter_w == 3) {
+        if (p->window.filter_h == 3 && p->window.filter_w == 3) {
             sum_pixel_3x3(s, taps, constants, channels, sums);
         } else {
             sum_pixel(s, taps, constants, channels, sums);
@@ -337,7 +339,7 @@ void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *
                               const int32_t *bias, int32_t *scratch, int8_t *output)
 {
     const int32_t channels = p->channels;
-    const planes_t s = planes_of(p->filter_h, p->filter_w, p->output_w, p->stride_w);
+    const planes_t s = planes_of(p->window.filter_h, p->window.filter_w, p->output_w, p->window.stride_w);
     int16_t *const planes = (int16_t *)scratch;
     uint32_t *const constants = (uint32_t *)((int8_t *)scratch + plane_bytes(channels, &s));
     const int32_t rotation_words = channels * (1 + s.pairs);
@@ -349,12 +351,12 @@ void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *
     }
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * channels;
-        int32_t copied_until = -p->filter_h;    /* with a ring: the rows before this one are in the planes */
+        int32_t copied_until = -p->window.filter_h;    /* with a ring: the rows before this one are in the planes */
         for (int32_t out_y = 0; out_y < p->output_h; ++out_y, output += p->output_w * channels) {
-            const int32_t first = out_y * p->stride_h - p->pad_h, end = first + p->filter_h;
+            const int32_t first = tg_window_origin_y(&p->window, out_y), end = first + p->window.filter_h;
             int32_t y = p->rotations == 1 ? first : tg_max_i32(first, copied_until);
             if (p->slide && first < copied_until) {
-                slide_rows(planes, &s, channels, p->stride_h);
+                slide_rows(planes, &s, channels, p->window.stride_h);
                 y = copied_until;
             }
             for (; y < end; ++y) {

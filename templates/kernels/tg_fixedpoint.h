@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "tg_kernels.h"
+
 static inline int32_t tg_min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 static inline int32_t tg_max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
 static inline int32_t tg_clamp_i32(int32_t v, int32_t lo, int32_t hi) { return tg_min_i32(tg_max_i32(v, lo), hi); }
@@ -106,13 +108,14 @@ static inline int32_t tg_multiply_by_nonnegative_quantized_multiplier(int32_t x,
 #endif
 }
 
-/* An accumulator to int8: requantized (multiplier >= 0), moved to the output zero point and clamped to
- * the activation. */
+/* An accumulator to int8: requantized (multiplier >= 0, as every multiplier tinygen generates), moved to
+ * the output zero point and clamped to the activation. Every portable kernel that requantizes to int8
+ * ends here. */
 static inline int8_t tg_requantize_clamp_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t output_offset,
-                                            int32_t act_min, int32_t act_max)
+                                            tg_clamp_t clamp)
 {
     acc = tg_multiply_by_nonnegative_quantized_multiplier(acc, multiplier, shift);
-    return (int8_t)tg_clamp_i32(acc + output_offset, act_min, act_max);
+    return (int8_t)tg_clamp_i32(acc + output_offset, clamp.act_min, clamp.act_max);
 }
 
 /* x * 2^exponent: saturating for exponent > 0, rounding for exponent < 0. */

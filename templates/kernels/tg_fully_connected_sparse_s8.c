@@ -10,6 +10,7 @@ void tg_fully_connected_sparse_s8(const tg_fully_connected_params_t *p, const in
                                   const uint8_t *filter_bitmap, const int8_t *filter_values,
                                   const int32_t *folded_bias, int8_t *output)
 {
+    const tg_channel_requant_t *r = &p->requant;
     const int32_t bitmap_bytes = (p->accum_depth + 7) / 8;
     int8_t *out = output;
     for (int32_t b = 0; b < p->batches; ++b) {
@@ -19,8 +20,7 @@ void tg_fully_connected_sparse_s8(const tg_fully_connected_params_t *p, const in
         for (int32_t oc = 0; oc < p->output_depth; ++oc, bitmap += bitmap_bytes) {
             const int32_t acc = folded_bias[oc] + tg_sparse_dot_s8(bitmap, p->accum_depth, &values, in);
             const int32_t q = p->per_channel ? oc : 0;
-            *out++ = tg_requantize_clamp_s8(acc, p->multipliers[q], p->shifts[q], p->output_offset, p->act_min,
-                                            p->act_max);
+            *out++ = tg_requantize_clamp_s8(acc, r->multipliers[q], r->shifts[q], r->output_offset, r->clamp);
         }
     }
 }

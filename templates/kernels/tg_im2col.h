@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tg_kernels.h"
+#include "tg_window.h"
 
 /* Where the receptive field of an output pixel lies: its first input row and column, and the taps
  * [first, last) of each filter row that lie inside the image's width. */
@@ -18,9 +19,9 @@ typedef struct {
 
 static inline tg_im2col_window_t tg_im2col_window(const tg_conv_dsp_params_t *p, int32_t out_y, int32_t out_x)
 {
-    tg_im2col_window_t w = {out_y * p->stride_h - p->pad_h, out_x * p->stride_w - p->pad_w, 0, 0};
+    tg_im2col_window_t w = {tg_window_origin_y(&p->window, out_y), tg_window_origin_x(&p->window, out_x), 0, 0};
     w.first = w.in_x0 < 0 ? -w.in_x0 : 0;
-    w.last = p->input_w - w.in_x0 < p->filter_w ? p->input_w - w.in_x0 : p->filter_w;
+    w.last = p->input_w - w.in_x0 < p->window.filter_w ? p->input_w - w.in_x0 : p->window.filter_w;
     w.last = w.last < w.first ? w.first : w.last;
     return w;
 }
@@ -59,15 +60,15 @@ static void tg_im2col_gather(const tg_conv_dsp_params_t *p, const int8_t *image,
     const tg_im2col_window_t w = tg_im2col_window(p, out_y, out_x);
     const int32_t c = p->input_c;
     const int8_t pad = (int8_t)p->pad_value;
-    for (int32_t fy = 0; fy < p->filter_h; ++fy) {
+    for (int32_t fy = 0; fy < p->window.filter_h; ++fy) {
         const int32_t in_y = w.in_y0 + fy;
         if (!tg_im2col_row_inside(p, in_y)) {
-            field = tg_fill_bytes(field, pad, p->filter_w * c);
+            field = tg_fill_bytes(field, pad, p->window.filter_w * c);
             continue;
         }
         field = tg_fill_bytes(field, pad, w.first * c);
         field = tg_copy_bytes(field, image + (in_y * p->input_w + w.in_x0 + w.first) * c, (w.last - w.first) * c);
-        field = tg_fill_bytes(field, pad, (p->filter_w - w.last) * c);
+        field = tg_fill_bytes(field, pad, (p->window.filter_w - w.last) * c);
     }
 }
 

@@ -10,42 +10,67 @@
 
 #define TG_MAX_DIMS 6
 
+/* The parts the parameter structs below are composed of. */
+
+/* A convolution's or pooling's window: its size, the step between the windows of neighbouring output
+ * pixels, and the rows and columns of padding before the image (the window of output pixel (y, x) starts
+ * at input (y * stride_h - pad_h, x * stride_w - pad_w)). Dilation, which only the portable convolutions
+ * take, lies beside it. */
+typedef struct {
+    int32_t filter_h, filter_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_h, pad_w;
+} tg_window_t;
+
+/* The fused activation's clamp on int8 outputs (the whole int8 range for none). */
+typedef struct {
+    int32_t act_min, act_max;
+} tg_clamp_t;
+
+/* Requantization of int32 accumulators to int8 outputs (tg_requantize_clamp_s8): TFLM's multiplier and
+ * shift for each output channel, the output zero point, the clamp. */
+typedef struct {
+    const int32_t *multipliers;
+    const int32_t *shifts;
+    int32_t output_offset;
+    tg_clamp_t clamp;
+} tg_channel_requant_t;
+
+/* Requantization of int32 values to int8 outputs with one multiplier and shift for the whole tensor (TFLM's),
+ * the output zero point and the clamp: the output side of the element-wise kernels. */
+typedef struct {
+    int32_t multiplier, shift;
+    int32_t output_offset;
+    tg_clamp_t clamp;
+} tg_tensor_requant_t;
+
 typedef struct {
     int32_t batches;
     int32_t input_h, input_w, input_c;
-    int32_t filter_h, filter_w, filter_c; /* filter_c: input channels per group */
+    int32_t filter_c; /* input channels per group */
     int32_t output_h, output_w, output_c;
-    int32_t stride_h, stride_w;
+    tg_window_t window;
     int32_t dilation_h, dilation_w;
-    int32_t pad_h, pad_w;
-    int32_t input_offset, output_offset;
-    int32_t act_min, act_max;
-    const int32_t *multipliers; /* per output channel */
-    const int32_t *shifts;
+    int32_t input_offset;
+    tg_channel_requant_t requant;
 } tg_conv_params_t;
 
 typedef struct {
     int32_t batches;
     int32_t input_h, input_w, input_c;
-    int32_t filter_h, filter_w;
     int32_t output_h, output_w, output_c;
     int32_t depth_multiplier;
-    int32_t stride_h, stride_w;
+    tg_window_t window;
     int32_t dilation_h, dilation_w;
-    int32_t pad_h, pad_w;
-    int32_t input_offset, output_offset;
-    int32_t act_min, act_max;
-    const int32_t *multipliers; /* per output channel */
-    const int32_t *shifts;
+    int32_t input_offset;
+    tg_channel_requant_t requant;
 } tg_depthwise_conv_params_t;
 
 typedef struct {
     int32_t batches, accum_depth, output_depth;
-    int32_t input_offset, filter_offset, output_offset;
-    int32_t act_min, act_max;
-    int32_t per_channel; /* 0: multipliers[0]/shifts[0] apply to every output */
-    const int32_t *multipliers;
-    const int32_t *shifts;
+    int32_t input_offset, filter_offset;
+    int32_t per_channel; /* 0: requant's multipliers[0] and shifts[0] apply to every output */
+    tg_channel_requant_t requant;
 } tg_fully_connected_params_t;
 
 /* Requantization of int32 accumulators to int8 outputs and the fused activation's clamp, in the form
@@ -56,7 +81,7 @@ typedef struct {
     const int8_t *rounding_shifts; /* right shift - 1 >= 0 */
     int32_t offset_rounding;    /* 2 * output_offset + 1 */
     int32_t per_channel;
-    int32_t act_min, act_max;
+    tg_clamp_t clamp;
 } tg_requant_t;
 
 /* An int8 product: output[pixel][channel] = requant(bias[channel] + sum over d < depth of
@@ -84,10 +109,8 @@ typedef struct {
 typedef struct {
     int32_t batches;
     int32_t input_h, input_w, input_c;
-    int32_t filter_h, filter_w;
+    tg_window_t window;
     int32_t output_h, output_w;
-    int32_t stride_h, stride_w;
-    int32_t pad_h, pad_w;
     int32_t pad_value;
     int32_t pairs;      /* tg_conv_s8_dsp: 1: output pixels by twos where threes would go, for a smaller scratch */
     tg_product_t product;
@@ -100,10 +123,8 @@ typedef struct {
 typedef struct {
     int32_t batches;
     int32_t input_h, input_w, channels;
-    int32_t filter_h, filter_w;
     int32_t output_h, output_w;
-    int32_t stride_h, stride_w;
-    int32_t pad_h, pad_w;
+    tg_window_t window;
     int32_t input_offset;
     int32_t rotations;  /* filter_h: the input rows kept as a ring across output rows; 1: copied for each */
     int32_t slide;      /* with rotations 1: the rows kept from the last output row slide down, new ones copied */
@@ -113,10 +134,8 @@ typedef struct {
 typedef struct {
     int32_t batches, input_h, input_w, channels;
     int32_t output_h, output_w;
-    int32_t filter_h, filter_w;
-    int32_t stride_h, stride_w;
-    int32_t pad_h, pad_w;
-    int32_t act_min, act_max;
+    tg_window_t window;
+    tg_clamp_t clamp;
 } tg_pool_params_t;
 
 /* Element-wise ops over a broadcast: output_shape and per-input strides (0 on broadcast axes). */
@@ -128,12 +147,11 @@ typedef struct {
 
 typedef struct {
     tg_broadcast_t shape;
-    int32_t input1_offset, input2_offset, output_offset;
+    int32_t input1_offset, input2_offset;
     int32_t left_shift;
     int32_t input1_multiplier, input1_shift;
     int32_t input2_multiplier, input2_shift;
-    int32_t output_multiplier, output_shift;
-    int32_t act_min, act_max;
+    tg_tensor_requant_t output;
 } tg_add_params_t;
 
 /* One int32 value's requantization in the form tg_rescale_dsp computes it (tg_requant_dsp.h): TFLM's
@@ -147,7 +165,7 @@ typedef struct {
 typedef struct {
     int32_t size;
     int32_t input1_offset, input2_offset;
-    int32_t act_min, act_max;
+    tg_clamp_t clamp;
 } tg_same_shape_t;
 
 /* ADD of two inputs of one shape, rearranged by the generator (tg_same_shape.h says how): input 1 has
@@ -160,9 +178,8 @@ typedef struct {
 
 typedef struct {
     tg_broadcast_t shape;
-    int32_t input1_offset, input2_offset, output_offset;
-    int32_t output_multiplier, output_shift;
-    int32_t act_min, act_max;
+    int32_t input1_offset, input2_offset;
+    tg_tensor_requant_t output;
 } tg_mul_params_t;
 
 /* MUL of two inputs of one shape: output applied to the product of the inputs, offsets added. */
@@ -186,14 +203,13 @@ typedef struct {
 
 typedef struct {
     int32_t size;
-    int32_t input_zero_point, output_zero_point;
-    int32_t output_multiplier, output_shift;
-    int32_t act_min, act_max;
+    int32_t input_zero_point;
+    tg_tensor_requant_t output;
 } tg_requantize_params_t;
 
 typedef struct {
     int32_t size;
-    int32_t lower, upper;
+    tg_clamp_t clamp;
 } tg_clamp_params_t;
 
 typedef struct {

@@ -39,9 +39,9 @@ void tg_mean_s8(const tg_mean_params_t *p, const int8_t *input, int32_t *scratch
     }
     /* The zero point's share of every sum, wrapped to 32 bits as the int32 subtraction below wraps. */
     const uint32_t zero_point_sum = (uint32_t)((int64_t)p->input_zero_point * p->num_reduced);
+    const tg_clamp_t whole_int8 = {INT8_MIN, INT8_MAX};
     for (int32_t o = 0; o < p->output_size; ++o) {
         const int32_t centered = (int32_t)((uint32_t)scratch_sums[o] - zero_point_sum);
-        const int32_t mean = tg_multiply_by_quantized_multiplier(centered, p->multiplier, p->shift);
-        output[o] = (int8_t)tg_clamp_i32(mean + p->output_zero_point, INT8_MIN, INT8_MAX);
+        output[o] = tg_requantize_clamp_s8(centered, p->multiplier, p->shift, p->output_zero_point, whole_int8);
     }
 }

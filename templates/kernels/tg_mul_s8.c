@@ -1,5 +1,7 @@
 /* MUL, int8, with broadcasting: the product of the offset inputs, requantized to the output (TFLM
- * reference arithmetic). */
+ * reference arithmetic). Portable C, any core: chosen by compiler/ops/elementwise.py for MUL layers that
+ * broadcast an input or whose requantization the same-shape kernels (tg_mul_same_shape_s8.c,
+ * tg_mul_s8_dsp.c) cannot compute. */
 #include "tg_broadcast.h"
 #include "tg_fixedpoint.h"
 #include "tg_kernels.h"
@@ -10,8 +12,8 @@ void tg_mul_s8(const tg_mul_params_t *p, const int8_t *input1, const int8_t *inp
     tg_broadcast_cursor_t cursor = {{0}, 0, 0};
     for (int32_t i = 0; i < size; ++i) {
         const int32_t product = (p->input1_offset + input1[cursor.offset1]) * (p->input2_offset + input2[cursor.offset2]);
-        const int32_t scaled = tg_multiply_by_quantized_multiplier(product, p->output_multiplier, p->output_shift);
-        output[i] = (int8_t)tg_clamp_i32(scaled + p->output_offset, p->act_min, p->act_max);
+        output[i] = tg_requantize_clamp_s8(product, p->output.multiplier, p->output.shift, p->output.output_offset,
+                                           p->output.clamp);
         tg_broadcast_next(&p->shape, &cursor);
     }
 }

@@ -253,7 +253,7 @@ static inline int8_t output_value(const run_t *run, int32_t channel, int32_t acc
     const int32_t q = form.per_channel ? channel : channel & run->channel_mask;
     const int32_t twice = tg_requantize_dsp_twice(acc, &run->requant, q);
     return (int8_t)(form.whole_range ? tg_ssat8_halved(twice)
-                                     : tg_clamp_i32(twice >> 1, run->requant.act_min, run->requant.act_max));
+                                     : tg_clamp_i32(twice >> 1, run->requant.clamp.act_min, run->requant.clamp.act_max));
 }
 
 /* Whether the run's activation keeps the whole int8 range, and whether its constants are per channel:
@@ -264,7 +264,7 @@ static inline bool keeps_whole_range(const run_t *run)
     if (!TG_PRODUCT_CLAMPED || !TG_PRODUCT_WHOLE_RANGE) {
         return !TG_PRODUCT_CLAMPED;
     }
-    return run->requant.act_min == -128 && run->requant.act_max == 127;
+    return run->requant.clamp.act_min == -128 && run->requant.clamp.act_max == 127;
 }
 
 static inline bool is_per_channel(const run_t *run)

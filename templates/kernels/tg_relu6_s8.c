@@ -7,6 +7,6 @@
 void tg_relu6_s8(const tg_clamp_params_t *p, const int8_t *input, int8_t *output)
 {
     for (int32_t i = 0; i < p->size; ++i) {
-        output[i] = (int8_t)tg_clamp_i32(input[i], p->lower, p->upper);
+        output[i] = (int8_t)tg_clamp_i32(input[i], p->clamp.act_min, p->clamp.act_max);
     }
 }

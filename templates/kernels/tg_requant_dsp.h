@@ -75,7 +75,7 @@ static inline int32_t tg_requantize_dsp_unclamped(int32_t acc, const tg_requant_
 /* The accumulator of output channel q requantized, moved to the output zero point and clamped. */
 static inline int8_t tg_requantize_dsp(int32_t acc, const tg_requant_t *r, int32_t q)
 {
-    return (int8_t)tg_clamp_i32(tg_requantize_dsp_unclamped(acc, r, q), r->act_min, r->act_max);
+    return (int8_t)tg_clamp_i32(tg_requantize_dsp_unclamped(acc, r, q), r->clamp.act_min, r->clamp.act_max);
 }
 
 #endif /* TG_REQUANT_DSP_H */

@@ -6,8 +6,7 @@
 void tg_requantize_s8(const tg_requantize_params_t *p, const int8_t *input, int8_t *output)
 {
     for (int32_t i = 0; i < p->size; ++i) {
-        const int32_t scaled = tg_multiply_by_quantized_multiplier(input[i] - p->input_zero_point,
-                                                                   p->output_multiplier, p->output_shift);
-        output[i] = (int8_t)tg_clamp_i32(scaled + p->output_zero_point, p->act_min, p->act_max);
+        output[i] = tg_requantize_clamp_s8(input[i] - p->input_zero_point, p->output.multiplier, p->output.shift,
+                                           p->output.output_offset, p->output.clamp);
     }
 }

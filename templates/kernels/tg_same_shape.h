@@ -47,7 +47,7 @@ __attribute__((always_inline)) static inline void tg_same_shape_elements(const t
 {
     for (int32_t i = from; i < e->size; ++i) {
         const int32_t result = value(params, input1[i] + e->input1_offset, input2[i] + e->input2_offset);
-        output[i] = (int8_t)tg_clamp_i32(result, e->act_min, e->act_max);
+        output[i] = (int8_t)tg_clamp_i32(result, e->clamp.act_min, e->clamp.act_max);
     }
 }
 

@@ -48,8 +48,8 @@ static inline void tg_sparse_pairs_interleave(const int8_t *in0, const int8_t *i
 static inline const int8_t *tg_sparse_pairs_pixel(const tg_conv_dsp_params_t *p, const int8_t *image, int32_t y,
                                                   int32_t x, int8_t *field)
 {
-    if (p->filter_h == 1 && p->filter_w == 1 && p->pad_h == 0 && p->pad_w == 0) {
-        return image + (y * p->stride_h * p->input_w + x * p->stride_w) * p->input_c;
+    if (p->window.filter_h == 1 && p->window.filter_w == 1 && p->window.pad_h == 0 && p->window.pad_w == 0) {
+        return image + (y * p->window.stride_h * p->input_w + x * p->window.stride_w) * p->input_c;
     }
     tg_im2col_gather(p, image, y, x, field);
     return field;

@@ -11,7 +11,7 @@ from ..output_paths import staged_output_folder
 from ..resources import kernels_dir, templates_dir
 from . import planner
 from .compile import C_TYPES, CompiledModel, ModelIO, tensor_bytes
-from .layer import NULL_ARG, ConstArray, ScratchArg, TensorArg, TensorListArg
+from .layer import NULL_ARG, ConstArray, ScratchArg, TensorArg, TensorListArg, clamp_params
 from .names import comment_text
 from .ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
 from .sparse import PAIRS_KERNELS
@@ -171,7 +171,7 @@ def product_forms(model: CompiledModel) -> dict[str, bool]:
     time (tg_product_dsp.c compiles only those)."""
     products = [layer.params for layer in model.layers if layer.kernel in SHARED_SOURCES]
     requants = [params["product"]["requant"] for params in products]
-    whole = [r["act_min"] == -128 and r["act_max"] == 127 for r in requants]
+    whole = [r["clamp"] == clamp_params(-128, 127) for r in requants]
     return {"whole_range": any(whole), "clamped": not all(whole),
             "per_channel": any(r["per_channel"] for r in requants),
             "per_tensor": not all(r["per_channel"] for r in requants),

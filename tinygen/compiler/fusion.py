@@ -8,7 +8,7 @@ the image, as SAME and VALID padding make it (some kernels count on it), and wit
 """
 
 from ..model.graph import Graph
-from .layer import Layer, TensorArg, TensorListArg
+from .layer import Layer, TensorArg, TensorListArg, windows_meet_the_image
 
 CONVOLUTIONS = ("tg_convolve_s8", "tg_depthwise_conv_s8")
 
@@ -39,11 +39,9 @@ def _fold(pad: Layer, conv: Layer) -> bool:
             or after[3] or (p["dilation_h"], p["dilation_w"]) != (1, 1) or pad.params["pad_value"] != -p["input_offset"]):
         return False
     input_h, input_w = pad.params["input_shape"][-3:-1]
-    pad_h, pad_w = p["pad_h"] + before[1], p["pad_w"] + before[2]
-    if not all(pad_before < size and (out - 1) * stride - pad_before < image
-               for pad_before, size, out, stride, image in ((pad_h, p["filter_h"], p["output_h"], p["stride_h"], input_h),
-                                                            (pad_w, p["filter_w"], p["output_w"], p["stride_w"], input_w))):
+    window = {**p["window"], "pad_h": p["window"]["pad_h"] + before[1], "pad_w": p["window"]["pad_w"] + before[2]}
+    if not windows_meet_the_image(window, (input_h, input_w), (p["output_h"], p["output_w"])):
         return False
-    conv.params = {**p, "input_h": input_h, "input_w": input_w, "pad_h": pad_h, "pad_w": pad_w}
+    conv.params = {**p, "input_h": input_h, "input_w": input_w, "window": window}
     conv.args = [TensorArg(pad.args[0].index), *conv.args[1:]]
     return True

@@ -71,8 +71,9 @@ def ways(layer: Layer) -> list[Way]:
         found = [Way(0, depthwise_lag(p))]
         if p["rotations"] != 1:
             slide = {**p, "rotations": 1, "slide": 1}
+            window = p["window"]
             found.append(Way(0, depthwise_lag(slide), slide, depthwise_scratch_bytes(
-                p["channels"], p["filter_h"], p["filter_w"], p["output_w"], p["stride_w"], 1)))
+                p["channels"], window["filter_h"], window["filter_w"], p["output_w"], window["stride_w"], 1)))
         return found
     return []
 
@@ -97,8 +98,9 @@ def _im2col_first_reads(p: dict) -> np.ndarray:
     """tg_conv_s8_dsp: each output pixel reads its receptive field, whose first byte inside the image is
     at its first row and column inside the image."""
     b, y, x = np.meshgrid(np.arange(p["batches"]), np.arange(p["output_h"]), np.arange(p["output_w"]), indexing="ij")
-    in_y = np.maximum(y * p["stride_h"] - p["pad_h"], 0)
-    in_x = np.maximum(x * p["stride_w"] - p["pad_w"], 0)
+    window = p["window"]
+    in_y = np.maximum(y * window["stride_h"] - window["pad_h"], 0)
+    in_x = np.maximum(x * window["stride_w"] - window["pad_w"], 0)
     return (((b * p["input_h"] + in_y) * p["input_w"] + in_x) * p["input_c"]).reshape(-1)
 
 
@@ -107,10 +109,11 @@ def depthwise_lag(p: dict) -> int:
     fresh into its windows (with a ring or sliding rows, those not copied before; else all of the window's),
     then writes the row; each row copied must lie at or beyond the output rows written before it."""
     input_row, output_row = p["input_w"] * p["channels"], p["output_w"] * p["channels"]
-    copied_until, lag = -p["filter_h"], 0
+    window = p["window"]
+    copied_until, lag = -window["filter_h"], 0
     for out_y in range(p["output_h"]):
-        first = out_y * p["stride_h"] - p["pad_h"]
-        end = first + p["filter_h"]
+        first = out_y * window["stride_h"] - window["pad_h"]
+        end = first + window["filter_h"]
         fresh = max(first if p["rotations"] == 1 and not p["slide"] else max(first, copied_until), 0)
         if fresh < min(end, p["input_h"]):
             lag = max(lag, out_y * output_row - fresh * input_row)

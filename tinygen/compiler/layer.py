@@ -131,18 +131,50 @@ def channel_arrays(layer_key: str, multipliers: list[int], shifts: list[int]) ->
             ConstArray(f"{layer_key}_shifts", "int32_t", np.array(shifts, dtype=np.int32))]
 
 
+# The parts of the kernels' parameter structs (tg_kernels.h), built here alone.
+
+def clamp_params(act_min: int, act_max: int) -> dict:
+    """tg_clamp_t: an activation's clamp on int8 outputs."""
+    return {"act_min": act_min, "act_max": act_max}
+
+
+def window_params(filter_hw: tuple[int, int], strides: tuple[int, int], pads: tuple[int, int]) -> dict:
+    """tg_window_t: a window's size, strides and leading padding."""
+    return {"filter_h": filter_hw[0], "filter_w": filter_hw[1], "stride_h": strides[0], "stride_w": strides[1],
+            "pad_h": pads[0], "pad_w": pads[1]}
+
+
+def windows_meet_the_image(window: dict, input_hw: tuple[int, int], output_hw: tuple[int, int]) -> bool:
+    """Every output pixel's window (tg_window_t) holds at least one tap inside the image, as SAME and VALID
+    padding make it: the first window reaches row and column 0 (the DSP depthwise kernel's ring of input rows
+    counts on the padding being less than the filter), the last starts inside the image."""
+    return all(window[f"pad_{axis}"] < window[f"filter_{axis}"]
+               and (out - 1) * window[f"stride_{axis}"] - window[f"pad_{axis}"] < size
+               for axis, size, out in zip("hw", input_hw, output_hw))
+
+
+def channel_requant_params(layer_key: str, output_offset: int, clamp: dict) -> dict:
+    """tg_channel_requant_t: the layer's multiplier and shift arrays (channel_arrays), the output offset, the clamp."""
+    return {"multipliers": f"{layer_key}_multipliers", "shifts": f"{layer_key}_shifts", "output_offset": output_offset,
+            "clamp": clamp}
+
+
+def tensor_requant_params(multiplier: int, shift: int, output_offset: int, clamp: dict) -> dict:
+    """tg_tensor_requant_t: one multiplier and shift for the tensor, the output offset, the clamp."""
+    return {"multiplier": multiplier, "shift": shift, "output_offset": output_offset, "clamp": clamp}
+
+
 def fused_activation(op: Operator, output_scale: float, output_zp: int) -> dict:
-    """The clamp of the op's fused activation, as act_min/act_max kernel parameters."""
+    """The clamp of the op's fused activation (tg_clamp_t)."""
     activation = op.options.get("activation", "NONE")
     if activation not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
         fail(op, f"fused activation {activation} is not supported")
-    act_min, act_max = q.activation_range(activation, output_scale, output_zp)
-    return {"act_min": act_min, "act_max": act_max}
+    return clamp_params(*q.activation_range(activation, output_scale, output_zp))
 
 
 def window(op: Operator, in_hw: tuple[int, int], filter_hw: tuple[int, int], out_hw: tuple[int, int]) -> dict:
     """Checks a convolution or pooling window against the shapes as TFLM's Prepare computes it, and
-    returns its strides, dilations (convolutions only) and leading padding."""
+    returns it (tg_window_t); a convolution's dilations are in its options, checked here."""
     o = op.options
     if o["padding"] not in ("SAME", "VALID"):
         fail(op, f"padding {o['padding']} is not SAME or VALID")
@@ -164,16 +196,17 @@ def window(op: Operator, in_hw: tuple[int, int], filter_hw: tuple[int, int], out
     if expected != tuple(out_hw):
         fail(op, f"output is {out_hw[0]}x{out_hw[1]} but {o['padding']} padding with filter {filter_hw[0]}x"
                  f"{filter_hw[1]}, strides {strides[0]}x{strides[1]} gives {expected[0]}x{expected[1]}")
-    params = {"stride_h": strides[0], "stride_w": strides[1]}
+    pads = tuple(q.leading_padding(s, d, size, k, out)
+                 for s, d, size, k, out in zip(strides, dilations, in_hw, filter_hw, out_hw))
+    checked = {"stride_h": strides[0], "stride_w": strides[1]}
     if dilated:
-        params.update(dilation_h=dilations[0], dilation_w=dilations[1])
-    params["pad_h"] = q.leading_padding(strides[0], dilations[0], in_hw[0], filter_hw[0], out_hw[0])
-    params["pad_w"] = q.leading_padding(strides[1], dilations[1], in_hw[1], filter_hw[1], out_hw[1])
-    too_big = {name: value for name, value in params.items() if value > INT16_MAX}
+        checked.update(dilation_h=dilations[0], dilation_w=dilations[1])
+    checked.update(pad_h=pads[0], pad_w=pads[1])
+    too_big = {name: value for name, value in checked.items() if value > INT16_MAX}
     if too_big:
         fail(op, f"window values {too_big} exceed {INT16_MAX}: TFLM's kernels hold strides, dilations and "
                  "padding in int16")
-    return params
+    return window_params(filter_hw, strides, pads)
 
 
 def weight_scales(op: Operator, weights: Tensor, channels: int) -> tuple[float, ...]:

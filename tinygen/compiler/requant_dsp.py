@@ -67,12 +67,12 @@ def pinned_accumulator(accumulator: int, multiplier: int, shift: int) -> int:
 
 def dsp_requant(layer: Layer, accumulator_bounds: np.ndarray, per_channel: bool,
                 constants: dict[int, int] | None = None, folded_bias: ConstArray | None = None) -> dict | None:
-    """The tg_requant_t of a lowered layer (its params name its multiplier and shift arrays), its new
-    arrays added to the layer, its shift array dropped (and its multipliers replaced, for fixed channels);
+    """The tg_requant_t of a lowered layer (its params' requant part names its multiplier and shift arrays),
+    its new arrays added to the layer, its shift array dropped (and its multipliers replaced, for fixed channels);
     None, with the layer unchanged, when the conditions fail for some channel.
     constants: channel -> accumulator, for channels whose accumulator does not depend on the input
     (constant_accumulators; per channel only), pinned in folded_bias, the bias that makes their accumulator."""
-    p = layer.params
+    p = layer.params["requant"]
     arrays = {array.name: array for array in layer.arrays}
     multipliers, shifts = arrays[p["multipliers"]].values, arrays[p["shifts"]].values.astype(np.int64)
     right_shifts = -shifts
@@ -98,7 +98,7 @@ def dsp_requant(layer: Layer, accumulator_bounds: np.ndarray, per_channel: bool,
     layer.arrays = kept + [multiplier_array, shift_array]
     return {"multipliers": p["multipliers"], "rounding_shifts": shift_array.name,
             "offset_rounding": 2 * p["output_offset"] + 1,
-            "per_channel": int(per_channel), "act_min": p["act_min"], "act_max": p["act_max"]}
+            "per_channel": int(per_channel), "clamp": p["clamp"]}
 
 
 def _silent_channels(multipliers: np.ndarray, right_shifts: np.ndarray, bounds) -> np.ndarray:

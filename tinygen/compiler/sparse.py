@@ -182,7 +182,8 @@ def _use_sparse(graph: Graph, layer: Layer, form: _Form, shape: dict | None, tar
         patch = []
         if form.kernel == CONV_SPARSE:   # two input windows, gathered in the filter's order and interleaved
             p = layer.params
-            layer.scratch_bytes = bitmap_conv_scratch_bytes(p["filter_h"] * p["filter_w"] * p["filter_c"])
+            layer.scratch_bytes = bitmap_conv_scratch_bytes(p["window"]["filter_h"] * p["window"]["filter_w"]
+                                                            * p["filter_c"])
             patch = [ScratchArg("int8_t")]
         layer.kernel = form.kernel
         layer.args = [inp, *arrays, bias, *patch, out]

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..boards import Board
 from ..model.graph import Graph
-from .layer import NULL_ARG, ConstArray, Layer, ScratchArg, TensorArg
+from .layer import NULL_ARG, ConstArray, Layer, ScratchArg, TensorArg, window_params, windows_meet_the_image
 from .ops.elementwise import ADD_SAME_SHAPE, MUL_SAME_SHAPE
 from .requant_dsp import constant_accumulators, depthwise_accumulator_bounds, dsp_requant, product_accumulator_bounds
 
@@ -100,11 +100,12 @@ def depthwise_rotations(p: dict) -> int:
     row copied once, which needs the weights in filter_h rotations (filter_h), or copied afresh for each output
     row (1). The ring when the copies it saves outweigh making the other rotations: with windows that overlap
     from row to row, over enough rows."""
-    filter_h, stride_h = p["filter_h"], p["stride_h"]
+    window = p["window"]
+    filter_h, stride_h = window["filter_h"], window["stride_h"]
     if stride_h >= filter_h:
         return 1
     copies_saved = p["output_h"] * (filter_h - stride_h) * p["input_w"]
-    rotation_cost = (filter_h - 1) * filter_h * p["filter_w"] * ROTATION_COST_PER_WEIGHT
+    rotation_cost = (filter_h - 1) * filter_h * window["filter_w"] * ROTATION_COST_PER_WEIGHT
     return filter_h if copies_saved > rotation_cost else 1
 
 
@@ -133,12 +134,14 @@ def _matmul_shape(graph: Graph, layer: Layer) -> dict | None:
         return {"batches": 1, "rows": 1, "row_pixels": p["batches"], "input_batch_step": 0, "input_row_step": 0,
                 "input_pixel_step": p["accum_depth"], "single_run_groups": 0, "depth": p["accum_depth"],
                 "channels": p["output_depth"], "per_channel": p["per_channel"]}
-    if (layer.kernel == "tg_convolve_s8" and p["filter_h"] == p["filter_w"] == 1 and p["filter_c"] == p["input_c"]
-            and p["pad_h"] == p["pad_w"] == 0 and p["input_c"] >= 4):
+    window = p.get("window")
+    if (layer.kernel == "tg_convolve_s8" and window["filter_h"] == window["filter_w"] == 1
+            and p["filter_c"] == p["input_c"] and window["pad_h"] == window["pad_w"] == 0 and p["input_c"] >= 4):
         in_c = p["input_c"]
         pixel_steps = {"input_batch_step": p["input_h"] * p["input_w"] * in_c,
-                       "input_row_step": p["stride_h"] * p["input_w"] * in_c, "input_pixel_step": p["stride_w"] * in_c}
-        if p["stride_h"] == p["stride_w"] == 1:     # the input is one [pixels][channels] matrix
+                       "input_row_step": window["stride_h"] * p["input_w"] * in_c,
+                       "input_pixel_step": window["stride_w"] * in_c}
+        if window["stride_h"] == window["stride_w"] == 1:     # the input is one [pixels][channels] matrix
             runs = {"batches": 1, "rows": 1, "row_pixels": p["batches"] * p["output_h"] * p["output_w"],
                     "input_batch_step": 0, "input_row_step": 0, "input_pixel_step": in_c}
         else:
@@ -192,9 +195,8 @@ def im2col_shape(layer: Layer) -> dict | None:
     if p["filter_c"] != p["input_c"] or (p["dilation_h"], p["dilation_w"]) != (1, 1):
         return None
     # The input zero point, -input_offset, is an int8 value: padded taps read it, adding 0.
-    shape = {name: p[name] for name in ("batches", "input_h", "input_w", "input_c", "filter_h", "filter_w",
-                                        "output_h", "output_w", "stride_h", "stride_w", "pad_h", "pad_w")}
-    depth = p["filter_h"] * p["filter_w"] * p["input_c"]
+    shape = {name: p[name] for name in ("batches", "input_h", "input_w", "input_c", "output_h", "output_w", "window")}
+    depth = p["window"]["filter_h"] * p["window"]["filter_w"] * p["input_c"]
     return {**shape, "pad_value": -p["input_offset"], "pairs": 0, "depth": depth, "channels": p["output_c"],
             "per_channel": 1}
 
@@ -203,9 +205,8 @@ def fully_connected_as_im2col_shape(layer: Layer) -> dict:
     """A lowered FULLY_CONNECTED layer in the same form: a 1 x batches image of accum_depth channels under a
     1x1 filter."""
     p = layer.params
-    image = {"batches": 1, "input_h": 1, "input_w": p["batches"], "input_c": p["accum_depth"], "filter_h": 1,
-             "filter_w": 1, "output_h": 1, "output_w": p["batches"], "stride_h": 1, "stride_w": 1, "pad_h": 0,
-             "pad_w": 0, "pad_value": 0, "pairs": 0}
+    image = {"batches": 1, "input_h": 1, "input_w": p["batches"], "input_c": p["accum_depth"], "output_h": 1,
+             "output_w": p["batches"], "window": window_params((1, 1), (1, 1), (0, 0)), "pad_value": 0, "pairs": 0}
     return {**image, "depth": p["accum_depth"], "channels": p["output_depth"], "per_channel": p["per_channel"]}
 
 
@@ -279,7 +280,8 @@ def _use_depthwise_dsp_if_fit(graph: Graph, layer: Layer) -> None:
     spares the kernel a test per channel."""
     p = layer.params
     if (layer.kernel != "tg_depthwise_conv_s8" or p["depth_multiplier"] != 1 or p["input_c"] < 4
-            or (p["dilation_h"], p["dilation_w"]) != (1, 1) or not _windows_meet_the_image(p)):
+            or (p["dilation_h"], p["dilation_w"]) != (1, 1)
+            or not windows_meet_the_image(p["window"], (p["input_h"], p["input_w"]), (p["output_h"], p["output_w"]))):
         return
     inp, weights, bias, out = layer.args
     if bias == NULL_ARG:
@@ -290,24 +292,16 @@ def _use_depthwise_dsp_if_fit(graph: Graph, layer: Layer) -> None:
         return
     if isinstance(bias, ConstArray):
         layer.arrays.append(bias)
-    window = {name: p[name] for name in ("filter_h", "filter_w", "output_h", "output_w", "stride_h", "stride_w",
-                                         "pad_h", "pad_w")}
+    window = p["window"]
     rotations = depthwise_rotations(p)
     layer.params = {"batches": p["batches"], "input_h": p["input_h"], "input_w": p["input_w"], "channels": p["input_c"],
-                    **window, "input_offset": p["input_offset"], "rotations": rotations, "slide": 0, "requant": requant}
+                    "output_h": p["output_h"], "output_w": p["output_w"], "window": window,
+                    "input_offset": p["input_offset"], "rotations": rotations, "slide": 0, "requant": requant}
     layer.kernel, layer.params_type, layer.variant = DEPTHWISE_DSP, "tg_depthwise_dsp_params_t", DSP
     layer.args = [inp, weights, bias, ScratchArg("int32_t"), out]
-    layer.scratch_bytes = depthwise_scratch_bytes(p["input_c"], p["filter_h"], p["filter_w"], p["output_w"],
-                                                  p["stride_w"], rotations)
+    layer.scratch_bytes = depthwise_scratch_bytes(p["input_c"], window["filter_h"], window["filter_w"], p["output_w"],
+                                                  window["stride_w"], rotations)
 
-
-def _windows_meet_the_image(p: dict) -> bool:
-    """Every output pixel's window holds at least one tap inside the image, as SAME and VALID padding make
-    it: the first window reaches row and column 0 (the depthwise kernel's ring of input rows counts on the
-    padding being less than the filter), the last starts inside the image."""
-    return all(p[f"pad_{axis}"] < p[f"filter_{axis}"] and
-               (p[f"output_{axis}"] - 1) * p[f"stride_{axis}"] - p[f"pad_{axis}"] < p[f"input_{axis}"]
-               for axis in ("h", "w"))
 
 
 def _use_elementwise_dsp(layer: Layer) -> None:

@@ -2,7 +2,8 @@
 
 from ...model.graph import Graph, Operator
 from .. import quantization as q
-from ..layer import Layer, TensorArg, fail, io_tensors, per_tensor_quant, require_same_size
+from ..layer import (Layer, TensorArg, clamp_params, fail, io_tensors, per_tensor_quant, require_same_size,
+                     tensor_requant_params)
 
 SOFTMAX_DIFF_INTEGER_BITS = 5
 SIGMOID_INPUT_INTEGER_BITS = 4
@@ -62,15 +63,13 @@ def lower_tanh(graph: Graph, op: Operator, name: str) -> Layer:
 def lower_relu(graph: Graph, op: Operator, name: str) -> Layer:
     inp, out, (in_scale, in_zp), (out_scale, out_zp) = _unary(graph, op)
     multiplier, shift = q.quantize_multiplier(in_scale / out_scale)
-    params = {
-        "size": inp.size, "input_zero_point": in_zp, "output_zero_point": out_zp,
-        "output_multiplier": multiplier, "output_shift": shift,
-        "act_min": max(q.INT8_MIN, out_zp), "act_max": q.INT8_MAX,
-    }
+    clamp = clamp_params(max(q.INT8_MIN, out_zp), q.INT8_MAX)
+    params = {"size": inp.size, "input_zero_point": in_zp,
+              "output": tensor_requant_params(multiplier, shift, out_zp, clamp)}
     return Layer(op, "tg_relu_s8", "tg_requantize_params_t", params, [TensorArg(inp.index), TensorArg(out.index)])
 
 
 def lower_relu6(graph: Graph, op: Operator, name: str) -> Layer:
     inp, out, (in_scale, in_zp), _ = _unary(graph, op)
-    params = {"size": inp.size, "lower": in_zp, "upper": q.float_to_int8(6.0, in_scale, in_zp)}
+    params = {"size": inp.size, "clamp": clamp_params(in_zp, q.float_to_int8(6.0, in_scale, in_zp))}
     return Layer(op, "tg_relu6_s8", "tg_clamp_params_t", params, [TensorArg(inp.index), TensorArg(out.index)])

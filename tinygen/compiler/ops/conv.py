@@ -2,8 +2,8 @@
 
 from ...model.graph import Graph, Operator
 from .. import quantization as q
-from ..layer import (INT16_MAX, Layer, TensorArg, channel_arrays, constant, fail, fused_activation, io_tensors,
-                     optional_bias, per_tensor_quant, require_rank, weight_scales, window)
+from ..layer import (INT16_MAX, Layer, TensorArg, channel_arrays, channel_requant_params, constant, fail,
+                     fused_activation, io_tensors, optional_bias, per_tensor_quant, require_rank, weight_scales, window)
 
 
 def _per_channel_multipliers(op: Operator, input_scale: float, flt, output_scale: float,
@@ -37,10 +37,10 @@ def _layer(op: Operator, name: str, kernel: str, params_type: str, operands, sha
         "batches": inp.shape[0], "input_h": inp.shape[1], "input_w": inp.shape[2], "input_c": inp.shape[3],
         **shape_params,
         "output_h": out.shape[1], "output_w": out.shape[2], "output_c": out_c,
-        **window(op, inp.shape[1:3], (shape_params["filter_h"], shape_params["filter_w"]), out.shape[1:3]),
-        "input_offset": -in_zp, "output_offset": out_zp,
-        **fused_activation(op, out_scale, out_zp),
-        "multipliers": f"{name}_multipliers", "shifts": f"{name}_shifts",
+        "window": window(op, inp.shape[1:3], flt.shape[1:3], out.shape[1:3]),
+        "dilation_h": op.options["dilation_h"], "dilation_w": op.options["dilation_w"],
+        "input_offset": -in_zp,
+        "requant": channel_requant_params(name, out_zp, fused_activation(op, out_scale, out_zp)),
     }
     return Layer(op, kernel, params_type, params,
                  [TensorArg(inp.index), TensorArg(flt.index), optional_bias(op, bias, out_c), TensorArg(out.index)],
@@ -56,7 +56,7 @@ def lower_conv_2d(graph: Graph, op: Operator, name: str) -> Layer:
         fail(op, f"filter {flt.shape} does not match input {inp.shape} and output {out.shape}")
     if op.options["quantized_bias_type"] not in (0, 2):
         fail(op, f"quantized_bias_type {op.options['quantized_bias_type']} is not the default or INT32")
-    return _layer(op, name, "tg_convolve_s8", "tg_conv_params_t", operands, {"filter_h": k_h, "filter_w": k_w, "filter_c": filter_c},
+    return _layer(op, name, "tg_convolve_s8", "tg_conv_params_t", operands, {"filter_c": filter_c},
                   macs=out.size * k_h * k_w * filter_c)
 
 
@@ -74,5 +74,5 @@ def lower_depthwise_conv_2d(graph: Graph, op: Operator, name: str) -> Layer:
         fail(op, f"depth_multiplier is {op.options['depth_multiplier']} but the filter's {out_c} channels for "
                  f"{in_c} input channels make it {out_c // in_c}")
     return _layer(op, name, "tg_depthwise_conv_s8", "tg_depthwise_conv_params_t", operands,
-                  {"filter_h": k_h, "filter_w": k_w, "depth_multiplier": out_c // in_c},
+                  {"depth_multiplier": out_c // in_c},
                   macs=out.size * k_h * k_w)

@@ -5,7 +5,8 @@ import numpy as np
 
 from ...model.graph import Graph, Operator, Tensor
 from .. import quantization as q
-from ..layer import MAX_DIMS, Layer, TensorArg, fail, fused_activation, io_tensors, pad_shape, per_tensor_quant
+from ..layer import (MAX_DIMS, Layer, TensorArg, fail, fused_activation, io_tensors, pad_shape, per_tensor_quant,
+                     tensor_requant_params)
 from ..requant_dsp import dsp_rescale
 
 ADD_LEFT_SHIFT = 20   # headroom TFLite gives int8 ADD before rescaling
@@ -37,15 +38,15 @@ def _broadcast(op: Operator, a: Tensor, b: Tensor, out: Tensor) -> dict:
     return {"output_shape": so, "input1_strides": _strides(sa, so), "input2_strides": _strides(sb, so)}
 
 
-def add_rescales(a_scale: float, b_scale: float, out_scale: float) -> dict:
-    """TFLM's rescalings for ADD: each input to twice the larger input scale, the sum to the output."""
+def add_rescales(a_scale: float, b_scale: float, out_scale: float) -> tuple[dict, tuple[int, int]]:
+    """TFLM's rescalings for ADD: each input to twice the larger input scale (tg_add_params_t's input
+    parameters), the sum to the output (multiplier and shift)."""
     twice_max_input_scale = 2 * max(a_scale, b_scale)
     a_mult, a_shift = q.quantize_multiplier(a_scale / twice_max_input_scale)
     b_mult, b_shift = q.quantize_multiplier(b_scale / twice_max_input_scale)
-    out_mult, out_shift = q.quantize_multiplier(twice_max_input_scale / ((1 << ADD_LEFT_SHIFT) * out_scale))
+    output = q.quantize_multiplier(twice_max_input_scale / ((1 << ADD_LEFT_SHIFT) * out_scale))
     return {"left_shift": ADD_LEFT_SHIFT, "input1_multiplier": a_mult, "input1_shift": a_shift,
-            "input2_multiplier": b_mult, "input2_shift": b_shift,
-            "output_multiplier": out_mult, "output_shift": out_shift}
+            "input2_multiplier": b_mult, "input2_shift": b_shift}, output
 
 
 def lower_add(graph: Graph, op: Operator, name: str) -> Layer:
@@ -53,11 +54,11 @@ def lower_add(graph: Graph, op: Operator, name: str) -> Layer:
     a_scale, a_zp = per_tensor_quant(op, a, "input 1")
     b_scale, b_zp = per_tensor_quant(op, b, "input 2")
     out_scale, out_zp = per_tensor_quant(op, out, "output")
+    inputs, (out_mult, out_shift) = add_rescales(a_scale, b_scale, out_scale)
     params = {
         "shape": _broadcast(op, a, b, out),
-        "input1_offset": -a_zp, "input2_offset": -b_zp, "output_offset": out_zp,
-        **add_rescales(a_scale, b_scale, out_scale),
-        **fused_activation(op, out_scale, out_zp),
+        "input1_offset": -a_zp, "input2_offset": -b_zp, **inputs,
+        "output": tensor_requant_params(out_mult, out_shift, out_zp, fused_activation(op, out_scale, out_zp)),
     }
     args = [TensorArg(a.index), TensorArg(b.index), TensorArg(out.index)]
     same_shape = add_same_shape_params(params)
@@ -87,7 +88,7 @@ def add_same_shape_params(p: dict) -> tuple[dict, int] | None:
         rescale = {"multiplier": multiplier, "rounding": -EXACT_BIAS << 19, "right_shift": 0}
     else:
         rescale = dsp_rescale(multiplier, shift, 0, SCALED_BOUND)
-    output = dsp_rescale(p["output_multiplier"], p["output_shift"], p["output_offset"], SUM_BOUND)
+    output = _dsp_output(p, SUM_BOUND)
     if rescale is None or output is None:
         return None
     elements = _elements(p, p[f"input{exact + 1}_offset"], scaled_offset)
@@ -98,7 +99,13 @@ def _elements(p: dict, input1_offset: int, input2_offset: int) -> dict:
     """The tg_same_shape_t of a broadcast kernel's parameters, with the offsets of the inputs in the
     order the same-shape kernel takes them."""
     return {"size": int(np.prod(p["shape"]["output_shape"])), "input1_offset": input1_offset,
-            "input2_offset": input2_offset, "act_min": p["act_min"], "act_max": p["act_max"]}
+            "input2_offset": input2_offset, "clamp": p["output"]["clamp"]}
+
+
+def _dsp_output(p: dict, bound: int) -> dict | None:
+    """The tg_rescale_t of a broadcast kernel's output requantization (tg_tensor_requant_t), or None."""
+    output = p["output"]
+    return dsp_rescale(output["multiplier"], output["shift"], output["output_offset"], bound)
 
 
 def _broadcasts(shape: dict) -> bool:
@@ -110,7 +117,7 @@ def _broadcasts(shape: dict) -> bool:
 def mul_same_shape_params(p: dict) -> dict | None:
     """The tg_mul_same_shape_params_t of tg_mul_s8's parameters, or None when the inputs broadcast or
     the requantization does not fit tg_rescale_dsp (a scale of 1/2 or more: no right shift)."""
-    output = dsp_rescale(p["output_multiplier"], p["output_shift"], p["output_offset"], PRODUCT_BOUND)
+    output = _dsp_output(p, PRODUCT_BOUND)
     if _broadcasts(p["shape"]) or output is None:
         return None
     return {"elements": _elements(p, p["input1_offset"], p["input2_offset"]), "output": output}
@@ -124,9 +131,8 @@ def lower_mul(graph: Graph, op: Operator, name: str) -> Layer:
     out_mult, out_shift = q.quantize_multiplier(a_scale * b_scale / out_scale)
     params = {
         "shape": _broadcast(op, a, b, out),
-        "input1_offset": -a_zp, "input2_offset": -b_zp, "output_offset": out_zp,
-        "output_multiplier": out_mult, "output_shift": out_shift,
-        **fused_activation(op, out_scale, out_zp),
+        "input1_offset": -a_zp, "input2_offset": -b_zp,
+        "output": tensor_requant_params(out_mult, out_shift, out_zp, fused_activation(op, out_scale, out_zp)),
     }
     args = [TensorArg(a.index), TensorArg(b.index), TensorArg(out.index)]
     same_shape = mul_same_shape_params(params)

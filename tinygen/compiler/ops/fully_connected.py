@@ -4,8 +4,8 @@ import numpy as np
 
 from ...model.graph import Graph, Operator
 from .. import quantization as q
-from ..layer import (Layer, TensorArg, channel_arrays, constant, fail, fused_activation, io_tensors,
-                     optional_bias, per_tensor_quant, weight_scales)
+from ..layer import (Layer, TensorArg, channel_arrays, channel_requant_params, constant, fail, fused_activation,
+                     io_tensors, optional_bias, per_tensor_quant, weight_scales)
 
 
 def lower_fully_connected(graph: Graph, op: Operator, name: str) -> Layer:
@@ -43,10 +43,9 @@ def lower_fully_connected(graph: Graph, op: Operator, name: str) -> Layer:
         pairs = [q.quantize_multiplier(float(np.float32(in_scale) * np.float32(scales[0])) / out_scale)]
     params = {
         "batches": inp.size // accum_depth, "accum_depth": accum_depth, "output_depth": output_depth,
-        "input_offset": -in_zp, "filter_offset": -filter_zp, "output_offset": out_zp,
-        **fused_activation(op, out_scale, out_zp),
+        "input_offset": -in_zp, "filter_offset": -filter_zp,
         "per_channel": int(len(scales) > 1),
-        "multipliers": f"{name}_multipliers", "shifts": f"{name}_shifts",
+        "requant": channel_requant_params(name, out_zp, fused_activation(op, out_scale, out_zp)),
     }
     bias = optional_bias(op, bias, output_depth)
     return Layer(op, "tg_fully_connected_s8", "tg_fully_connected_params_t", params,

@@ -20,9 +20,8 @@ def _lower_pool(graph: Graph, op: Operator, kernel: str) -> Layer:
     params = {
         "batches": batches, "input_h": in_h, "input_w": in_w, "channels": channels,
         "output_h": out_h, "output_w": out_w,
-        "filter_h": o["filter_h"], "filter_w": o["filter_w"],
-        **window(op, (in_h, in_w), (o["filter_h"], o["filter_w"]), (out_h, out_w)),
-        **fused_activation(op, out_scale, out_zp),
+        "window": window(op, (in_h, in_w), (o["filter_h"], o["filter_w"]), (out_h, out_w)),
+        "clamp": fused_activation(op, out_scale, out_zp),
     }
     return Layer(op, kernel, "tg_pool_params_t", params, [TensorArg(inp.index), TensorArg(out.index)])
 

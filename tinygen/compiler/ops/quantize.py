@@ -2,7 +2,8 @@
 
 from ...model.graph import Graph, Operator
 from .. import quantization as q
-from ..layer import Layer, TensorArg, fail, io_tensors, per_tensor_quant, require_same_size
+from ..layer import (Layer, TensorArg, clamp_params, fail, io_tensors, per_tensor_quant, require_same_size,
+                     tensor_requant_params)
 
 
 def lower_quantize(graph: Graph, op: Operator, name: str) -> Layer:
@@ -16,11 +17,8 @@ def lower_quantize(graph: Graph, op: Operator, name: str) -> Layer:
     if inp.dtype == "int8":
         in_scale, in_zp = per_tensor_quant(op, inp, "input")
         multiplier, shift = q.quantize_multiplier(in_scale / out_scale)
-        params = {
-            "size": inp.size, "input_zero_point": in_zp, "output_zero_point": out_zp,
-            "output_multiplier": multiplier, "output_shift": shift,
-            "act_min": q.INT8_MIN, "act_max": q.INT8_MAX,
-        }
+        params = {"size": inp.size, "input_zero_point": in_zp,
+                  "output": tensor_requant_params(multiplier, shift, out_zp, clamp_params(q.INT8_MIN, q.INT8_MAX))}
         return Layer(op, "tg_requantize_s8", "tg_requantize_params_t", params, args)
     fail(op, f"quantizing from {inp.dtype} is not supported (float32 or int8 input)")
 
