@@ -195,6 +195,29 @@ static inline const int8_t *dot_row_pair(const uint32_t *split, const uint32_t *
     return w;
 }
 
+/* The same against two pairs of weight rows (four channels), the second pair_bytes after the first: each
+ * group of the input loaded once for four rows. */
+static inline void dot_row_quad(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
+                                int32_t pair_bytes, int32_t sums[4])
+{
+    int32_t s0 = sums[0], s1 = sums[1], s2 = sums[2], s3 = sums[3];
+    const int8_t *v = w + pair_bytes;
+    for (const uint32_t *x = split; x != split_end;) {
+        uint32_t y0, y1;
+        const split_pair_t pair = next_pair(&x);
+        w = tg_load_2u32_advance(w, &y0, &y1);
+        s0 = smlad_group(pair, tg_sxtb16(y0), tg_sxtb16_ror8(y0), s0);
+        s1 = smlad_group(pair, tg_sxtb16(y1), tg_sxtb16_ror8(y1), s1);
+        v = tg_load_2u32_advance(v, &y0, &y1);
+        s2 = smlad_group(pair, tg_sxtb16(y0), tg_sxtb16_ror8(y0), s2);
+        s3 = smlad_group(pair, tg_sxtb16(y1), tg_sxtb16_ror8(y1), s3);
+    }
+    sums[0] = s0;
+    sums[1] = s1;
+    sums[2] = s2;
+    sums[3] = s3;
+}
+
 /* The same against one plain weight row: the sum added to `sum`. */
 static inline int32_t dot_row(const uint32_t *split, const uint32_t *split_end, const int8_t *w, int32_t sum)
 {
@@ -210,6 +233,14 @@ static inline int32_t dot_row(const uint32_t *split, const uint32_t *split_end, 
 static __attribute__((noinline)) void dot_1xn(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
                                               const int32_t *bias, int32_t rows, int32_t *acc)
 {
+    const int32_t pair_bytes = 4 * (int32_t)(split_end - split);     /* a pair of rows: 8 bytes per group */
+    for (; rows >= 4; rows -= 4, bias += 4, acc += 4, w += 2 * pair_bytes) {
+        acc[0] = bias[0];
+        acc[1] = bias[1];
+        acc[2] = bias[2];
+        acc[3] = bias[3];
+        dot_row_quad(split, split_end, w, pair_bytes, acc);
+    }
     for (; rows >= 2; rows -= 2, bias += 2, acc += 2) {
         sum_pair_t sums = {bias[0], bias[1]};
         w = dot_row_pair(split, split_end, w, &sums);
@@ -228,6 +259,13 @@ static __attribute__((noinline)) void dot_1xn_run(const uint32_t *split, const u
                                                   int32_t row_bytes, int32_t group, int32_t rows,
                                                   const int32_t *from, int32_t *acc)
 {
+    for (; rows >= 4; rows -= 4, from += 4, acc += 4, w += 4 * row_bytes) {
+        acc[0] = from[0];
+        acc[1] = from[1];
+        acc[2] = from[2];
+        acc[3] = from[3];
+        dot_row_quad(split, split_end, w + 8 * group, 2 * row_bytes, acc);
+    }
     for (; rows >= 2; rows -= 2, from += 2, acc += 2, w += 2 * row_bytes) {
         sum_pair_t sums = {from[0], from[1]};
         dot_row_pair(split, split_end, w + 8 * group, &sums);
