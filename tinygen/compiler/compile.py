@@ -13,7 +13,7 @@ from . import planner
 from .checks import check_arena_fits, check_supported, tensor_bytes
 from .fusion import fuse_pads
 from .in_place import Way, ways
-from .layer import ConstArray, Layer, TensorArg, TensorListArg
+from .layer import ConstArray, Layer
 from .names import IdentifierPool
 from .ops import LOWERINGS
 from .quantization import QuantizationRangeError
@@ -158,8 +158,7 @@ def _bind(graph: Graph, model_name: str, model_bytes: bytes, layers: list[Layer]
 
     group_storage: dict[int, Storage] = {}
     weights = []
-    used = {arg.index for layer in layers for arg in layer.args if isinstance(arg, TensorArg)}
-    used |= {i for layer in layers for arg in layer.args if isinstance(arg, TensorListArg) for i in arg.indices}
+    used = {index for layer in layers for index in layer.read_tensors() + [layer.args[-1].index]}
     for root, indices in sorted(members.items()):
         constant = next((graph.tensors[i] for i in indices if graph.tensors[i].is_constant), None)
         if constant is not None and any(i in used for i in indices):
@@ -359,8 +358,7 @@ def _lifetimes(graph, layers, placement: Placement, group_storage):
     first: dict[int, int] = {}
     last: dict[int, int] = {}
     for position, layer in enumerate(layers):
-        reads = [a.index for a in layer.args[:-1] if isinstance(a, TensorArg)]
-        reads += [i for a in layer.args if isinstance(a, TensorListArg) for i in a.indices]
+        reads = layer.read_tensors()
         written = layer.args[-1].index
         if layer.kernel is None:      # an alias: no work, but keeps its group alive
             reads.append(written)

@@ -8,7 +8,7 @@ the image, as SAME and VALID padding make it (some kernels count on it), and wit
 """
 
 from ..model.graph import Graph
-from .layer import Layer, TensorArg, TensorListArg, windows_meet_the_image
+from .layer import Layer, TensorArg, windows_meet_the_image
 
 CONVOLUTIONS = ("tg_convolve_s8", "tg_depthwise_conv_s8")
 
@@ -17,10 +17,9 @@ def fuse_pads(graph: Graph, layers: list[Layer]) -> list[Layer]:
     """The layers with each PAD that only a convolution reads folded into that convolution."""
     readers: dict[int, list[Layer]] = {}
     for layer in layers:
-        for arg in layer.args if layer.kernel is None else layer.args[:-1]:    # an alias reads its source
-            indices = arg.indices if isinstance(arg, TensorListArg) else [arg.index] if isinstance(arg, TensorArg) else []
-            for index in indices:
-                readers.setdefault(index, []).append(layer)
+        aliased = [layer.args[-1].index] if layer.kernel is None else []     # an alias keeps its output's bytes
+        for index in layer.read_tensors() + aliased:
+            readers.setdefault(index, []).append(layer)
     fused = set()
     for layer in layers:
         padded = layer.args[-1].index if layer.kernel == "tg_pad_s8" else None

@@ -56,6 +56,11 @@ class Layer:
     sparse_saved_bytes: int = 0        # flash the sparse form saves over the dense array
     variant: str = "portable"          # "portable" C or "dsp" (compiler/variants.py)
 
+    def read_tensors(self) -> list[int]:
+        """The tensors the layer reads: its arguments but the last (the output), lists of tensors included."""
+        reads = [arg.index for arg in self.args[:-1] if isinstance(arg, TensorArg)]
+        return reads + [index for arg in self.args if isinstance(arg, TensorListArg) for index in arg.indices]
+
 
 def fail(op: Operator, problem: str):
     raise UnsupportedModelError(f"operator {op.index} ({op.op_type}): {problem}")
