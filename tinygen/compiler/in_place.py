@@ -3,8 +3,8 @@ that layer (where the kernel allows it), or leaner parameters (less scratch, a f
 
 A kernel may write over its input when every byte it writes lies below every input byte it has yet to
 read. The output then starts `lag` bytes below that input's first byte (0: on the same byte); the
-compiler joins the two in one arena buffer of the larger extent (compile.py), and only where that
-lowers the arena. How far below follows from the order the kernel writes and reads in, so each answer
+planner places the two as one unit at that distance, each with its own lifetime (planner.py), and the
+compiler takes a way only where that lowers the arena (compile.py). How far below follows from the order the kernel writes and reads in, so each answer
 here is tied to a kernel's loops:
 - element-wise kernels read each element (or word of four) before they write it, and never again: lag 0;
 - the DSP product kernels (tg_matmul_s8_dsp.c, tg_conv_s8_dsp.c) write output pixels in order, up to
@@ -34,7 +34,7 @@ from .variants import conv_scratch_bytes, depthwise_scratch_bytes, matmul_scratc
 ELEMENTWISE_ONE_INPUT = {"tg_relu_s8", "tg_relu6_s8", "tg_requantize_s8"}
 ELEMENTWISE_TWO_INPUTS = {ADD_SAME_SHAPE, MUL_SAME_SHAPE, "tg_add_s8_dsp", "tg_mul_s8_dsp"}
 
-# Words of depth a lone pixel's input is split at a time when a layer takes the lean way (SINGLE_RUN below).
+# Words of depth a lone pixel's input is split at a time when a fully connected layer takes its lean way.
 SINGLE_RUN_WORDS = 32
 
 
