@@ -32,14 +32,16 @@ __attribute__((section(".isr_vector"), used)) static void (*const tg_vectors[16]
     SysTick_Handler,
 };
 
-/* The initialised data copied word by word (the linker script aligns .data to words): a loop that gcc must
- * not turn back into a call to memcpy, which only this copy would otherwise link in. */
+/* The initialised data copied and .bss cleared word by word (the linker script aligns both to words): loops
+ * that gcc must not turn back into calls to memcpy and memset, which only these would otherwise link in. */
 __attribute__((optimize("no-tree-loop-distribute-patterns"))) void Reset_Handler(void)
 {
     for (uint32_t *from = &_sidata, *to = &_sdata; to < &_edata;) {
         *to++ = *from++;
     }
-    memset(&_sbss, 0, (size_t)((uintptr_t)&_ebss - (uintptr_t)&_sbss));
+    for (uint32_t *to = &_sbss; to < &_ebss;) {
+        *to++ = 0;
+    }
     tg_stack_paint();
 #if TG_HAS_FPU
     /* CPACR: full access to CP10 and CP11 before any floating-point instruction. */

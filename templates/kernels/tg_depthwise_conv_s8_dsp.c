@@ -32,8 +32,6 @@
  * to the scratch and are requantized in one run, which keeps the requantization's
  * values in registers apart from the accumulation's; that run takes 4 channels at a time, their sums,
  * multipliers two per load (LDRD), and stores their outputs as one word. */
-#include <string.h>
-
 #include "tg_acle.h"
 #include "tg_bytes_dsp.h"
 #include "tg_kernels.h"
@@ -335,6 +333,18 @@ static void convolve_row(const tg_depthwise_dsp_params_t *p, const planes_t *s, 
     }
 }
 
+/* words int32 from word on set to zero, four per pass: a loop, not the library's memset, which would link in
+ * more flash than the kernel's loop takes. */
+static void zero_words(int32_t *word, int32_t words)
+{
+    for (; words >= 4; words -= 4, word += 4) {
+        word[0] = word[1] = word[2] = word[3] = 0;
+    }
+    for (; words > 0; --words) {
+        *word++ = 0;
+    }
+}
+
 void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *input, const int8_t *filter,
                               const int32_t *bias, int32_t *scratch, int8_t *output)
 {
@@ -344,8 +354,8 @@ void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *
     uint32_t *const constants = (uint32_t *)((int8_t *)scratch + plane_bytes(channels, &s));
     const int32_t rotation_words = channels * (1 + s.pairs);
     int32_t *const sums = (int32_t *)(constants + p->rotations * rotation_words);
-    memset(planes, 0, (size_t)plane_bytes(channels, &s));  /* the padding, and what the last window's last pair
-                                                              reads beside it */
+    zero_words(scratch, plane_bytes(channels, &s) / 4);   /* the padding, and what the last window's last pair
+                                                             reads beside it */
     for (int32_t rotation = 0; rotation < p->rotations; ++rotation) {
         make_channel_constants(p, &s, filter, bias, rotation, constants + rotation * rotation_words);
     }

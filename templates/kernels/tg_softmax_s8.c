@@ -7,7 +7,8 @@
 
 enum { TG_SOFTMAX_DIFF_INTEGER_BITS = 5, TG_SOFTMAX_ACCUM_INTEGER_BITS = 12 };
 
-static int32_t exp_of_scaled_diff(const tg_softmax_params_t *p, int32_t diff)
+/* Not inlined: its two callers would each get a copy of the exponential's long sequence. */
+static __attribute__((noinline)) int32_t exp_of_scaled_diff(const tg_softmax_params_t *p, int32_t diff)
 {
     const int32_t diff_q5 = tg_sat_rounding_doubling_high_mul(tg_shift_left_i32(diff, p->input_left_shift),
                                                               p->input_multiplier);
