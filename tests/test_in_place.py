@@ -131,10 +131,11 @@ def test_the_dsp_depthwise_with_sliding_rows_equals_tflm(tmp_path, image, kernel
     assert_equals_tflm(path, model, image, tmp_path)
 
 
-def assert_equals_tflm(path, model, image, tmp_path):
-    """The compiled model, run on the host (DSP variants on C models of the instructions), against TFLM."""
+def assert_equals_tflm(path, model, image, tmp_path, samples=None):
+    """The compiled model, run on the host (DSP variants on C models of the instructions), against TFLM, on
+    `samples` (lists of one input each) or four random inputs of shape (1, *image)."""
     rng = np.random.default_rng(1)
-    samples = [[rng.integers(-128, 128, (1, *image)).astype(np.int8)] for _ in range(4)]
+    samples = samples or [[rng.integers(-128, 128, (1, *image)).astype(np.int8)] for _ in range(4)]
     reference = TflmReference(path, 1)
     try:
         expected = [reference.run(sample) for sample in samples]

@@ -204,7 +204,7 @@ def test_the_product_compiles_only_the_requantization_forms_the_model_uses(tmp_p
     clamped.write_bytes(tf_models.fully_connected((1, 24), 10, act="RELU_N1_TO_1", seed=1))
     model = compile_model(clamped, target=Target(dsp=True))
     assert product_forms(model) == {"whole_range": False, "clamped": True, "per_channel": True, "per_tensor": False,
-                                    "single_runs": False}
+                                    "single_runs": False, "stacked": True, "plain": False}
     header = render(model)["tg_product_forms.h"]
     assert "#define TG_PRODUCT_WHOLE_RANGE 0" in header and "#define TG_PRODUCT_CLAMPED 1" in header
     per_tensor = tmp_path / "per_tensor.tflite"
@@ -226,7 +226,7 @@ def test_the_product_weights_are_whole_words_with_each_pair_of_rows_interleaved(
     weights = np.arange(1, 16, dtype=np.int8).reshape(3, 5)
     row0, row1, row2 = ([*range(first, first + 5), 0, 0, 0] for first in (1, 6, 11))
     expected = row0[:4] + row1[:4] + row0[4:] + row1[4:] + row2
-    assert product_weights("layer", weights).values.tolist() == expected
+    assert product_weights("layer", weights, stacked=False).values.tolist() == expected
 
 
 def test_the_tap_pair_weights_stay_int8_two_taps_of_two_rows_to_a_word_a_lone_row_four_taps_to_a_word():

@@ -87,9 +87,11 @@ typedef struct {
 /* An int8 product: output[pixel][channel] = requant(bias[channel] + sum over d < depth of
  * input[pixel][d] * filter[channel][d]), the input offset folded into the bias at generation time.
  * The filter is word-aligned, its rows padded with zeros to (depth + 3) / 4 whole words, and the rows
- * of channels 2k and 2k + 1 interleaved word by word (a last odd row plain). */
+ * of channels 2k and 2k + 1 interleaved word by word, or stacked in halfwords (tg_product_dsp.c); a last
+ * odd row plain. */
 typedef struct {
     int32_t depth, channels;
+    int32_t stacked;    /* 1: each pair of channels' weights stacked, channel 2k + 256 * channel 2k + 1 */
     tg_requant_t requant;
 } tg_product_t;
 

@@ -8,7 +8,7 @@
  * layout within a word: no shuffles. The generator pads each weight row with zeros to whole words (a
  * depth that is not a multiple of 4 ends in a partial word, the split pads the input alike: no tail
  * remains), and interleaves the rows of each pair of channels word by word (one LDRD loads a word of
- * both).
+ * both), or stacks them where that is exact (one SXTB16 per weight word: see pair_operands).
  * Register blocking: 3 pixels x 2 channels per pass over the depth (tg_product_pixel_triple), 6
  * accumulators starting from the folded bias (bias + input_offset * sum of the channel's weights), each
  * split weight word used by the three pixels, one pixel's split pair loaded by one LDRD and used by both
@@ -33,6 +33,8 @@
 #define TG_PRODUCT_CLAMPED 1
 #define TG_PRODUCT_PER_CHANNEL 1
 #define TG_PRODUCT_PER_TENSOR 1
+#define TG_PRODUCT_STACKED 1
+#define TG_PRODUCT_PLAIN 1
 #endif
 
 /* A word of four int8 values split into its even and odd halfword pairs at split[0] and split[1]. */
@@ -95,6 +97,59 @@ static inline int32_t smlad_group(split_pair_t x, uint32_t y_even, uint32_t y_od
     return tg_smlad(x.even, y_even, tg_smlad(x.odd, y_odd, acc));
 }
 
+/* Stacked pairs of channels (tg_product_t.stacked): the generator stores the weights of each pair of channels
+ * as halfwords first + 256 * second, a group's two words {first d0, second d0, first d2, second d2} and
+ * {first d1, second d1, first d3, second d3} (each second-channel byte one less under a negative
+ * first-channel byte, which borrows from it). SMLAD of such a word as it is adds first + 256 * second times
+ * a pixel's halfword pair, SMLAD of its SXTB16 the first channel's alone: one SXTB16 per weight word where
+ * plain rows need two. The second channel's sum is the difference over 256, exact because the generator
+ * checked that 256 times any sum of the second channel's products fits int32 (tinygen/compiler/variants.py).
+ * A pair's weight words y0, y1 (one LDRD) as each channel's operands: even and odd halfword pairs. */
+typedef struct {
+    uint32_t first_even, first_odd, second_even, second_odd;
+} pair_operands_t;
+
+static inline pair_operands_t pair_operands(uint32_t y0, uint32_t y1, bool stacked)
+{
+    if (stacked) {
+        const pair_operands_t y = {tg_sxtb16(y0), tg_sxtb16(y1), y0, y1};
+        return y;
+    }
+    const pair_operands_t y = {tg_sxtb16(y0), tg_sxtb16_ror8(y0), tg_sxtb16(y1), tg_sxtb16_ror8(y1)};
+    return y;
+}
+
+/* Where the second channel's sum starts: at its own start, or stacked at the first channel's. */
+static inline int32_t second_start(int32_t first_start, int32_t own_start, bool stacked)
+{
+    return stacked ? first_start : own_start;
+}
+
+/* The second channel's sum from the pair's sums as they end (own_start: where it starts). */
+static inline int32_t second_sum(int32_t first, int32_t second, int32_t own_start, bool stacked)
+{
+    return stacked ? own_start + ((int32_t)((uint32_t)second - (uint32_t)first) >> 8) : second;
+}
+
+/* Whether the product's weights are stacked: a constant when every product layer of the model has the same
+ * answer (tg_product_forms.h), so that only one layout's code is compiled. */
+static inline bool is_stacked(const tg_product_t *p)
+{
+    if (!TG_PRODUCT_STACKED || !TG_PRODUCT_PLAIN) {
+        return TG_PRODUCT_STACKED;
+    }
+    return p->stacked != 0;
+}
+
+/* gcc's scheduling before register allocation moves the weight loads of a stacked loop ahead, which then
+ * needs more registers than the core has: the loop spills. Off for those loops (gcc; the host's C models
+ * need no such care). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__ARM_ARCH)
+#define UNSCHEDULED __attribute__((optimize("no-schedule-insns")))
+#else
+#define UNSCHEDULED
+#endif
+
 /* What a run of outputs needs, copied to the stack: the compiler then knows that the int8 output
  * stores leave it unchanged, and keeps it in registers instead of reloading it after each store. */
 typedef struct {
@@ -123,40 +178,56 @@ static inline int32_t chunk_channels(const tg_product_t *p, int32_t first)
 /* One group (4 depth values) of two pixels' split words at *x against a pair of weight rows' words at
  * *w: acc = {pixel 0 . row 0, pixel 1 . row 0, pixel 0 . row 1, pixel 1 . row 1}; both pointers
  * advanced past the group. */
-static inline void group_2x2(const uint32_t **x, const int8_t **w, int32_t acc[4])
+static inline void group_2x2(const uint32_t **x, const int8_t **w, int32_t acc[4], bool stacked)
 {
     uint32_t y0, y1;
     *w = tg_load_2u32_advance(*w, &y0, &y1);
-    const uint32_t y0_even = tg_sxtb16(y0), y0_odd = tg_sxtb16_ror8(y0);
-    const uint32_t y1_even = tg_sxtb16(y1), y1_odd = tg_sxtb16_ror8(y1);
+    const pair_operands_t y = pair_operands(y0, y1, stacked);
     const split_pair_t x0 = next_pair(x);
-    acc[0] = smlad_group(x0, y0_even, y0_odd, acc[0]);
-    acc[2] = smlad_group(x0, y1_even, y1_odd, acc[2]);
+    acc[0] = smlad_group(x0, y.first_even, y.first_odd, acc[0]);
+    acc[2] = smlad_group(x0, y.second_even, y.second_odd, acc[2]);
     const split_pair_t x1 = next_pair(x);
-    acc[1] = smlad_group(x1, y0_even, y0_odd, acc[1]);
-    acc[3] = smlad_group(x1, y1_even, y1_odd, acc[3]);
+    acc[1] = smlad_group(x1, y.first_even, y.first_odd, acc[1]);
+    acc[3] = smlad_group(x1, y.second_even, y.second_odd, acc[3]);
 }
 
 /* Two pixels (split interleaved, 4 words per group, up to split_end) against `pairs` pairs of weight
- * rows from w (interleaved word by word), from the channels' biases; per channel, acc gets {pixel 0,
- * pixel 1}. Two groups per pass, after a first odd one. Not inlined: the loop needs all the
- * registers the core has. */
-static __attribute__((noinline)) void dot_2x2(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
-                                              const int32_t *bias, int32_t pairs, int32_t *acc)
+ * rows from w (interleaved word by word, or stacked), from the channels' biases; per channel, acc gets
+ * {pixel 0, pixel 1}. Two groups per pass, after a first odd one. */
+__attribute__((always_inline)) static inline void dot_2x2_for(const uint32_t *split, const uint32_t *split_end,
+                                                              const int8_t *w, const int32_t *bias, int32_t pairs,
+                                                              int32_t *acc, bool stacked)
 {
     const int odd_groups = (split_end - split) / 4 % 2;
     for (const int32_t *bias_end = bias + 2 * pairs; bias != bias_end; bias += 2, acc += 4) {
-        int32_t sums[4] = {bias[0], bias[0], bias[1], bias[1]};
+        const int32_t start1 = second_start(bias[0], bias[1], stacked);
+        int32_t sums[4] = {bias[0], bias[0], start1, start1};
         const uint32_t *x = split;
         if (odd_groups) {
-            group_2x2(&x, &w, sums);
+            group_2x2(&x, &w, sums, stacked);
         }
         while (x != split_end) {
-            group_2x2(&x, &w, sums);
-            group_2x2(&x, &w, sums);
+            group_2x2(&x, &w, sums, stacked);
+            group_2x2(&x, &w, sums, stacked);
         }
+        sums[2] = second_sum(sums[0], sums[2], bias[1], stacked);
+        sums[3] = second_sum(sums[1], sums[3], bias[1], stacked);
         memcpy(acc, sums, sizeof sums);
     }
+}
+
+/* dot_2x2_for for each layout, a function of its own: the loop needs all the registers the core has. */
+static __attribute__((noinline)) void dot_2x2_plain(const uint32_t *split, const uint32_t *split_end,
+                                                    const int8_t *w, const int32_t *bias, int32_t pairs, int32_t *acc)
+{
+    dot_2x2_for(split, split_end, w, bias, pairs, acc, false);
+}
+
+static __attribute__((noinline)) void dot_2x2_stacked(const uint32_t *split, const uint32_t *split_end,
+                                                      const int8_t *w, const int32_t *bias, int32_t pairs,
+                                                      int32_t *acc)
+{
+    dot_2x2_for(split, split_end, w, bias, pairs, acc, true);
 }
 
 /* Two pixels against one weight row (a last odd channel), from its bias: acc = {pixel 0, pixel 1}. */
@@ -178,44 +249,65 @@ typedef struct {
     int32_t first, second;
 } sum_pair_t;
 
-/* A pixel's groups (split, 2 words each) against a pair of weight rows interleaved word by word from w, added
- * to the pair of sums; returns the weights after them. */
+/* A pixel's groups (split, 2 words each) against a pair of weight rows from w (interleaved word by word, or
+ * stacked), added to the pair of sums (stacked: the second as it accumulates); returns the weights after them. */
 static inline const int8_t *dot_row_pair(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
-                                         sum_pair_t *sums)
+                                         sum_pair_t *sums, bool stacked)
 {
     sum_pair_t s = *sums;
     for (const uint32_t *x = split; x != split_end;) {
         uint32_t y0, y1;
         w = tg_load_2u32_advance(w, &y0, &y1);
         const split_pair_t pair = next_pair(&x);
-        s.first = smlad_group(pair, tg_sxtb16(y0), tg_sxtb16_ror8(y0), s.first);
-        s.second = smlad_group(pair, tg_sxtb16(y1), tg_sxtb16_ror8(y1), s.second);
+        const pair_operands_t y = pair_operands(y0, y1, stacked);
+        s.first = smlad_group(pair, y.first_even, y.first_odd, s.first);
+        s.second = smlad_group(pair, y.second_even, y.second_odd, s.second);
     }
     *sums = s;
     return w;
 }
 
-/* The same against two pairs of weight rows (four channels), the second pair_bytes after the first: each
- * group of the input loaded once for four rows. */
-static inline void dot_row_quad(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
-                                int32_t pair_bytes, int32_t sums[4])
+/* The sums of four channels (two pairs of weight rows). */
+typedef struct {
+    int32_t s0, s1, s2, s3;
+} sums_4_t;
+
+/* One group of a pixel's split words at *x against the words of two pairs of weight rows at *w and *v; the
+ * pointers advanced past the group. */
+static inline sums_4_t group_4(const uint32_t **x, const int8_t **w, const int8_t **v, sums_4_t s, bool stacked)
 {
-    int32_t s0 = sums[0], s1 = sums[1], s2 = sums[2], s3 = sums[3];
+    uint32_t y0, y1;
+    const split_pair_t pair = next_pair(x);
+    *w = tg_load_2u32_advance(*w, &y0, &y1);
+    const pair_operands_t y = pair_operands(y0, y1, stacked);
+    s.s0 = smlad_group(pair, y.first_even, y.first_odd, s.s0);
+    s.s1 = smlad_group(pair, y.second_even, y.second_odd, s.s1);
+    *v = tg_load_2u32_advance(*v, &y0, &y1);
+    const pair_operands_t z = pair_operands(y0, y1, stacked);
+    s.s2 = smlad_group(pair, z.first_even, z.first_odd, s.s2);
+    s.s3 = smlad_group(pair, z.second_even, z.second_odd, s.s3);
+    return s;
+}
+
+/* The same against two pairs of weight rows (four channels), the second pair_bytes after the first: each
+ * group of the input loaded once for four rows. Two groups per pass, after a first odd one. */
+static inline void dot_row_quad(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
+                                int32_t pair_bytes, int32_t sums[4], bool stacked)
+{
+    sums_4_t s = {sums[0], sums[1], sums[2], sums[3]};
     const int8_t *v = w + pair_bytes;
-    for (const uint32_t *x = split; x != split_end;) {
-        uint32_t y0, y1;
-        const split_pair_t pair = next_pair(&x);
-        w = tg_load_2u32_advance(w, &y0, &y1);
-        s0 = smlad_group(pair, tg_sxtb16(y0), tg_sxtb16_ror8(y0), s0);
-        s1 = smlad_group(pair, tg_sxtb16(y1), tg_sxtb16_ror8(y1), s1);
-        v = tg_load_2u32_advance(v, &y0, &y1);
-        s2 = smlad_group(pair, tg_sxtb16(y0), tg_sxtb16_ror8(y0), s2);
-        s3 = smlad_group(pair, tg_sxtb16(y1), tg_sxtb16_ror8(y1), s3);
+    const uint32_t *x = split;
+    if ((split_end - split) / 2 % 2) {
+        s = group_4(&x, &w, &v, s, stacked);
     }
-    sums[0] = s0;
-    sums[1] = s1;
-    sums[2] = s2;
-    sums[3] = s3;
+    while (x != split_end) {
+        s = group_4(&x, &w, &v, s, stacked);
+        s = group_4(&x, &w, &v, s, stacked);
+    }
+    sums[0] = s.s0;
+    sums[1] = s.s1;
+    sums[2] = s.s2;
+    sums[3] = s.s3;
 }
 
 /* The same against one plain weight row: the sum added to `sum`. */
@@ -228,55 +320,61 @@ static inline int32_t dot_row(const uint32_t *split, const uint32_t *split_end, 
     return sum;
 }
 
-/* One pixel (split, 2 words per group) against `rows` weight rows from w (pairs interleaved word by
- * word, a last odd row plain), from their biases: acc gets one per channel. */
-static __attribute__((noinline)) void dot_1xn(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
-                                              const int32_t *bias, int32_t rows, int32_t *acc)
-{
-    const int32_t pair_bytes = 4 * (int32_t)(split_end - split);     /* a pair of rows: 8 bytes per group */
-    for (; rows >= 4; rows -= 4, bias += 4, acc += 4, w += 2 * pair_bytes) {
-        acc[0] = bias[0];
-        acc[1] = bias[1];
-        acc[2] = bias[2];
-        acc[3] = bias[3];
-        dot_row_quad(split, split_end, w, pair_bytes, acc);
-    }
-    for (; rows >= 2; rows -= 2, bias += 2, acc += 2) {
-        sum_pair_t sums = {bias[0], bias[1]};
-        w = dot_row_pair(split, split_end, w, &sums);
-        acc[0] = sums.first;
-        acc[1] = sums.second;
-    }
-    if (rows == 1) {
-        acc[0] = dot_row(split, split_end, w, bias[0]);
-    }
-}
-
-#if TG_PRODUCT_SINGLE_RUNS
-/* dot_1xn for a run of the pixel's groups from `group` on, the weight rows row_bytes apart, added to `from`
- * (the biases, or acc itself) into acc. */
-static __attribute__((noinline)) void dot_1xn_run(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
-                                                  int32_t row_bytes, int32_t group, int32_t rows,
-                                                  const int32_t *from, int32_t *acc)
+/* One pixel's run of groups from `group` on (split, 2 words per group) against `rows` weight rows from w,
+ * row_bytes each (pairs interleaved word by word or stacked, a last odd row plain), added to `from` (the
+ * biases, or acc itself) into acc, one sum per channel. */
+__attribute__((always_inline)) static inline void dot_1xn_for(const uint32_t *split, const uint32_t *split_end,
+                                                              const int8_t *w, int32_t row_bytes, int32_t group,
+                                                              int32_t rows, const int32_t *from, int32_t *acc,
+                                                              bool stacked)
 {
     for (; rows >= 4; rows -= 4, from += 4, acc += 4, w += 4 * row_bytes) {
-        acc[0] = from[0];
-        acc[1] = from[1];
-        acc[2] = from[2];
-        acc[3] = from[3];
-        dot_row_quad(split, split_end, w + 8 * group, 2 * row_bytes, acc);
+        const int32_t start1 = from[1], start3 = from[3];
+        int32_t sums[4] = {from[0], second_start(from[0], start1, stacked), from[2],
+                           second_start(from[2], start3, stacked)};
+        dot_row_quad(split, split_end, w + 8 * group, 2 * row_bytes, sums, stacked);
+        acc[0] = sums[0];
+        acc[1] = second_sum(sums[0], sums[1], start1, stacked);
+        acc[2] = sums[2];
+        acc[3] = second_sum(sums[2], sums[3], start3, stacked);
     }
     for (; rows >= 2; rows -= 2, from += 2, acc += 2, w += 2 * row_bytes) {
-        sum_pair_t sums = {from[0], from[1]};
-        dot_row_pair(split, split_end, w + 8 * group, &sums);
+        const int32_t start1 = from[1];
+        sum_pair_t sums = {from[0], second_start(from[0], start1, stacked)};
+        dot_row_pair(split, split_end, w + 8 * group, &sums, stacked);
         acc[0] = sums.first;
-        acc[1] = sums.second;
+        acc[1] = second_sum(sums.first, sums.second, start1, stacked);
     }
     if (rows == 1) {
         acc[0] = dot_row(split, split_end, w + 4 * group, from[0]);
     }
 }
-#endif
+
+/* dot_1xn_for for each layout, a function of its own (its loops need every register). */
+static __attribute__((noinline)) void dot_1xn_plain(const uint32_t *split, const uint32_t *split_end,
+                                                    const int8_t *w, int32_t row_bytes, int32_t group, int32_t rows,
+                                                    const int32_t *from, int32_t *acc)
+{
+    dot_1xn_for(split, split_end, w, row_bytes, group, rows, from, acc, false);
+}
+
+static __attribute__((noinline)) UNSCHEDULED void dot_1xn_stacked(const uint32_t *split, const uint32_t *split_end,
+                                                      const int8_t *w, int32_t row_bytes, int32_t group,
+                                                      int32_t rows, const int32_t *from, int32_t *acc)
+{
+    dot_1xn_for(split, split_end, w, row_bytes, group, rows, from, acc, true);
+}
+
+static inline void dot_1xn(const tg_product_t *p, const uint32_t *split, const uint32_t *split_end,
+                           const int8_t *w, int32_t row_bytes, int32_t group, int32_t rows, const int32_t *from,
+                           int32_t *acc)
+{
+    if (is_stacked(p)) {
+        dot_1xn_stacked(split, split_end, w, row_bytes, group, rows, from, acc);
+    } else {
+        dot_1xn_plain(split, split_end, w, row_bytes, group, rows, from, acc);
+    }
+}
 
 /* How a run of outputs is requantized, each a constant at its call so that each loop is compiled for it:
  * whole_range, the activation keeps the whole int8 range (the clamp is one SSAT); per_channel, each
@@ -313,38 +411,47 @@ static inline bool is_per_channel(const run_t *run)
     return run->channel_mask != 0;
 }
 
-/* Outputs [first, first + count) of two pixels from their accumulators {pixel 0, pixel 1} per channel. */
-static inline void requantize_pair_for(const run_t *run, const int32_t *acc, int32_t first, int32_t count,
-                                       int8_t *out0, int8_t *out1, requant_form_t form)
+/* Outputs [first, first + count) of `pixels` pixels (1, or 2 from accumulators {pixel 0, pixel 1} per
+ * channel) into out0 (and out1), both values made before the first store. */
+__attribute__((always_inline)) static inline void requantize_for(const run_t *run, const int32_t *acc, int32_t first,
+                                                                 int32_t count, int8_t *out0, int8_t *out1,
+                                                                 int32_t pixels, requant_form_t form)
 {
-    for (int32_t c = first; c < first + count; ++c, acc += 2) {
-        const int8_t v0 = output_value(run, c, acc[0], form), v1 = output_value(run, c, acc[1], form);
+    for (int32_t c = first; c < first + count; ++c, acc += pixels) {
+        const int8_t v0 = output_value(run, c, acc[0], form);
+        if (pixels == 2) {
+            const int8_t v1 = output_value(run, c, acc[1], form);
+            out1[c] = v1;
+        }
         out0[c] = v0;
-        out1[c] = v1;
+    }
+}
+
+/* requantize_for in the run's form, each form its own loop. */
+__attribute__((always_inline)) static inline void requantize(const run_t *run, const int32_t *acc, int32_t first,
+                                                             int32_t count, int8_t *out0, int8_t *out1, int32_t pixels)
+{
+    const bool whole_range = keeps_whole_range(run), per_channel = is_per_channel(run);
+    if (whole_range && per_channel) {
+        requantize_for(run, acc, first, count, out0, out1, pixels, (requant_form_t){true, true});
+    } else if (whole_range) {
+        requantize_for(run, acc, first, count, out0, out1, pixels, (requant_form_t){true, false});
+    } else if (per_channel) {
+        requantize_for(run, acc, first, count, out0, out1, pixels, (requant_form_t){false, true});
+    } else {
+        requantize_for(run, acc, first, count, out0, out1, pixels, (requant_form_t){false, false});
     }
 }
 
 static void requantize_pair(const run_t *run, const int32_t *acc, int32_t first, int32_t count, int8_t *out0,
                             int8_t *out1)
 {
-    const bool whole_range = keeps_whole_range(run), per_channel = is_per_channel(run);
-    if (whole_range && per_channel) {
-        requantize_pair_for(run, acc, first, count, out0, out1, (requant_form_t){true, true});
-    } else if (whole_range) {
-        requantize_pair_for(run, acc, first, count, out0, out1, (requant_form_t){true, false});
-    } else if (per_channel) {
-        requantize_pair_for(run, acc, first, count, out0, out1, (requant_form_t){false, true});
-    } else {
-        requantize_pair_for(run, acc, first, count, out0, out1, (requant_form_t){false, false});
-    }
+    requantize(run, acc, first, count, out0, out1, 2);
 }
 
-/* Outputs [first, first + count) of a single pixel (a last odd one: the plain clamp serves). */
 static void requantize_single(const run_t *run, const int32_t *acc, int32_t first, int32_t count, int8_t *out)
 {
-    for (int32_t c = first; c < first + count; ++c) {
-        out[c] = output_value(run, c, acc[c - first], (requant_form_t){false, false});
-    }
+    requantize(run, acc, first, count, out, out, 1);
 }
 
 /* The sums of one channel for the three pixels of a triple. */
@@ -367,23 +474,22 @@ static inline sums_3_t group_3(const uint32_t **x, uint32_t y_even, uint32_t y_o
     return s;
 }
 
-/* One group of three pixels' split words at *x against a pair of weight rows' words at *w (interleaved);
- * both pointers advanced past the group. Each pixel's split pair is loaded once for both rows. */
-static inline sums_2x3_t group_2x3(const uint32_t **x, const int8_t **w, sums_2x3_t s)
+/* One group of three pixels' split words at *x against a pair of weight rows' words at *w (interleaved, or
+ * stacked); both pointers advanced past the group. Each pixel's split pair is loaded once for both rows. */
+static inline sums_2x3_t group_2x3(const uint32_t **x, const int8_t **w, sums_2x3_t s, bool stacked)
 {
     uint32_t y0, y1;
     *w = tg_load_2u32_advance(*w, &y0, &y1);
-    const uint32_t y0_even = tg_sxtb16(y0), y0_odd = tg_sxtb16_ror8(y0);
-    const uint32_t y1_even = tg_sxtb16(y1), y1_odd = tg_sxtb16_ror8(y1);
+    const pair_operands_t y = pair_operands(y0, y1, stacked);
     const split_pair_t x0 = next_pair(x);
-    s.row0.p0 = smlad_group(x0, y0_even, y0_odd, s.row0.p0);
-    s.row1.p0 = smlad_group(x0, y1_even, y1_odd, s.row1.p0);
+    s.row0.p0 = smlad_group(x0, y.first_even, y.first_odd, s.row0.p0);
+    s.row1.p0 = smlad_group(x0, y.second_even, y.second_odd, s.row1.p0);
     const split_pair_t x1 = next_pair(x);
-    s.row0.p1 = smlad_group(x1, y0_even, y0_odd, s.row0.p1);
-    s.row1.p1 = smlad_group(x1, y1_even, y1_odd, s.row1.p1);
+    s.row0.p1 = smlad_group(x1, y.first_even, y.first_odd, s.row0.p1);
+    s.row1.p1 = smlad_group(x1, y.second_even, y.second_odd, s.row1.p1);
     const split_pair_t x2 = next_pair(x);
-    s.row0.p2 = smlad_group(x2, y0_even, y0_odd, s.row0.p2);
-    s.row1.p2 = smlad_group(x2, y1_even, y1_odd, s.row1.p2);
+    s.row0.p2 = smlad_group(x2, y.first_even, y.first_odd, s.row0.p2);
+    s.row1.p2 = smlad_group(x2, y.second_even, y.second_odd, s.row1.p2);
     return s;
 }
 
@@ -393,16 +499,20 @@ static inline sums_2x3_t group_2x3(const uint32_t **x, const int8_t **w, sums_2x
  * Inlined into each requantization form: the sums stay in registers. */
 __attribute__((always_inline)) static inline sums_2x3_t dot_2x3(const uint32_t *x, const uint32_t *split_end,
                                                                 bool odd_groups, const int8_t **w,
-                                                                int32_t bias0, int32_t bias1)
+                                                                int32_t bias0, int32_t bias1, bool stacked)
 {
-    sums_2x3_t s = {{bias0, bias0, bias0}, {bias1, bias1, bias1}};
+    const int32_t start1 = second_start(bias0, bias1, stacked);
+    sums_2x3_t s = {{bias0, bias0, bias0}, {start1, start1, start1}};
     if (odd_groups) {
-        s = group_2x3(&x, w, s);
+        s = group_2x3(&x, w, s, stacked);
     }
     while (x != split_end) {
-        s = group_2x3(&x, w, s);
-        s = group_2x3(&x, w, s);
+        s = group_2x3(&x, w, s, stacked);
+        s = group_2x3(&x, w, s, stacked);
     }
+    s.row1.p0 = second_sum(s.row0.p0, s.row1.p0, bias1, stacked);
+    s.row1.p1 = second_sum(s.row0.p1, s.row1.p1, bias1, stacked);
+    s.row1.p2 = second_sum(s.row0.p2, s.row1.p2, bias1, stacked);
     return s;
 }
 
@@ -434,14 +544,15 @@ static inline void requantize_3(const run_t *run, int32_t channel, sums_3_t s, i
 __attribute__((always_inline)) static inline void product_of_split_triple_for(const tg_product_t *p,
                                                                               const uint32_t *split,
                                                                               const int8_t *w, const int32_t *bias,
-                                                                              int8_t *out, requant_form_t form)
+                                                                              int8_t *out, requant_form_t form,
+                                                                              bool stacked)
 {
     const run_t run = run_of(p);
     const uint32_t *split_end = split + 6 * run.groups;
     const int32_t channels = p->channels;
     int32_t c = 0;
     for (; c + 2 <= channels; c += 2) {
-        const sums_2x3_t s = dot_2x3(split, split_end, run.groups % 2, &w, bias[c], bias[c + 1]);
+        const sums_2x3_t s = dot_2x3(split, split_end, run.groups % 2, &w, bias[c], bias[c + 1], stacked);
         requantize_3(&run, c, s.row0, out, channels, form);
         requantize_3(&run, c + 1, s.row1, out, channels, form);
     }
@@ -450,28 +561,41 @@ __attribute__((always_inline)) static inline void product_of_split_triple_for(co
     }
 }
 
-/* The two forms of a triple's product (per-channel requantization), each a function of its own: gcc then
- * fits each one's registers better than in one function with both. */
+/* The forms of a triple's product (per-channel requantization) for each layout, each a function of its own:
+ * gcc then fits each one's registers better than in one function with all. */
 static __attribute__((noinline)) void triple_whole_range(const tg_product_t *p, const uint32_t *split,
                                                          const int8_t *w, const int32_t *bias, int8_t *out)
 {
-    product_of_split_triple_for(p, split, w, bias, out, (requant_form_t){true, true});
+    product_of_split_triple_for(p, split, w, bias, out, (requant_form_t){true, true}, false);
 }
 
 static __attribute__((noinline)) void triple_clamped(const tg_product_t *p, const uint32_t *split,
                                                      const int8_t *w, const int32_t *bias, int8_t *out)
 {
-    product_of_split_triple_for(p, split, w, bias, out, (requant_form_t){false, true});
+    product_of_split_triple_for(p, split, w, bias, out, (requant_form_t){false, true}, false);
+}
+
+static __attribute__((noinline)) void triple_whole_range_stacked(const tg_product_t *p, const uint32_t *split,
+                                                                 const int8_t *w, const int32_t *bias, int8_t *out)
+{
+    product_of_split_triple_for(p, split, w, bias, out, (requant_form_t){true, true}, true);
+}
+
+static __attribute__((noinline)) void triple_clamped_stacked(const tg_product_t *p, const uint32_t *split,
+                                                             const int8_t *w, const int32_t *bias, int8_t *out)
+{
+    product_of_split_triple_for(p, split, w, bias, out, (requant_form_t){false, true}, true);
 }
 
 void tg_product_of_split_triple(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
                                 const int32_t *folded_bias, int8_t *out)
 {
     const run_t run = run_of(p);
-    if (keeps_whole_range(&run)) {
-        triple_whole_range(p, split, filter, folded_bias, out);
+    const bool whole_range = keeps_whole_range(&run);
+    if (is_stacked(p)) {
+        (whole_range ? triple_whole_range_stacked : triple_clamped_stacked)(p, split, filter, folded_bias, out);
     } else {
-        triple_clamped(p, split, filter, folded_bias, out);
+        (whole_range ? triple_whole_range : triple_clamped)(p, split, filter, folded_bias, out);
     }
 }
 
@@ -484,7 +608,7 @@ void tg_product_of_split_pair(const tg_product_t *p, const uint32_t *split, cons
     for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
         const int32_t count = chunk_channels(p, first);
         const int8_t *w = filter + first * run.row;
-        dot_2x2(split, split_end, w, folded_bias + first, count / 2, acc);
+        (is_stacked(p) ? dot_2x2_stacked : dot_2x2_plain)(split, split_end, w, folded_bias + first, count / 2, acc);
         if (count % 2) {
             const int32_t last = count - 1;
             dot_2x1(split, split_end, w + last * run.row, folded_bias[first + last], acc + 2 * last);
@@ -513,7 +637,7 @@ static void single_pixel_by_runs(const tg_product_t *p, const run_t *run, const 
         for (int32_t group = 0; group < run->groups; group += run_groups, from = acc) {
             const int32_t groups = tg_min_i32(run_groups, run->groups - group);
             tg_product_split(in + 4 * group, tg_min_i32(4 * groups, p->depth - 4 * group), split, 2);
-            dot_1xn_run(split, split + 2 * groups, filter + first * run->row, run->row, group, count, from, acc);
+            dot_1xn(p, split, split + 2 * groups, filter + first * run->row, run->row, group, count, from, acc);
         }
         requantize_single(run, acc, first, count, out);
     }
@@ -538,7 +662,8 @@ void tg_product_single_pixel(const tg_product_t *p, const int8_t *in, int32_t ru
     int32_t acc[CHUNK_CHANNELS];
     for (int32_t first = 0; first < p->channels; first += CHUNK_CHANNELS) {
         const int32_t count = chunk_channels(p, first);
-        dot_1xn(split, split + 2 * run.groups, filter + first * run.row, folded_bias + first, count, acc);
+        dot_1xn(p, split, split + 2 * run.groups, filter + first * run.row, run.row, 0, count, folded_bias + first,
+                acc);
         requantize_single(&run, acc, first, count, out);
     }
 }

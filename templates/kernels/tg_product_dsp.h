@@ -29,7 +29,7 @@ uint32_t *tg_product_split(const int8_t *input, int32_t depth, uint32_t *split, 
 /* Output pixels 0 and 1 of a pair into out0 and out1 (channels bytes each), from their split inputs
  * (interleaved: stride 4). filter (word-aligned): channels rows of depth int8 weights, each padded
  * with zeros to (depth + 3) / 4 whole words, the rows of channels 2k and 2k + 1 interleaved word by
- * word, a last odd row plain. */
+ * word (or stacked in halfwords: p->stacked, tg_product_dsp.c), a last odd row plain. */
 void tg_product_of_split_pair(const tg_product_t *p, const uint32_t *split, const int8_t *filter,
                               const int32_t *folded_bias, int8_t *out0, int8_t *out1);
 

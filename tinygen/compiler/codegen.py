@@ -167,15 +167,17 @@ def render(model: CompiledModel) -> dict[str, str]:
 
 
 def product_forms(model: CompiledModel) -> dict[str, bool]:
-    """Which requantization forms the model's product layers use, and whether one splits a lone pixel a run at a
-    time (tg_product_dsp.c compiles only those)."""
+    """Which requantization forms and weight layouts (stacked pairs or plain rows) the model's product layers
+    use, and whether one splits a lone pixel a run at a time (tg_product_dsp.c compiles only those)."""
     products = [layer.params for layer in model.layers if layer.kernel in SHARED_SOURCES]
     requants = [params["product"]["requant"] for params in products]
     whole = [r["clamp"] == clamp_params(-128, 127) for r in requants]
     return {"whole_range": any(whole), "clamped": not all(whole),
             "per_channel": any(r["per_channel"] for r in requants),
             "per_tensor": not all(r["per_channel"] for r in requants),
-            "single_runs": any(params.get("single_run_groups") for params in products)}
+            "single_runs": any(params.get("single_run_groups") for params in products),
+            "stacked": any(params["product"]["stacked"] for params in products),
+            "plain": not all(params["product"]["stacked"] for params in products)}
 
 
 def render_host_main(model: CompiledModel) -> str:

@@ -244,16 +244,18 @@ def _use_conv_shallow_dsp(graph: Graph, layer: Layer, shape: dict) -> None:
 
 def _use_product_dsp(graph: Graph, layer: Layer, shape: dict, kernel: str, params_type: str,
                      scratch_bytes: int) -> None:
-    filter_array = product_weights(layer.name, _constant_values(graph, layer.args[1]))
-    if use_product(graph, layer, shape, kernel, params_type, scratch_bytes, [filter_array]):
+    weights = _constant_values(graph, layer.args[1])
+    stacked = _stacking_pays(shape) and stacks_in_pairs(weights)
+    filter_array = product_weights(layer.name, weights, stacked)
+    if use_product(graph, layer, shape, kernel, params_type, scratch_bytes, [filter_array], stacked):
         layer.arrays.append(filter_array)
 
 
 def use_product(graph: Graph, layer: Layer, shape: dict, kernel: str, params_type: str, scratch_bytes: int,
-                weight_args: list) -> bool:
+                weight_args: list, stacked: bool = False) -> bool:
     """Moves the layer to a kernel of the product form: its weights as weight_args (the dense tensor, or the
-    arrays of a sparse form), the input offset folded into the bias, the DSP requantization. False, with the
-    layer unchanged, when that requantization cannot be exact (requant_dsp.py).
+    arrays of a sparse form; stacked: in stacked pairs), the input offset folded into the bias, the DSP
+    requantization. False, with the layer unchanged, when that requantization cannot be exact (requant_dsp.py).
     shape: the kernel's own parameters, then depth, channels and per_channel for the product."""
     inp, weights_arg, _, out = layer.args
     weights = _constant_values(graph, weights_arg)
@@ -264,7 +266,8 @@ def use_product(graph: Graph, layer: Layer, shape: dict, kernel: str, params_typ
     if requant is None:
         return False
     own = {name: value for name, value in shape.items() if name not in ("depth", "channels", "per_channel")}
-    layer.params = {**own, "product": {"depth": shape["depth"], "channels": shape["channels"], "requant": requant}}
+    layer.params = {**own, "product": {"depth": shape["depth"], "channels": shape["channels"],
+                                       "stacked": int(stacked), "requant": requant}}
     layer.kernel, layer.params_type, layer.variant = kernel, params_type, DSP
     layer.args = [inp, *weight_args, bias_array, ScratchArg("uint32_t"), out]
     layer.arrays.append(bias_array)
@@ -311,11 +314,55 @@ def _use_elementwise_dsp(layer: Layer) -> None:
         layer.kernel, layer.variant = dsp_kernels[layer.kernel], DSP
 
 
-def product_weights(layer_name: str, weights: np.ndarray) -> ConstArray:
+def product_weights(layer_name: str, weights: np.ndarray, stacked: bool) -> ConstArray:
     """The weights in the product's layout (tg_product_t): each output channel's row padded with zeros to
     whole words (no tail of depth % 4 values: the padding multiplies inputs the kernel pads with zeros
-    alike), and the rows of each pair of channels interleaved word by word (one LDRD loads both)."""
+    alike), and the rows of each pair of channels interleaved word by word (one LDRD loads both), or
+    stacked."""
+    if stacked:
+        return ConstArray(f"{layer_name}_weights", "int8_t", _stacked_pairs(weights))
     return ConstArray(f"{layer_name}_weights", "int8_t", _rows_interleaved_by_word(weights, 4))
+
+
+# Stacked pairs save two SXTB16 per group of 4 depth values and pair of channels but cost a subtraction and a
+# shift per sum at the end, and the loops of three pixels then hold one more value: below this depth the plain
+# rows take fewer instructions there (measured on person detection's 1x1 convolutions, 8 to 256 deep).
+STACKED_MIN_DEPTH = 64
+
+
+def _stacking_pays(shape: dict) -> bool:
+    """Whether stacked pairs take fewer instructions than plain rows: deep enough, or a product of lone pixels
+    only (a fully connected layer of one batch), whose loop of four channels gains from the first group on."""
+    return shape["depth"] >= STACKED_MIN_DEPTH or shape.get("row_pixels") == 1
+
+# |256 * sum| < 2^31 for every sum of a second channel's products with int8 inputs (at most 128 in magnitude).
+STACKED_WEIGHT_SUM_LIMIT = 2 ** 23 // 128
+
+
+def stacks_in_pairs(weights: np.ndarray) -> bool:
+    """Whether the rows of each pair of channels can be stacked in halfwords first + 256 * second
+    (tg_product_dsp.c): each second-channel byte stored one less under a negative first-channel weight must stay
+    int8, and 256 times any sum of the second channel's products must fit int32 (its weights' absolute sum
+    times 128, the largest int8 magnitude, below 2^23), so that the kernel's difference over 256 is exact."""
+    rows = weights.reshape(weights.shape[0], -1).astype(np.int64)
+    paired = len(rows) // 2 * 2
+    first, second = rows[0:paired:2], rows[1:paired:2]
+    borrows_fit = not np.any((first < 0) & (second == -128))
+    return borrows_fit and bool(np.all(np.abs(second).sum(axis=1) < STACKED_WEIGHT_SUM_LIMIT))
+
+
+def _stacked_pairs(weights: np.ndarray) -> np.ndarray:
+    """Each pair of channels' rows, padded with zeros to whole words, as two words per group of four depth
+    values d0..d3: {first d0, second d0, first d2, second d2}, {first d1, second d1, first d3, second d3}, each
+    second byte less one under a negative first one (the halfword is then first + 256 * second); a last odd
+    row plain."""
+    rows = weights.reshape(weights.shape[0], -1).astype(np.int64)
+    rows = np.pad(rows, ((0, 0), (0, 4 * _words(rows.shape[1]) - rows.shape[1])))
+    paired = len(rows) // 2 * 2
+    first, second = rows[0:paired:2], rows[1:paired:2]
+    stacked = np.stack([first, second - (first < 0)], axis=-1)           # [pair][depth][first, second]
+    groups = stacked.reshape(paired // 2, rows.shape[1] // 4, 4, 2)[:, :, [0, 2, 1, 3]]   # even depths' word, odd's
+    return np.concatenate([groups.reshape(-1), rows[paired:].reshape(-1)]).astype(np.int8)
 
 
 def tap_pair_weights(layer_name: str, weights: np.ndarray) -> ConstArray:
