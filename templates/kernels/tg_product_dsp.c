@@ -19,7 +19,6 @@
 #include "tg_product_dsp.h"
 
 #include <stdbool.h>
-#include <string.h>
 
 #include "tg_acle.h"
 #include "tg_requant_dsp.h"
@@ -104,12 +103,13 @@ static inline int32_t smlad_group(split_pair_t x, uint32_t y_even, uint32_t y_od
  * a pixel's halfword pair, SMLAD of its SXTB16 the first channel's alone: one SXTB16 per weight word where
  * plain rows need two. The second channel's sum is the difference over 256, exact because the generator
  * checked that 256 times any sum of the second channel's products fits int32 (tinygen/compiler/variants.py).
- * A pair's weight words y0, y1 (one LDRD) as each channel's operands: even and odd halfword pairs. */
+ * A pair's weight words y0, y1 (one LDRD) as each channel's operands: even and odd halfword pairs. The helpers
+ * that take `stacked` are always inlined, so that each loop is compiled for one layout. */
 typedef struct {
     uint32_t first_even, first_odd, second_even, second_odd;
 } pair_operands_t;
 
-static inline pair_operands_t pair_operands(uint32_t y0, uint32_t y1, bool stacked)
+__attribute__((always_inline)) static inline pair_operands_t pair_operands(uint32_t y0, uint32_t y1, bool stacked)
 {
     if (stacked) {
         const pair_operands_t y = {tg_sxtb16(y0), tg_sxtb16(y1), y0, y1};
@@ -175,20 +175,27 @@ static inline int32_t chunk_channels(const tg_product_t *p, int32_t first)
     return p->channels - first < CHUNK_CHANNELS ? p->channels - first : CHUNK_CHANNELS;
 }
 
+/* Four sums: of two pixels and a pair of channels {pixel 0 . row 0, pixel 1 . row 0, pixel 0 . row 1,
+ * pixel 1 . row 1}, or of one pixel and four channels. */
+typedef struct {
+    int32_t s0, s1, s2, s3;
+} sums_4_t;
+
 /* One group (4 depth values) of two pixels' split words at *x against a pair of weight rows' words at
- * *w: acc = {pixel 0 . row 0, pixel 1 . row 0, pixel 0 . row 1, pixel 1 . row 1}; both pointers
- * advanced past the group. */
-static inline void group_2x2(const uint32_t **x, const int8_t **w, int32_t acc[4], bool stacked)
+ * *w, added to the sums; both pointers advanced past the group. */
+__attribute__((always_inline)) static inline sums_4_t group_2x2(const uint32_t **x, const int8_t **w, sums_4_t s,
+                                                                bool stacked)
 {
     uint32_t y0, y1;
     *w = tg_load_2u32_advance(*w, &y0, &y1);
     const pair_operands_t y = pair_operands(y0, y1, stacked);
     const split_pair_t x0 = next_pair(x);
-    acc[0] = smlad_group(x0, y.first_even, y.first_odd, acc[0]);
-    acc[2] = smlad_group(x0, y.second_even, y.second_odd, acc[2]);
+    s.s0 = smlad_group(x0, y.first_even, y.first_odd, s.s0);
+    s.s2 = smlad_group(x0, y.second_even, y.second_odd, s.s2);
     const split_pair_t x1 = next_pair(x);
-    acc[1] = smlad_group(x1, y.first_even, y.first_odd, acc[1]);
-    acc[3] = smlad_group(x1, y.second_even, y.second_odd, acc[3]);
+    s.s1 = smlad_group(x1, y.first_even, y.first_odd, s.s1);
+    s.s3 = smlad_group(x1, y.second_even, y.second_odd, s.s3);
+    return s;
 }
 
 /* Two pixels (split interleaved, 4 words per group, up to split_end) against `pairs` pairs of weight
@@ -201,18 +208,19 @@ __attribute__((always_inline)) static inline void dot_2x2_for(const uint32_t *sp
     const int odd_groups = (split_end - split) / 4 % 2;
     for (const int32_t *bias_end = bias + 2 * pairs; bias != bias_end; bias += 2, acc += 4) {
         const int32_t start1 = second_start(bias[0], bias[1], stacked);
-        int32_t sums[4] = {bias[0], bias[0], start1, start1};
+        sums_4_t s = {bias[0], bias[0], start1, start1};
         const uint32_t *x = split;
         if (odd_groups) {
-            group_2x2(&x, &w, sums, stacked);
+            s = group_2x2(&x, &w, s, stacked);
         }
         while (x != split_end) {
-            group_2x2(&x, &w, sums, stacked);
-            group_2x2(&x, &w, sums, stacked);
+            s = group_2x2(&x, &w, s, stacked);
+            s = group_2x2(&x, &w, s, stacked);
         }
-        sums[2] = second_sum(sums[0], sums[2], bias[1], stacked);
-        sums[3] = second_sum(sums[1], sums[3], bias[1], stacked);
-        memcpy(acc, sums, sizeof sums);
+        acc[0] = s.s0;
+        acc[1] = s.s1;
+        acc[2] = second_sum(s.s0, s.s2, bias[1], stacked);
+        acc[3] = second_sum(s.s1, s.s3, bias[1], stacked);
     }
 }
 
@@ -251,8 +259,10 @@ typedef struct {
 
 /* A pixel's groups (split, 2 words each) against a pair of weight rows from w (interleaved word by word, or
  * stacked), added to the pair of sums (stacked: the second as it accumulates); returns the weights after them. */
-static inline const int8_t *dot_row_pair(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
-                                         sum_pair_t *sums, bool stacked)
+__attribute__((always_inline)) static inline const int8_t *dot_row_pair(const uint32_t *split,
+                                                                        const uint32_t *split_end,
+                                                                        const int8_t *w, sum_pair_t *sums,
+                                                                        bool stacked)
 {
     sum_pair_t s = *sums;
     for (const uint32_t *x = split; x != split_end;) {
@@ -267,14 +277,10 @@ static inline const int8_t *dot_row_pair(const uint32_t *split, const uint32_t *
     return w;
 }
 
-/* The sums of four channels (two pairs of weight rows). */
-typedef struct {
-    int32_t s0, s1, s2, s3;
-} sums_4_t;
-
 /* One group of a pixel's split words at *x against the words of two pairs of weight rows at *w and *v; the
  * pointers advanced past the group. */
-static inline sums_4_t group_4(const uint32_t **x, const int8_t **w, const int8_t **v, sums_4_t s, bool stacked)
+__attribute__((always_inline)) static inline sums_4_t group_4(const uint32_t **x, const int8_t **w, const int8_t **v,
+                                                              sums_4_t s, bool stacked)
 {
     uint32_t y0, y1;
     const split_pair_t pair = next_pair(x);
@@ -291,8 +297,9 @@ static inline sums_4_t group_4(const uint32_t **x, const int8_t **w, const int8_
 
 /* The same against two pairs of weight rows (four channels), the second pair_bytes after the first: each
  * group of the input loaded once for four rows. Two groups per pass, after a first odd one. */
-static inline void dot_row_quad(const uint32_t *split, const uint32_t *split_end, const int8_t *w,
-                                int32_t pair_bytes, int32_t sums[4], bool stacked)
+__attribute__((always_inline)) static inline void dot_row_quad(const uint32_t *split, const uint32_t *split_end,
+                                                               const int8_t *w, int32_t pair_bytes, int32_t sums[4],
+                                                               bool stacked)
 {
     sums_4_t s = {sums[0], sums[1], sums[2], sums[3]};
     const int8_t *v = w + pair_bytes;
@@ -476,7 +483,8 @@ static inline sums_3_t group_3(const uint32_t **x, uint32_t y_even, uint32_t y_o
 
 /* One group of three pixels' split words at *x against a pair of weight rows' words at *w (interleaved, or
  * stacked); both pointers advanced past the group. Each pixel's split pair is loaded once for both rows. */
-static inline sums_2x3_t group_2x3(const uint32_t **x, const int8_t **w, sums_2x3_t s, bool stacked)
+__attribute__((always_inline)) static inline sums_2x3_t group_2x3(const uint32_t **x, const int8_t **w, sums_2x3_t s,
+                                                                  bool stacked)
 {
     uint32_t y0, y1;
     *w = tg_load_2u32_advance(*w, &y0, &y1);
