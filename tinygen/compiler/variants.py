@@ -335,6 +335,7 @@ def _stacking_pays(shape: dict) -> bool:
     only (a fully connected layer of one batch), whose loop of four channels gains from the first group on."""
     return shape["depth"] >= STACKED_MIN_DEPTH or shape.get("row_pixels") == 1
 
+
 # |256 * sum| < 2^31 for every sum of a second channel's products with int8 inputs (at most 128 in magnitude).
 STACKED_WEIGHT_SUM_LIMIT = 2 ** 23 // 128
 
