@@ -24,8 +24,10 @@
  * rotations = filter_h), the plane rows are a ring: input row y stays in row y mod filter_h while later
  * windows read it, and is copied once; the weight pairs then come in filter_h rotations, one for each
  * row the ring may start at. Otherwise (rotations = 1) an output row's filter_h input rows are copied for
- * it, or (slide = 1) the rows the window keeps from the last output row's slide down their columns and only
- * the new rows are copied: one weight rotation's scratch, each row read from the image once. Since the rows
+ * it, or (slide = 1) the rows the window keeps from the last output row stay and only the new rows are
+ * copied: one weight rotation's scratch, each row read from the image once. The planes then start stride_h
+ * halfwords further on, which moves every column's rows up as one (row r + stride_h is row r now) at no
+ * cost; a column's last rows are then the next column's first, and the new rows overwrite them. Since the rows
  * are read from the image only into the planes, the output may lie over the input where every row is
  * copied before an output row over it is written (the generator finds how far below the input the output
  * must start, in_place.depthwise_lag, and plans it so only where that lowers the arena). A pixel's sums go
@@ -55,17 +57,19 @@ static planes_t planes_of(int32_t filter_h, int32_t filter_w, int32_t output_w, 
     return planes;
 }
 
-/* The planes' bytes rounded up to a word (the weight pairs follow them), with room for one more int16. */
-static int32_t plane_bytes(int32_t channels, const planes_t *s)
+/* The planes' bytes rounded up to a word (the weight pairs follow them), with room for one more int16 and
+ * for the slid_rows halfwords the planes slide up by over a batch. */
+static int32_t plane_bytes(int32_t channels, const planes_t *s, int32_t slid_rows)
 {
-    return (2 * (channels * s->plane_halfwords + 1) + 3) / 4 * 4;
+    return (2 * (channels * s->plane_halfwords + 1 + slid_rows) + 3) / 4 * 4;
 }
 
 int32_t tg_depthwise_conv_s8_dsp_scratch_bytes(int32_t channels, int32_t filter_h, int32_t filter_w,
-                                               int32_t output_w, int32_t stride_w, int32_t rotations)
+                                               int32_t output_w, int32_t stride_w, int32_t rotations,
+                                               int32_t slid_rows)
 {
     const planes_t s = planes_of(filter_h, filter_w, output_w, stride_w);
-    return plane_bytes(channels, &s) + 4 * channels * (rotations * (1 + s.pairs) + 2);
+    return plane_bytes(channels, &s, slid_rows) + 4 * channels * (rotations * (1 + s.pairs) + 2);
 }
 
 /* Two int16 values as one SMLAD operand: low in the low halfword. */
@@ -160,32 +164,9 @@ static void fill_row(int16_t *planes, const planes_t *s, const tg_depthwise_dsp_
     } else {
         copy_pixels(planes, s, p, slot, left, inside, image + y * p->input_w * p->channels);
     }
-}
-
-/* Every column of every channel's plane moved `by` rows towards row 0: the rows the next window keeps. */
-static void slide_rows(int16_t *planes, const planes_t *s, int32_t channels, int32_t by)
-{
-    const int32_t kept = s->rows - by;
-    int16_t *const end = planes + channels * s->plane_halfwords;
-    if (kept == 2 && s->rows == 3) {     /* 3-row windows at stride 1: a column's two kept rows are one word */
-        int16_t *column = planes;
-        for (; end - column >= 12; column += 12) {   /* four columns a round: loads and stores at fixed offsets */
-            const uint32_t a = tg_load_u32((const int8_t *)(column + 1)), b = tg_load_u32((const int8_t *)(column + 4));
-            const uint32_t c = tg_load_u32((const int8_t *)(column + 7)), d = tg_load_u32((const int8_t *)(column + 10));
-            tg_store_u32((int8_t *)column, a);
-            tg_store_u32((int8_t *)(column + 3), b);
-            tg_store_u32((int8_t *)(column + 6), c);
-            tg_store_u32((int8_t *)(column + 9), d);
-        }
-        for (; column != end; column += 3) {
-            tg_store_u32((int8_t *)column, tg_load_u32((const int8_t *)(column + 1)));
-        }
-        return;
-    }
-    for (int16_t *column = planes; column != end; column += s->rows) {
-        for (int32_t row = 0; row < kept; ++row) {
-            column[row] = column[row + by];
-        }
+    if (p->slide) {     /* the slot held other rows' values, the padding's included */
+        zero_columns(planes, s, p->channels, slot, 0, left);
+        zero_columns(planes, s, p->channels, slot, left + inside, s->columns - left - inside);
     }
 }
 
@@ -350,23 +331,24 @@ void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *
 {
     const int32_t channels = p->channels;
     const planes_t s = planes_of(p->window.filter_h, p->window.filter_w, p->output_w, p->window.stride_w);
-    int16_t *const planes = (int16_t *)scratch;
-    uint32_t *const constants = (uint32_t *)((int8_t *)scratch + plane_bytes(channels, &s));
+    const int32_t bytes_of_planes = plane_bytes(channels, &s, p->slide ? (p->output_h - 1) * p->window.stride_h : 0);
+    uint32_t *const constants = (uint32_t *)((int8_t *)scratch + bytes_of_planes);
     const int32_t rotation_words = channels * (1 + s.pairs);
     int32_t *const sums = (int32_t *)(constants + p->rotations * rotation_words);
-    zero_words(scratch, plane_bytes(channels, &s) / 4);   /* the padding, and what the last window's last pair
-                                                             reads beside it */
+    zero_words(scratch, bytes_of_planes / 4);   /* the padding, and what the last window's last pair reads
+                                                   beside it */
     for (int32_t rotation = 0; rotation < p->rotations; ++rotation) {
         make_channel_constants(p, &s, filter, bias, rotation, constants + rotation * rotation_words);
     }
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * channels;
+        int16_t *planes = (int16_t *)scratch;
         int32_t copied_until = -p->window.filter_h;    /* with a ring: the rows before this one are in the planes */
         for (int32_t out_y = 0; out_y < p->output_h; ++out_y, output += p->output_w * channels) {
             const int32_t first = tg_window_origin_y(&p->window, out_y), end = first + p->window.filter_h;
             int32_t y = p->rotations == 1 ? first : tg_max_i32(first, copied_until);
             if (p->slide && first < copied_until) {
-                slide_rows(planes, &s, channels, p->window.stride_h);
+                planes += p->window.stride_h;   /* each column's rows slid up: they are the next column's first */
                 y = copied_until;
             }
             for (; y < end; ++y) {
