@@ -78,28 +78,33 @@ static inline uint32_t halfword_pair(int32_t low, int32_t high)
     return ((uint32_t)low & 0xFFFFu) | ((uint32_t)high << 16);
 }
 
-/* at[c * stride] = in[c] + offset for the `channels` int8 values at in (offset_pair: the offset in both
- * halfwords). Four channels per word: SXTAB16 adds the offset to the even and (rotated by 8) the odd bytes
- * as halfwords. */
-__attribute__((always_inline)) static inline void widen_channels(const int8_t *in, int32_t channels,
+/* at[c * stride] = times * in[c] + offset for the `channels` int8 values at in (times 1 or 2; offset_pair:
+ * the offset in both halfwords). Four channels per word: SXTAB16 adds the even and (rotated by 8) the odd
+ * bytes to the offset as halfwords, and again for times 2. */
+__attribute__((always_inline)) static inline void widen_channels(const int8_t *in, int32_t channels, int32_t times,
                                                                  uint32_t offset_pair, int16_t *at, int32_t stride)
 {
     const int8_t *const words_end = in + (channels & ~3), *const end = in + channels;
     for (; in != words_end; in += 4, at += 4 * stride) {
         const uint32_t word = tg_load_u32(in);
-        const uint32_t even = tg_sxtab16(offset_pair, word), odd = tg_sxtab16_ror8(offset_pair, word);
+        uint32_t even = tg_sxtab16(offset_pair, word), odd = tg_sxtab16_ror8(offset_pair, word);
+        if (times == 2) {
+            even = tg_sxtab16(even, word);
+            odd = tg_sxtab16_ror8(odd, word);
+        }
         at[0] = (int16_t)even;
         at[stride] = (int16_t)odd;
         at[2 * stride] = (int16_t)(even >> 16);
         at[3 * stride] = (int16_t)(odd >> 16);
     }
     for (; in != end; ++in, at += stride) {
-        *at = (int16_t)(*in + (int16_t)offset_pair);
+        *at = (int16_t)(times * *in + (int16_t)offset_pair);
     }
 }
 
 /* Rotation `rotation` of the channel constants: for each channel its bias, then its weight pairs, those of
- * taps 2i and 2i + 1 (a last odd tap's partner 0). Tap k is slot k % filter_h of filter column
+ * taps 2i and 2i + 1 (a last odd tap's partner 0), all doubled: the sums come out as twice the accumulator
+ * (modulo 2^32), which the requantization takes (tg_rescale_doubled_dsp). Tap k is slot k % filter_h of filter column
  * k / filter_h, the planes' order, and slot s holds filter row (s - rotation) mod filter_h. The pairs are
  * written as int16 only (the kernel reads them as words through LDRD). */
 static void make_channel_constants(const tg_depthwise_dsp_params_t *p, const planes_t *s, const int8_t *filter,
@@ -108,7 +113,7 @@ static void make_channel_constants(const tg_depthwise_dsp_params_t *p, const pla
     const int32_t c_count = p->channels, words = 1 + s->pairs;
     int16_t *const halfwords = (int16_t *)(constants + 1);
     for (int32_t c = 0; c < c_count; ++c) {
-        constants[c * words] = (uint32_t)bias[c];
+        constants[c * words] = (uint32_t)tg_shift_left_i32(bias[c], 1);
         if (s->taps % 2 != 0) {
             halfwords[c * 2 * words + s->taps] = 0;
         }
@@ -116,7 +121,7 @@ static void make_channel_constants(const tg_depthwise_dsp_params_t *p, const pla
     for (int32_t column = 0; column < p->window.filter_w; ++column) {
         for (int32_t slot = 0; slot < p->window.filter_h; ++slot) {
             const int32_t row = slot >= rotation ? slot - rotation : slot - rotation + p->window.filter_h;
-            widen_channels(filter + (row * p->window.filter_w + column) * c_count, c_count, 0,
+            widen_channels(filter + (row * p->window.filter_w + column) * c_count, c_count, 2, 0,
                            halfwords + column * p->window.filter_h + slot, 2 * words);
         }
     }
@@ -148,7 +153,7 @@ static void copy_pixels(int16_t *planes, const planes_t *s, const tg_depthwise_d
     const uint32_t offset_pair = halfword_pair(p->input_offset, p->input_offset);
     int16_t *column = planes + first * s->rows + row;
     for (const int8_t *const end = in + count * p->channels; in != end; in += p->channels, column += s->rows) {
-        widen_channels(in, p->channels, offset_pair, column, s->plane_halfwords);
+        widen_channels(in, p->channels, 1, offset_pair, column, s->plane_halfwords);
     }
 }
 
@@ -184,8 +189,8 @@ typedef struct {
     const void *sum, *multiplier;
 } requant_cursor_t;
 
-/* The next two channels' sums requantized and saturated to int8, not clamped, with rounding shifts shifts[0]
- * and shifts[1]. */
+/* The next two channels' sums (doubled) requantized and saturated to int8, not clamped, with rounding shifts
+ * shifts[0] and shifts[1]. */
 static inline void requantize_next_2(requant_cursor_t *at, const int8_t *shifts, int32_t offset_rounding,
                                      int32_t value[2])
 {
@@ -193,13 +198,12 @@ static inline void requantize_next_2(requant_cursor_t *at, const int8_t *shifts,
     at->sum = tg_load_2u32_advance(at->sum, &sum[0], &sum[1]);
     at->multiplier = tg_load_2u32_advance(at->multiplier, &multiplier[0], &multiplier[1]);
     for (int k = 0; k < 2; ++k) {
-        const int32_t doubled = tg_shift_left_i32((int32_t)sum[k], 1);
         value[k] = tg_ssat8_halved(
-            tg_requantize_twice_offset_after_dsp(doubled, (int32_t)multiplier[k], offset_rounding, shifts[k]));
+            tg_requantize_twice_offset_after_dsp((int32_t)sum[k], (int32_t)multiplier[k], offset_rounding, shifts[k]));
     }
 }
 
-/* out[c] = sums[c] requantized, for every channel (the multipliers are per channel). Four channels to a
+/* out[c] = sums[c] (doubled) requantized, for every channel (the multipliers are per channel). Four channels to a
  * word: saturated, packed and clamped together, one store (tg_bytes_dsp.h). */
 static void requantize_pixel(const tg_requant_t *r, const int32_t *sums, int32_t channels, int8_t *out)
 {
@@ -214,7 +218,7 @@ static void requantize_pixel(const tg_requant_t *r, const int32_t *sums, int32_t
         tg_store_u32(out + c, tg_clamp_bytes(tg_packed_bytes(low[0], low[1], high[0], high[1]), lowest, highest));
     }
     for (; c < channels; ++c) {
-        out[c] = tg_requantize_dsp(sums[c], &q, c);
+        out[c] = tg_requantize_doubled_dsp(sums[c], &q, c);
     }
 }
 
