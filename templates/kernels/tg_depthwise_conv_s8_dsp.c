@@ -203,19 +203,39 @@ static inline void requantize_next_2(requant_cursor_t *at, const int8_t *shifts,
     }
 }
 
-/* out[c] = sums[c] (doubled) requantized, for every channel (the multipliers are per channel). Four channels to a
- * word: saturated, packed and clamped together, one store (tg_bytes_dsp.h). */
-static void requantize_pixel(const tg_requant_t *r, const int32_t *sums, int32_t channels, int8_t *out)
+/* out[c] = sums[c] (doubled) requantized, not clamped, for the channels up to a multiple of 4, which it returns.
+ * Four channels to a word: saturated and packed together, one store (tg_bytes_dsp.h). */
+static inline int32_t requantize_words(const tg_requant_t *q, const int32_t *sums, int32_t channels, int8_t *out)
 {
-    const tg_requant_t q = *r;  /* on the stack: the int8 stores cannot change it, so it stays in registers */
-    const uint32_t lowest = tg_replicated_byte(q.clamp.act_min), highest = tg_replicated_byte(q.clamp.act_max);
-    requant_cursor_t at = {sums, q.multipliers};
+    requant_cursor_t at = {sums, q->multipliers};
     int32_t c = 0;
     for (; c + 4 <= channels; c += 4) {
         int32_t low[2], high[2];
-        requantize_next_2(&at, q.rounding_shifts + c, q.offset_rounding, low);
-        requantize_next_2(&at, q.rounding_shifts + c + 2, q.offset_rounding, high);
-        tg_store_u32(out + c, tg_clamp_bytes(tg_packed_bytes(low[0], low[1], high[0], high[1]), lowest, highest));
+        requantize_next_2(&at, q->rounding_shifts + c, q->offset_rounding, low);
+        requantize_next_2(&at, q->rounding_shifts + c + 2, q->offset_rounding, high);
+        tg_store_u32(out + c, tg_packed_bytes(low[0], low[1], high[0], high[1]));
+    }
+    return c;
+}
+
+/* The `words` words of int8 at out clamped to the activation's range, four bytes at once. */
+static void clamp_words(const tg_clamp_t *clamp, int8_t *out, int32_t words)
+{
+    const uint32_t lowest = tg_replicated_byte(clamp->act_min), highest = tg_replicated_byte(clamp->act_max);
+    for (int8_t *const end = out + 4 * words; out != end; out += 4) {
+        tg_store_u32(out, tg_clamp_bytes(tg_load_u32(out), lowest, highest));
+    }
+}
+
+/* out[c] = sums[c] (doubled) requantized, for every channel (the multipliers are per channel). The
+ * clamp apart, after the words, and only where the activation's range is not all of int8: the words' loop
+ * keeps its values in registers. */
+static void requantize_pixel(const tg_requant_t *r, const int32_t *sums, int32_t channels, int8_t *out)
+{
+    const tg_requant_t q = *r;  /* on the stack: the int8 stores cannot change it, so it stays in registers */
+    int32_t c = requantize_words(&q, sums, channels, out);
+    if (q.clamp.act_min != INT8_MIN || q.clamp.act_max != INT8_MAX) {
+        clamp_words(&q.clamp, out, c / 4);
     }
     for (; c < channels; ++c) {
         out[c] = tg_requantize_doubled_dsp(sums[c], &q, c);
