@@ -56,7 +56,7 @@ static inline int32_t tg_requantize_twice_dsp(int32_t doubled, int32_t multiplie
 static inline int32_t tg_requantize_twice_offset_after_dsp(int32_t doubled, int32_t multiplier, int32_t offset_rounding,
                                                            int32_t rounding_shift)
 {
-    return tg_rescale_doubled_dsp(doubled, multiplier, 0, rounding_shift) + offset_rounding;
+    return (tg_smmlar_sign(doubled, multiplier) >> rounding_shift) + offset_rounding;
 }
 
 /* tg_requantize_twice_dsp of the accumulator of output channel q. */
