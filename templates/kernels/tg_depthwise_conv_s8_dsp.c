@@ -169,9 +169,11 @@ static void fill_row(int16_t *planes, const planes_t *s, const tg_depthwise_dsp_
     } else {
         copy_pixels(planes, s, p, slot, left, inside, image + y * p->input_w * p->channels);
     }
-    if (p->slide) {     /* the slot held other rows' values, the padding's included */
-        zero_columns(planes, s, p->channels, slot, 0, left);
-        zero_columns(planes, s, p->channels, slot, left + inside, s->columns - left - inside);
+    if (p->slide) {     /* the planes moved on: a new row's value is the one a column further on had */
+        zero_columns(planes, s, p->channels, slot, 0, left);    /* the image's first column's */
+        if (left == 0) {    /* else the padding after the image has the next plane's zeros before it */
+            zero_columns(planes, s, p->channels, slot, inside, s->columns - inside);
+        }
     }
 }
 
@@ -339,8 +341,9 @@ static void convolve_row(const tg_depthwise_dsp_params_t *p, const planes_t *s, 
 }
 
 /* words int32 from word on set to zero, four per pass: a loop, not the library's memset, which would link in
- * more flash than the kernel's loop takes. */
-static void zero_words(int32_t *word, int32_t words)
+ * more flash than the kernel's loop takes (not inlined either: inside the loop over batches, gcc's copy took
+ * more). */
+__attribute__((noinline)) static void zero_words(int32_t *word, int32_t words)
 {
     for (; words >= 4; words -= 4, word += 4) {
         word[0] = word[1] = word[2] = word[3] = 0;
@@ -359,14 +362,14 @@ void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *
     uint32_t *const constants = (uint32_t *)((int8_t *)scratch + bytes_of_planes);
     const int32_t rotation_words = channels * (1 + s.pairs);
     int32_t *const sums = (int32_t *)(constants + p->rotations * rotation_words);
-    zero_words(scratch, bytes_of_planes / 4);   /* the padding, and what the last window's last pair reads
-                                                   beside it */
     for (int32_t rotation = 0; rotation < p->rotations; ++rotation) {
         make_channel_constants(p, &s, filter, bias, rotation, constants + rotation * rotation_words);
     }
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->input_h * p->input_w * channels;
         int16_t *planes = (int16_t *)scratch;
+        zero_words(scratch, bytes_of_planes / 4);   /* the padding, what the last window's last pair reads beside
+                                                       it, and where sliding planes move on to */
         int32_t copied_until = -p->window.filter_h;    /* with a ring: the rows before this one are in the planes */
         for (int32_t out_y = 0; out_y < p->output_h; ++out_y, output += p->output_w * channels) {
             const int32_t first = tg_window_origin_y(&p->window, out_y), end = first + p->window.filter_h;
