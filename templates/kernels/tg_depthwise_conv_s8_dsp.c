@@ -46,14 +46,14 @@
 typedef struct {
     int32_t columns;                /* the padded width the output row's windows cover */
     int32_t rows;                   /* filter_h: the halfwords of one column */
-    int32_t plane_halfwords;        /* columns * rows: one channel's plane */
+    int32_t plane_halfwords;        /* columns * rows, rounded up to even: every plane word-aligned alike */
     int32_t taps, pairs;            /* filter_h * filter_w, and (taps + 1) / 2 */
 } planes_t;
 
 static planes_t planes_of(int32_t filter_h, int32_t filter_w, int32_t output_w, int32_t stride_w)
 {
     const int32_t columns = (output_w - 1) * stride_w + filter_w, taps = filter_h * filter_w;
-    const planes_t planes = {columns, filter_h, columns * filter_h, taps, (taps + 1) / 2};
+    const planes_t planes = {columns, filter_h, (columns * filter_h + 1) & ~1, taps, (taps + 1) / 2};
     return planes;
 }
 
@@ -288,30 +288,40 @@ static void sum_pixel_3x3(const planes_t *s, const int8_t *taps, const uint32_t 
 #define LOADS_IN_SOURCE_ORDER
 #endif
 
-/* For 3x3 filters two output pixels at once, the second's window `second` bytes after the first's: each
- * channel's constants, loaded two at a time, serve both. sums: the first pixel's, then the second's. */
-LOADS_IN_SOURCE_ORDER static void sum_2_pixels_3x3(const planes_t *s, const int8_t *taps, int32_t second,
-                                                   const uint32_t *constants, int32_t channels, int32_t *sums)
+/* For 3x3 filters two output pixels at once: one whose window starts at `aligned`, word-aligned, so that
+ * LDRD loads its taps two words at a time, and the other, whose window starts `other` bytes from it (either
+ * side). Each channel's constants, loaded two at a time, serve both. Their sums go to sums_aligned and
+ * sums_other. */
+LOADS_IN_SOURCE_ORDER static void sum_2_pixels_3x3(const planes_t *s, const int8_t *aligned, int32_t other,
+                                                   const uint32_t *constants, int32_t channels,
+                                                   int32_t *sums_aligned, int32_t *sums_other)
 {
-    const void *next = constants;
-    const int32_t *const end = sums + channels;
+    const void *next = constants, *words = aligned;
+    const int8_t *taps = aligned + other;
+    const int32_t *const end = sums_aligned + channels;
     const int32_t channel_step = 2 * s->plane_halfwords;     /* bytes from one plane to the next */
     do {
-        uint32_t bias, w0, w1;
+        uint32_t bias, w0, w1, t0, t1;
         next = tg_load_2u32_advance(next, &bias, &w0);
-        int32_t acc0 = tg_smlad(tg_load_u32(taps), w0, (int32_t)bias);
-        int32_t acc1 = tg_smlad(tg_load_u32(taps + second), w0, (int32_t)bias);
-        for (int k = 4; k < 20; k += 8) {
-            next = tg_load_2u32_advance(next, &w0, &w1);
-            acc0 = tg_smlad(tg_load_u32(taps + k), w0, acc0);
-            acc1 = tg_smlad(tg_load_u32(taps + second + k), w0, acc1);
-            acc0 = tg_smlad(tg_load_u32(taps + k + 4), w1, acc0);
-            acc1 = tg_smlad(tg_load_u32(taps + second + k + 4), w1, acc1);
-        }
-        sums[channels] = acc1;
-        *sums++ = acc0;
+        words = tg_load_2u32_advance(words, &t0, &t1);
+        int32_t acc0 = tg_smlad(t0, w0, (int32_t)bias);
+        int32_t acc1 = tg_smlad(tg_load_u32(taps), w0, (int32_t)bias);
+        next = tg_load_2u32_advance(next, &w0, &w1);
+        acc0 = tg_smlad(t1, w0, acc0);
+        acc1 = tg_smlad(tg_load_u32(taps + 4), w0, acc1);
+        words = tg_load_2u32_advance(words, &t0, &t1);
+        acc0 = tg_smlad(t0, w1, acc0);
+        acc1 = tg_smlad(tg_load_u32(taps + 8), w1, acc1);
+        next = tg_load_2u32_advance(next, &w0, &w1);
+        acc0 = tg_smlad(t1, w0, acc0);
+        acc1 = tg_smlad(tg_load_u32(taps + 12), w0, acc1);
+        acc0 = tg_smlad(tg_load_u32(words), w1, acc0);
+        acc1 = tg_smlad(tg_load_u32(taps + 16), w1, acc1);
+        *sums_other++ = acc1;
+        *sums_aligned++ = acc0;
+        words = (const int8_t *)words + channel_step - 16;
         taps += channel_step;
-    } while (sums != end);
+    } while (sums_aligned != end);
 }
 
 /* One output row: its pixels' sums, from the planes (filled for the row) and the rotation of the channel
@@ -325,7 +335,13 @@ static void convolve_row(const tg_depthwise_dsp_params_t *p, const planes_t *s, 
     int32_t x = 0;
     if (p->window.filter_h == 3 && p->window.filter_w == 3) {
         for (; x + 2 <= p->output_w; x += 2, taps += 2 * window_step, output += 2 * channels) {
-            sum_2_pixels_3x3(s, taps, window_step, constants, channels, sums);
+            if (((uintptr_t)taps & 2) == 0) {
+                sum_2_pixels_3x3(s, taps, window_step, constants, channels, sums, sums + channels);
+            } else if ((window_step & 2) != 0) {    /* the second window is the aligned one */
+                sum_2_pixels_3x3(s, taps + window_step, -window_step, constants, channels, sums + channels, sums);
+            } else {
+                break;  /* neither window is word-aligned (planes moved on by an odd number of rows, windows by words) */
+            }
             requantize_pixel(&p->requant, sums, channels, output);
             requantize_pixel(&p->requant, sums + channels, channels, output + channels);
         }
