@@ -185,6 +185,15 @@ static inline int32_t slot_of(const tg_depthwise_dsp_params_t *p, int32_t y, int
     return p->rotations == 1 ? y - first : (y + p->window.filter_h) % p->window.filter_h;
 }
 
+/* gcc's scheduling before register allocation would load early what is used late (all of a channel's taps of
+ * two pixels, the rounding shifts of four channels), and spill; the loads in the order the source gives them
+ * need no more registers than there are. */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && !defined(__clang__)
+#define LOADS_IN_SOURCE_ORDER __attribute__((optimize("no-schedule-insns")))
+#else
+#define LOADS_IN_SOURCE_ORDER
+#endif
+
 /* Where the requantization of a pixel's channels has got to: the next channel's sum and multiplier,
  * word-aligned, so that LDRD loads two of each. */
 typedef struct {
@@ -232,7 +241,8 @@ static void clamp_words(const tg_clamp_t *clamp, int8_t *out, int32_t words)
 /* out[c] = sums[c] (doubled) requantized, for every channel (the multipliers are per channel). The
  * clamp apart, after the words, and only where the activation's range is not all of int8: the words' loop
  * keeps its values in registers. */
-static void requantize_pixel(const tg_requant_t *r, const int32_t *sums, int32_t channels, int8_t *out)
+LOADS_IN_SOURCE_ORDER static void requantize_pixel(const tg_requant_t *r, const int32_t *sums, int32_t channels,
+                                                   int8_t *out)
 {
     const tg_requant_t q = *r;  /* on the stack: the int8 stores cannot change it, so it stays in registers */
     int32_t c = requantize_words(&q, sums, channels, out);
@@ -279,14 +289,6 @@ static void sum_pixel_3x3(const planes_t *s, const int8_t *taps, const uint32_t 
         taps += 2 * s->plane_halfwords;
     } while (sums != end);
 }
-
-/* gcc's scheduling before register allocation would load all of a channel's taps of two pixels first, and
- * spill; the loads in the order the source gives them need no more registers than there are. */
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && !defined(__clang__)
-#define LOADS_IN_SOURCE_ORDER __attribute__((optimize("no-schedule-insns")))
-#else
-#define LOADS_IN_SOURCE_ORDER
-#endif
 
 /* For 3x3 filters two output pixels at once: one whose window starts at `aligned`, word-aligned, so that
  * LDRD loads its taps two words at a time, and the other, whose window starts `other` bytes from it (either
@@ -340,7 +342,7 @@ static void convolve_row(const tg_depthwise_dsp_params_t *p, const planes_t *s, 
             } else if ((window_step & 2) != 0) {    /* the second window is the aligned one */
                 sum_2_pixels_3x3(s, taps + window_step, -window_step, constants, channels, sums + channels, sums);
             } else {
-                break;  /* neither window is word-aligned (planes moved on by an odd number of rows, windows by words) */
+                break;  /* neither is (planes moved on by an odd number of rows, windows by whole words) */
             }
             requantize_pixel(&p->requant, sums, channels, output);
             requantize_pixel(&p->requant, sums + channels, channels, output + channels);

@@ -84,8 +84,8 @@ def depthwise_scratch_bytes(channels: int, filter_h: int, filter_w: int, output_
     """tg_depthwise_conv_s8_dsp_scratch_bytes(channels, filter_h, filter_w, output_w, stride_w, rotations,
     slid_rows): the planes of filter_h input rows, an int16 per channel, row and padded column (a plane rounded
     up to whole words), one more int16 and the slid_rows int16 the planes move on by as their rows slide
-    ((output_h - 1) * stride_h with slide), in whole words; then, in each of the rotations, each channel's bias and weights as int16 pairs; then two
-    pixels' int32 sums."""
+    ((output_h - 1) * stride_h with slide), in whole words; then, in each of the rotations, each channel's bias
+    and weights as int16 pairs; then two pixels' int32 sums."""
     columns = (output_w - 1) * stride_w + filter_w
     plane_halfwords = (columns * filter_h + 1) // 2 * 2
     plane_bytes = (2 * (channels * plane_halfwords + 1 + slid_rows) + 3) // 4 * 4
