@@ -16,9 +16,11 @@
  * its sum the bias plus (filter_h * filter_w + 1) / 2 SMLADs of a plane word (LDR allows halfword-aligned
  * words) and a weight pair, made once per call in the same tap order (an odd last tap paired with 0,
  * which cancels whatever its plane word holds beside it). For 3x3 filters two output pixels share each
- * channel's bias and pairs, loaded by LDRD: 29 instructions for 2 x 9 taps on Cortex-M4, where 4 channels
- * of one tap at a time (SXTAB16 and SXTB16 splitting input and weight words, SMLABB / SMLATT) took 12 for
- * 4 x 1 and clipped the windows instead.
+ * channel's bias and pairs, loaded by LDRD, and so do the taps of the one whose window is word-aligned
+ * (planes of an even number of halfwords: of two neighbouring windows at stride 1, one is): 27 instructions
+ * for 2 x 9 taps on Cortex-M4, where 4 channels of one tap at a time (SXTAB16 and SXTB16 splitting input
+ * and weight words, SMLABB / SMLATT) took 12 for 4 x 1 and clipped the windows instead. The weight pairs and
+ * bias are made twice as large, so the sums come out doubled, as the requantization takes them.
  *
  * Where the windows of successive output rows overlap over enough rows (the generator decides, params
  * rotations = filter_h), the plane rows are a ring: input row y stays in row y mod filter_h while later
@@ -27,13 +29,15 @@
  * it, or (slide = 1) the rows the window keeps from the last output row stay and only the new rows are
  * copied: one weight rotation's scratch, each row read from the image once. The planes then start stride_h
  * halfwords further on, which moves every column's rows up as one (row r + stride_h is row r now) at no
- * cost; a column's last rows are then the next column's first, and the new rows overwrite them. Since the rows
+ * cost; a column's last rows are then the next column's first, and the new rows overwrite them (the padding
+ * before the image zeroed again). Since the rows
  * are read from the image only into the planes, the output may lie over the input where every row is
  * copied before an output row over it is written (the generator finds how far below the input the output
  * must start, in_place.depthwise_lag, and plans it so only where that lowers the arena). A pixel's sums go
  * to the scratch and are requantized in one run, which keeps the requantization's
  * values in registers apart from the accumulation's; that run takes 4 channels at a time, their sums,
- * multipliers two per load (LDRD), and stores their outputs as one word. */
+ * multipliers two per load (LDRD), and stores their outputs as one word, clamped in a pass of its own where
+ * the activation's range is not all of int8. */
 #include "tg_acle.h"
 #include "tg_bytes_dsp.h"
 #include "tg_kernels.h"
