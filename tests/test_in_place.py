@@ -116,12 +116,13 @@ def test_pointwise_layers_that_widen_their_input_write_over_it_from_below(tmp_pa
 
 @pytest.mark.parametrize("image,kernel,stride,padding", [((9, 5, 8), 3, 1, "SAME"), ((11, 7, 12), 3, 2, "SAME"),
                                                           ((10, 6, 4), 5, 1, "SAME"), ((12, 5, 6), (4, 3), 1, "VALID"),
-                                                          ((13, 8, 8), (5, 3), 2, "VALID")])
+                                                          ((13, 8, 8), (5, 3), 2, "VALID"), ((9, 6, 5), 3, 2, "SAME"),
+                                                          ((9, 8, 8), 3, (1, 2), "SAME")])
 def test_the_dsp_depthwise_with_sliding_rows_equals_tflm(tmp_path, image, kernel, stride, padding):
     """The way written over its input offers for a depthwise layer that keeps a ring: one rotation of weights,
     the kept rows sliding down (the generator takes it only where the arena shrinks; forced here)."""
     path = tmp_path / "dw.tflite"
-    path.write_bytes(tf_models.depthwise_conv2d(image, kernel, stride, padding, seed=len(image) + stride))
+    path.write_bytes(tf_models.depthwise_conv2d(image, kernel, stride, padding, seed=len(image) + int(np.sum(stride))))
     model = compile_model(path, target=Target(dsp=True))
     (layer,) = model.layers
     assert layer.kernel == DEPTHWISE_DSP

@@ -43,7 +43,7 @@ int main(void)
         printf("%%ld %%ld %%ld %%ld %%ld %%ld\\n", (long)tg_matmul_s8_dsp_scratch_bytes(depths[i], 1 + (int)i %% 3, (int)i %% 2 * 4),
                (long)tg_conv_s8_dsp_scratch_bytes(depths[i], 1 + (int)i %% 8, (int)i %% 3 == 0),
                (long)tg_depthwise_conv_s8_dsp_scratch_bytes(depths[i], 3, 1 + (int)i %% 5, 1 + (int)i, 1 + (int)i %% 2,
-                                                            i %% 2 ? 3 : 1),
+                                                            i %% 2 ? 3 : 1, (int)i %% 3 * 5),
                (long)tg_mean_s8_scratch_bytes(depths[i]), (long)tg_convolve_sparse_s8_scratch_bytes(depths[i]),
                (long)tg_conv_shallow_s8_dsp_scratch_bytes(depths[i], 1 + (int)i));
     }
@@ -137,7 +137,7 @@ def test_scratch_bytes_in_c_equal_the_planners(tmp_path):
                "tg_convolve_sparse_s8.c", f"{CONV_SHALLOW_DSP}.c")
     printed = _run_c(tmp_path, program, *kernels).splitlines()
     assert printed == [f"{matmul_scratch_bytes(size, 1 + i % 3, i % 2 * 4)} {conv_scratch_bytes(size, 1 + i % 8, i % 3 == 0)} "
-                       f"{depthwise_scratch_bytes(size, 3, 1 + i % 5, 1 + i, 1 + i % 2, 3 if i % 2 else 1)} "
+                       f"{depthwise_scratch_bytes(size, 3, 1 + i % 5, 1 + i, 1 + i % 2, 3 if i % 2 else 1, i % 3 * 5)} "
                        f"{mean_scratch_bytes(size)} {bitmap_conv_scratch_bytes(size)} {conv_shallow_scratch_bytes(size, 1 + i)}"
                        for i, size in enumerate(DEPTHS)]
 

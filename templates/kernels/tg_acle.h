@@ -148,6 +148,14 @@ static inline int32_t tg_smmlar_signed(int32_t a, int32_t b, int32_t acc)
     return result;
 }
 
+/* tg_smmlar_signed(a, b, 0), the sign by ASR #31 alone: no register held at 0 for the accumulator. */
+static inline int32_t tg_smmlar_sign(int32_t a, int32_t b)
+{
+    int32_t result;
+    __asm__("asr %0, %1, #31\n\tsmmlar %0, %1, %2, %0" : "=&r"(result) : "r"(a), "r"(b));
+    return result;
+}
+
 #else
 
 static inline const void *tg_load_2u32_advance(const void *p, uint32_t *first, uint32_t *second)
@@ -248,6 +256,8 @@ static inline int32_t tg_smlatb(uint32_t x, uint32_t y, int32_t acc) { return tg
 static inline uint32_t tg_pack_halfwords(int32_t lo, int32_t hi) { return (uint16_t)lo | (uint32_t)hi << 16; }
 
 static inline int32_t tg_smmlar_signed(int32_t a, int32_t b, int32_t acc) { return tg_smmlar(a, b, acc) + (a >> 31); }
+
+static inline int32_t tg_smmlar_sign(int32_t a, int32_t b) { return tg_smmlar_signed(a, b, 0); }
 
 #endif /* __ARM_FEATURE_DSP */
 

@@ -289,11 +289,12 @@ void tg_conv_shallow_s8_dsp(const tg_conv_dsp_params_t *p, const int8_t *input, 
 int32_t tg_conv_shallow_s8_dsp_scratch_bytes(int32_t depth, int32_t channels);
 /* bias: the model's (zeros for none, never NULL), not folded: padded taps are skipped, as TFLM skips them;
  * scratch: tg_depthwise_conv_s8_dsp_scratch_bytes(channels, filter_h, filter_w, output_w, stride_w,
- * rotations) bytes, 4-byte aligned. */
+ * rotations, slid_rows) bytes, 4-byte aligned, slid_rows (output_h - 1) * stride_h with slide, else 0. */
 void tg_depthwise_conv_s8_dsp(const tg_depthwise_dsp_params_t *p, const int8_t *input, const int8_t *filter,
                               const int32_t *bias, int32_t *scratch, int8_t *output);
 int32_t tg_depthwise_conv_s8_dsp_scratch_bytes(int32_t channels, int32_t filter_h, int32_t filter_w,
-                                               int32_t output_w, int32_t stride_w, int32_t rotations);
+                                               int32_t output_w, int32_t stride_w, int32_t rotations,
+                                               int32_t slid_rows);
 void tg_avgpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_maxpool_s8(const tg_pool_params_t *p, const int8_t *input, int8_t *output);
 void tg_add_s8(const tg_add_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);

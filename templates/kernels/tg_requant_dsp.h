@@ -56,7 +56,7 @@ static inline int32_t tg_requantize_twice_dsp(int32_t doubled, int32_t multiplie
 static inline int32_t tg_requantize_twice_offset_after_dsp(int32_t doubled, int32_t multiplier, int32_t offset_rounding,
                                                            int32_t rounding_shift)
 {
-    return tg_rescale_doubled_dsp(doubled, multiplier, 0, rounding_shift) + offset_rounding;
+    return (tg_smmlar_sign(doubled, multiplier) >> rounding_shift) + offset_rounding;
 }
 
 /* tg_requantize_twice_dsp of the accumulator of output channel q. */
@@ -72,10 +72,18 @@ static inline int32_t tg_requantize_dsp_unclamped(int32_t acc, const tg_requant_
     return tg_requantize_dsp_twice(acc, r, q) >> 1;
 }
 
+/* The accumulator of output channel q, doubled already (doubled = 2 * acc), requantized, moved to the output
+ * zero point and clamped. */
+static inline int8_t tg_requantize_doubled_dsp(int32_t doubled, const tg_requant_t *r, int32_t q)
+{
+    const int32_t twice = tg_requantize_twice_dsp(doubled, r->multipliers[q], r->offset_rounding, r->rounding_shifts[q]);
+    return (int8_t)tg_clamp_i32(twice >> 1, r->clamp.act_min, r->clamp.act_max);
+}
+
 /* The accumulator of output channel q requantized, moved to the output zero point and clamped. */
 static inline int8_t tg_requantize_dsp(int32_t acc, const tg_requant_t *r, int32_t q)
 {
-    return (int8_t)tg_clamp_i32(tg_requantize_dsp_unclamped(acc, r, q), r->clamp.act_min, r->clamp.act_max);
+    return tg_requantize_doubled_dsp(tg_shift_left_i32(acc, 1), r, q);
 }
 
 #endif /* TG_REQUANT_DSP_H */

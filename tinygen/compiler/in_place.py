@@ -73,7 +73,8 @@ def ways(layer: Layer) -> list[Way]:
             slide = {**p, "rotations": 1, "slide": 1}
             window = p["window"]
             found.append(Way(0, depthwise_lag(slide), slide, depthwise_scratch_bytes(
-                p["channels"], window["filter_h"], window["filter_w"], p["output_w"], window["stride_w"], 1)))
+                p["channels"], window["filter_h"], window["filter_w"], p["output_w"], window["stride_w"], 1,
+                (p["output_h"] - 1) * window["stride_h"])))
         return found
     return []
 

@@ -80,13 +80,15 @@ def conv_shallow_scratch_bytes(depth: int, channels: int) -> int:
 
 
 def depthwise_scratch_bytes(channels: int, filter_h: int, filter_w: int, output_w: int, stride_w: int,
-                            rotations: int) -> int:
-    """tg_depthwise_conv_s8_dsp_scratch_bytes(channels, filter_h, filter_w, output_w, stride_w, rotations):
-    the planes of filter_h input rows, an int16 per channel, row and padded column, and one more int16, in
-    whole words; then, in each of the rotations, each channel's bias and weights as int16 pairs; then two
-    pixels' int32 sums."""
+                            rotations: int, slid_rows: int = 0) -> int:
+    """tg_depthwise_conv_s8_dsp_scratch_bytes(channels, filter_h, filter_w, output_w, stride_w, rotations,
+    slid_rows): the planes of filter_h input rows, an int16 per channel, row and padded column (a plane rounded
+    up to whole words), one more int16 and the slid_rows int16 the planes move on by as their rows slide
+    ((output_h - 1) * stride_h with slide), in whole words; then, in each of the rotations, each channel's bias
+    and weights as int16 pairs; then two pixels' int32 sums."""
     columns = (output_w - 1) * stride_w + filter_w
-    plane_bytes = (2 * (channels * columns * filter_h + 1) + 3) // 4 * 4
+    plane_halfwords = (columns * filter_h + 1) // 2 * 2
+    plane_bytes = (2 * (channels * plane_halfwords + 1 + slid_rows) + 3) // 4 * 4
     return plane_bytes + 4 * channels * (rotations * (1 + (filter_h * filter_w + 1) // 2) + 2)
 
 
