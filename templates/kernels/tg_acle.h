@@ -14,6 +14,16 @@
 #include <arm_acle.h>
 #endif
 
+/* For a function whose loop needs nearly every register: gcc's scheduling before register allocation would
+ * load early what the loop uses late, and spill; with the loads in the order the source gives them it needs
+ * no more registers than the core has. Only where the instructions are the DSP ones (the host's C models
+ * need no such care). */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && !defined(__clang__)
+#define TG_LOADS_IN_SOURCE_ORDER __attribute__((optimize("no-schedule-insns")))
+#else
+#define TG_LOADS_IN_SOURCE_ORDER
+#endif
+
 /* Four bytes from any address, as one word (LDR: unaligned access is allowed on Armv7-M). */
 static inline uint32_t tg_load_u32(const int8_t *p)
 {

@@ -189,14 +189,6 @@ static inline int32_t slot_of(const tg_depthwise_dsp_params_t *p, int32_t y, int
     return p->rotations == 1 ? y - first : (y + p->window.filter_h) % p->window.filter_h;
 }
 
-/* gcc's scheduling before register allocation would load early what is used late (all of a channel's taps of
- * two pixels, the rounding shifts of four channels), and spill; the loads in the order the source gives them
- * need no more registers than there are. */
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && !defined(__clang__)
-#define LOADS_IN_SOURCE_ORDER __attribute__((optimize("no-schedule-insns")))
-#else
-#define LOADS_IN_SOURCE_ORDER
-#endif
 
 /* Where the requantization of a pixel's channels has got to: the next channel's sum and multiplier,
  * word-aligned, so that LDRD loads two of each. */
@@ -245,7 +237,7 @@ static void clamp_words(const tg_clamp_t *clamp, int8_t *out, int32_t words)
 /* out[c] = sums[c] (doubled) requantized, for every channel (the multipliers are per channel). The
  * clamp apart, after the words, and only where the activation's range is not all of int8: the words' loop
  * keeps its values in registers. */
-LOADS_IN_SOURCE_ORDER static void requantize_pixel(const tg_requant_t *r, const int32_t *sums, int32_t channels,
+TG_LOADS_IN_SOURCE_ORDER static void requantize_pixel(const tg_requant_t *r, const int32_t *sums, int32_t channels,
                                                    int8_t *out)
 {
     const tg_requant_t q = *r;  /* on the stack: the int8 stores cannot change it, so it stays in registers */
@@ -298,7 +290,7 @@ static void sum_pixel_3x3(const planes_t *s, const int8_t *taps, const uint32_t 
  * LDRD loads its taps two words at a time, and the other, whose window starts `other` bytes from it (either
  * side). Each channel's constants, loaded two at a time, serve both. Their sums go to sums_aligned and
  * sums_other. */
-LOADS_IN_SOURCE_ORDER static void sum_2_pixels_3x3(const planes_t *s, const int8_t *aligned, int32_t other,
+TG_LOADS_IN_SOURCE_ORDER static void sum_2_pixels_3x3(const planes_t *s, const int8_t *aligned, int32_t other,
                                                    const uint32_t *constants, int32_t channels,
                                                    int32_t *sums_aligned, int32_t *sums_other)
 {

@@ -141,15 +141,6 @@ static inline bool is_stacked(const tg_product_t *p)
     return p->stacked != 0;
 }
 
-/* gcc's scheduling before register allocation moves the weight loads of a stacked loop ahead, which then
- * needs more registers than the core has: the loop spills. Off for those loops (gcc; the host's C models
- * need no such care). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__ARM_ARCH)
-#define UNSCHEDULED __attribute__((optimize("no-schedule-insns")))
-#else
-#define UNSCHEDULED
-#endif
-
 /* What a run of outputs needs, copied to the stack: the compiler then knows that the int8 output
  * stores leave it unchanged, and keeps it in registers instead of reloading it after each store. */
 typedef struct {
@@ -365,9 +356,12 @@ static __attribute__((noinline)) void dot_1xn_plain(const uint32_t *split, const
     dot_1xn_for(split, split_end, w, row_bytes, group, rows, from, acc, false);
 }
 
-static __attribute__((noinline)) UNSCHEDULED void dot_1xn_stacked(const uint32_t *split, const uint32_t *split_end,
-                                                      const int8_t *w, int32_t row_bytes, int32_t group,
-                                                      int32_t rows, const int32_t *from, int32_t *acc)
+/* Its loads in source order (TG_LOADS_IN_SOURCE_ORDER): gcc's scheduling made the four channels' loop spill. */
+static __attribute__((noinline)) TG_LOADS_IN_SOURCE_ORDER void dot_1xn_stacked(const uint32_t *split,
+                                                                               const uint32_t *split_end,
+                                                                               const int8_t *w, int32_t row_bytes,
+                                                                               int32_t group, int32_t rows,
+                                                                               const int32_t *from, int32_t *acc)
 {
     dot_1xn_for(split, split_end, w, row_bytes, group, rows, from, acc, true);
 }
