@@ -35,6 +35,15 @@ static inline uint32_t tg_clamp_bytes(uint32_t word, uint32_t lowest, uint32_t h
     return tg_min_s8x4(tg_max_s8x4(word, lowest), highest);
 }
 
+/* The `words` words of int8 at out clamped to clamp's range, four bytes at once. */
+static inline void tg_clamp_words(const tg_clamp_t *clamp, int8_t *out, int32_t words)
+{
+    const uint32_t lowest = tg_replicated_byte(clamp->act_min), highest = tg_replicated_byte(clamp->act_max);
+    for (int8_t *const end = out + 4 * words; out != end; out += 4) {
+        tg_store_u32(out, tg_clamp_bytes(tg_load_u32(out), lowest, highest));
+    }
+}
+
 /* The output for byte k of each input word. */
 __attribute__((always_inline)) static inline int32_t tg_word_value(const tg_same_shape_t *e, const void *params,
                                                                   tg_pair_value_t *value, uint32_t input1_4,

@@ -224,10 +224,8 @@ static void requantize_pair(const tg_requant_t *r, const int32_t *sums, int32_t 
 /* n int8 outputs clamped to the activation's range, a word at a time, then the last ones alone. */
 static void clamp_outputs(const tg_requant_t *r, int8_t *out, int32_t n)
 {
-    const uint32_t lowest = tg_replicated_byte(r->clamp.act_min), highest = tg_replicated_byte(r->clamp.act_max);
-    for (int8_t *end = out + n / 4 * 4; out != end; out += 4) {
-        tg_store_u32(out, tg_clamp_bytes(tg_load_u32(out), lowest, highest));
-    }
+    tg_clamp_words(&r->clamp, out, n / 4);
+    out += n / 4 * 4;
     for (int32_t k = 0; k < n % 4; ++k) {
         out[k] = (int8_t)tg_clamp_i32(out[k], r->clamp.act_min, r->clamp.act_max);
     }

@@ -189,7 +189,6 @@ static inline int32_t slot_of(const tg_depthwise_dsp_params_t *p, int32_t y, int
     return p->rotations == 1 ? y - first : (y + p->window.filter_h) % p->window.filter_h;
 }
 
-
 /* Where the requantization of a pixel's channels has got to: the next channel's sum and multiplier,
  * word-aligned, so that LDRD loads two of each. */
 typedef struct {
@@ -225,15 +224,6 @@ static inline int32_t requantize_words(const tg_requant_t *q, const int32_t *sum
     return c;
 }
 
-/* The `words` words of int8 at out clamped to the activation's range, four bytes at once. */
-static void clamp_words(const tg_clamp_t *clamp, int8_t *out, int32_t words)
-{
-    const uint32_t lowest = tg_replicated_byte(clamp->act_min), highest = tg_replicated_byte(clamp->act_max);
-    for (int8_t *const end = out + 4 * words; out != end; out += 4) {
-        tg_store_u32(out, tg_clamp_bytes(tg_load_u32(out), lowest, highest));
-    }
-}
-
 /* out[c] = sums[c] (doubled) requantized, for every channel (the multipliers are per channel). The
  * clamp apart, after the words, and only where the activation's range is not all of int8: the words' loop
  * keeps its values in registers. */
@@ -243,7 +233,7 @@ TG_LOADS_IN_SOURCE_ORDER static void requantize_pixel(const tg_requant_t *r, con
     const tg_requant_t q = *r;  /* on the stack: the int8 stores cannot change it, so it stays in registers */
     int32_t c = requantize_words(&q, sums, channels, out);
     if (q.clamp.act_min != INT8_MIN || q.clamp.act_max != INT8_MAX) {
-        clamp_words(&q.clamp, out, c / 4);
+        tg_clamp_words(&q.clamp, out, c / 4);
     }
     for (; c < channels; ++c) {
         out[c] = tg_requantize_doubled_dsp(sums[c], &q, c);
