@@ -347,9 +347,7 @@ def stacks_in_pairs(weights: np.ndarray) -> bool:
     (tg_product_dsp.c): each second-channel byte stored one less under a negative first-channel weight must stay
     int8, and 256 times any sum of the second channel's products must fit int32 (its weights' absolute sum
     times 128, the largest int8 magnitude, below 2^23), so that the kernel's difference over 256 is exact."""
-    rows = weights.reshape(weights.shape[0], -1).astype(np.int64)
-    paired = len(rows) // 2 * 2
-    first, second = rows[0:paired:2], rows[1:paired:2]
+    first, second, _ = _row_pairs(weights.reshape(weights.shape[0], -1).astype(np.int64))
     borrows_fit = not np.any((first < 0) & (second == -128))
     return borrows_fit and bool(np.all(np.abs(second).sum(axis=1) < STACKED_WEIGHT_SUM_LIMIT))
 
@@ -361,11 +359,16 @@ def _stacked_pairs(weights: np.ndarray) -> np.ndarray:
     row plain."""
     rows = weights.reshape(weights.shape[0], -1).astype(np.int64)
     rows = np.pad(rows, ((0, 0), (0, 4 * _words(rows.shape[1]) - rows.shape[1])))
-    paired = len(rows) // 2 * 2
-    first, second = rows[0:paired:2], rows[1:paired:2]
+    first, second, last = _row_pairs(rows)
     stacked = np.stack([first, second - (first < 0)], axis=-1)           # [pair][depth][first, second]
-    groups = stacked.reshape(paired // 2, rows.shape[1] // 4, 4, 2)[:, :, [0, 2, 1, 3]]   # even depths' word, odd's
-    return np.concatenate([groups.reshape(-1), rows[paired:].reshape(-1)]).astype(np.int8)
+    groups = stacked.reshape(len(first), rows.shape[1] // 4, 4, 2)[:, :, [0, 2, 1, 3]]   # even depths' word, odd's
+    return np.concatenate([groups.reshape(-1), last.reshape(-1)]).astype(np.int8)
+
+
+def _row_pairs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first and the second rows of each pair of channels, and a last odd row (or none)."""
+    paired = len(rows) // 2 * 2
+    return rows[0:paired:2], rows[1:paired:2], rows[paired:]
 
 
 def tap_pair_weights(layer_name: str, weights: np.ndarray) -> ConstArray:
