@@ -2,11 +2,14 @@
 serial fault of a real link or device, injected by a fake device on a pseudo-terminal that computes
 with the model's generated C (tests/fake_serial_device.py). Each test ends within seconds."""
 
+import subprocess
+import sys
 import time
 
 import numpy as np
 import pytest
 import serial
+from serial.urlhandler import protocol_socket
 
 from tinygen.compiler import compile_model
 from tinygen.default_model import DEFAULT_MODEL_PATH
@@ -16,6 +19,7 @@ from tinygen.validation.firmware import validate_firmware
 from tinygen.targets.protocol import (CMD_READY, SEQUENCE_NONE, FrameError, FrameReader, ProtocolTimeout, TensorInfo, crc16,
                               encode)
 from tinygen.targets import host
+from tinygen.targets.tcp_serial import connect, free_port
 
 from fake_serial_device import BOOT_NOISE, FakeDevice
 
@@ -188,3 +192,35 @@ def test_device_target_waits_for_a_board_that_restarts_as_its_port_opens(fake_de
     assert time.monotonic() - start < 8                  # READY started the PING again, no 10 s timeout
     assert device.requests[:2] == [0x04, 0x04]
 
+
+
+GREETER = """
+import socket, sys, time
+with socket.create_server(("127.0.0.1", int(sys.argv[1]))) as server:
+    connection, _ = server.accept()
+    connection.sendall(b"sent on accept")
+    time.sleep(10)
+"""
+
+
+def test_an_emulator_port_keeps_what_arrives_while_it_opens(monkeypatch):
+    """An emulator sends from the moment it accepts the connection (QEMU starts the firmware, Renode
+    replays the UART's output): pyserial's open() ends with an input flush, here made late as on a
+    busy host, and what was sent on accept must still be read (it was READY, lost in CI)."""
+    flush = protocol_socket.Serial.reset_input_buffer
+
+    def late_flush(port):
+        time.sleep(0.5)
+        flush(port)
+
+    monkeypatch.setattr(protocol_socket.Serial, "reset_input_buffer", late_flush)
+    port_number = free_port()
+    greeter = subprocess.Popen([sys.executable, "-c", GREETER, str(port_number)])
+    try:
+        port = connect(greeter, port_number, 10, "the greeter", lambda: "")
+        port.timeout = 2
+        assert port.read(14) == b"sent on accept"
+        port.close()
+    finally:
+        greeter.kill()
+        greeter.wait()

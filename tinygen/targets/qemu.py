@@ -50,8 +50,9 @@ def run_elf(board: Board, elf: Path, timeout: float = 120.0) -> QemuRun:
 class QemuSerialSession:
     """QEMU with the board's UART on a loopback TCP port, opened with pyserial (`socket://`).
 
-    QEMU waits for the connection before it starts the firmware, so no output is lost. Leaving the
-    `with` block waits a bounded time for QEMU to exit, then kills it."""
+    QEMU waits for the connection before it starts the firmware and the port keeps what arrives while
+    it opens (tcp_serial.connect), so no output is lost. Leaving the `with` block waits a bounded
+    time for QEMU to exit, then kills it."""
 
     def __init__(self, board: Board, elf: Path, connect_timeout: float = 20.0):
         self.board = board

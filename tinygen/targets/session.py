@@ -16,6 +16,7 @@ from ..compiler.compile import CompiledModel
 from ..errors import TinygenError
 from ..firmware.build import BuildResult, build
 from .device_client import DeviceClient
+from .protocol import ProtocolTimeout
 from .labgrid_place import acquired_place
 from .qemu import QemuSerialSession
 from .renode import RenodeSerialSession, renode_script, require_renode
@@ -66,7 +67,7 @@ def open_session(board: Board, model: CompiledModel, target: str, port: str | No
                 yield _ready(Session(client_factory(emulator.port), board, built))
             return
         with QemuSerialSession(board, built.elf) as emulator:
-            session = _ready(Session(client_factory(emulator.port), board, built))
+            session = _ready(Session(client_factory(emulator.port), board, built), emulator.qemu_log)
             yield session
             session.client.exit()
             exit_code = emulator.close()
@@ -74,8 +75,13 @@ def open_session(board: Board, model: CompiledModel, target: str, port: str | No
                 raise TinygenError(f"QEMU ended with status {exit_code} after the run: {emulator.qemu_log()}")
 
 
-def _ready(session: Session) -> Session:
-    session.client.wait_ready(READY_TIMEOUT)
+def _ready(session: Session, emulator_log: Callable[[], str] | None = None) -> Session:
+    try:
+        session.client.wait_ready(READY_TIMEOUT)
+    except ProtocolTimeout as exc:
+        if emulator_log is None:
+            raise
+        raise ProtocolTimeout(f"{exc}\nthe emulator's messages: {emulator_log()}") from None
     return session
 
 
