@@ -193,7 +193,6 @@ def test_device_target_waits_for_a_board_that_restarts_as_its_port_opens(fake_de
     assert device.requests[:2] == [0x04, 0x04]
 
 
-
 GREETER = """
 import socket, sys, time
 with socket.create_server(("127.0.0.1", int(sys.argv[1]))) as server:

@@ -4,8 +4,8 @@ that layer (where the kernel allows it), or leaner parameters (less scratch, a f
 A kernel may write over its input when every byte it writes lies below every input byte it has yet to
 read. The output then starts `lag` bytes below that input's first byte (0: on the same byte); the
 planner places the two as one unit at that distance, each with its own lifetime (planner.py), and the
-compiler takes a way only where that lowers the arena (compile.py). How far below follows from the order the kernel writes and reads in, so each answer
-here is tied to a kernel's loops:
+compiler takes a way only where that lowers the arena (compile.py). How far below follows from the
+order the kernel writes and reads in, so each answer here is tied to a kernel's loops:
 - element-wise kernels read each element (or word of four) before they write it, and never again: lag 0;
 - the DSP product kernels (tg_matmul_s8_dsp.c, tg_conv_s8_dsp.c) write output pixels in order, up to
   three a step, each step's inputs split into the scratch before its outputs are written: the outputs

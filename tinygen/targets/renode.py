@@ -57,12 +57,14 @@ class RenodeSerialSession:
         self.process = subprocess.Popen([renode, "--disable-xwt", "--console", str(script)],
                                         stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
         try:
-            self.port = connect(self.process, port_number, self.connect_timeout, "Renode",
-                                lambda: f"see {self.log.name}")
+            self.port = connect(self.process, port_number, self.connect_timeout, "Renode", self.log_text)
         except TinygenError:
             self.__exit__()
             raise
         return self
+
+    def log_text(self) -> str:
+        return f"see {self.log.name}"
 
     def __exit__(self, *exc_info):
         if self.port is not None:

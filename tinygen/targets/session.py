@@ -64,7 +64,7 @@ def open_session(board: Board, model: CompiledModel, target: str, port: str | No
         built = build(board, model, Path(work) / board.id, app="serial")
         if target == "renode":
             with RenodeSerialSession(board, built.elf, Path(work)) as emulator:
-                yield _ready(Session(client_factory(emulator.port), board, built))
+                yield _ready(Session(client_factory(emulator.port), board, built), emulator.log_text)
             return
         with QemuSerialSession(board, built.elf) as emulator:
             session = _ready(Session(client_factory(emulator.port), board, built), emulator.qemu_log)
@@ -75,12 +75,10 @@ def open_session(board: Board, model: CompiledModel, target: str, port: str | No
                 raise TinygenError(f"QEMU ended with status {exit_code} after the run: {emulator.qemu_log()}")
 
 
-def _ready(session: Session, emulator_log: Callable[[], str] | None = None) -> Session:
+def _ready(session: Session, emulator_log: Callable[[], str]) -> Session:
     try:
         session.client.wait_ready(READY_TIMEOUT)
     except ProtocolTimeout as exc:
-        if emulator_log is None:
-            raise
         raise ProtocolTimeout(f"{exc}\nthe emulator's messages: {emulator_log()}") from None
     return session
 
